@@ -1,0 +1,54 @@
+/** buildApp(): the Fastify instance with every route registered; never listens (tests inject into it). */
+
+import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify'
+import type { Logger } from 'pino'
+import type { ScalarStore } from './store/scalar-store.js'
+import type { LoaderTotals } from './logdir/logdir-loader.js'
+import { tbCompatRoutes } from './http/routes/tb-compat.js'
+import { apiRoutes } from './http/routes/api.js'
+import { healthRoutes } from './http/routes/health.js'
+import { ApiError } from './http/errors.js'
+
+export interface AppDeps {
+  store: ScalarStore
+  logdir: string
+  totals: () => LoaderTotals
+  logger?: Logger | false
+  basePath?: string
+}
+
+export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
+  const common = {
+    disableRequestLogging: true,
+    querystringParser: (q: string) => Object.fromEntries(new URLSearchParams(q))
+  }
+  const app: FastifyInstance = deps.logger
+    ? Fastify({ ...common, loggerInstance: deps.logger as unknown as FastifyBaseLogger })
+    : Fastify({ ...common, logger: false })
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    const out: Record<string, string | string[]> = {}
+    for (const [k, v] of new URLSearchParams(body as string)) {
+      const prev = out[k]
+      out[k] = prev === undefined ? v : ([] as string[]).concat(prev, v)
+    }
+    done(null, out)
+  })
+  app.setErrorHandler((err: Error, req, reply) => {
+    if (err instanceof ApiError) {
+      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...err.details } })
+    }
+    const status = (err as { statusCode?: number }).statusCode
+    if (status !== undefined && status < 500) {
+      return reply.code(status).send({ error: { code: 'LB_ERR_BAD_REQUEST', message: err.message } })
+    }
+    req.log.error({ err }, 'unhandled error')
+    return reply.code(500).send({ error: { code: 'LB_ERR_INTERNAL', message: 'internal error' } })
+  })
+  const register = async (scope: FastifyInstance): Promise<void> => {
+    await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir })
+    await scope.register(apiRoutes, { store: deps.store })
+    await scope.register(healthRoutes, { totals: deps.totals })
+  }
+  await app.register(register, { prefix: deps.basePath ?? '' })
+  return app
+}

@@ -1,0 +1,99 @@
+/** One typed Config for the server, parsed and validated once from the command line. */
+
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+
+export interface Config {
+  logdir: string
+  host: string
+  port: number
+  /** Poll the file system instead of using native events (network filesystems). */
+  poll: boolean
+  /** Safety-net full rescan period, ms; 0 disables it. */
+  rescanIntervalMs: number
+  /** Verify data CRCs (length CRCs are always verified). */
+  verifyDataCrc: boolean
+  /** URL prefix when served behind a reverse proxy, '' or '/something'. */
+  basePath: string
+  /** Allowed CORS origins ('*' or a comma-separated list); '' = CORS off. */
+  cors: string
+  logLevel: string
+  /** Watch the logdir for changes (false: load once). */
+  watch: boolean
+}
+
+/** The demo logdir shipped in the package (written by our own event writer). */
+export function demoLogdir (): string {
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  // server/ (tsx) or dist/server/ (compiled)
+  const up = here.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..'
+  return path.resolve(here, up, 'demo-logs')
+}
+
+export const HELP = `lossboard — TensorBoard-compatible scalar server with de-smoothing and jump annotations
+
+Usage:
+  lossboard [--logdir DIR] [options]        serve a logdir (default: the bundled demo logdir)
+  lossboard load DIR [--json]               ingest DIR once, print statistics, exit
+
+Options:
+  --logdir DIR           directory of event files (runs are its subdirectories)   [demo-logs]
+  --host HOST            interface to bind                                          [127.0.0.1]
+  --port PORT            port to listen on (0 = any free port)                      [6006]
+  --poll                 poll the file system instead of native events (NFS, SMB, sshfs)
+  --rescan-interval SEC  safety-net full rescan period; 0 disables                  [30]
+  --once                 load the logdir once, do not watch it
+  --no-crc               skip data-CRC checks (length CRCs are always checked)
+  --base-path PATH       serve under a URL prefix, e.g. /lossboard (reverse proxies, JupyterHub)
+  --cors ORIGINS         allow browser notebooks from ORIGINS ('*' or comma-separated)
+  --log-level LEVEL      trace|debug|info|warn|error                                [info]
+  -h, --help             show this help
+`
+
+/** Thrown for bad command lines; main prints the message and the help, and exits 2. */
+export class ConfigError extends Error {}
+
+export function parseConfig (argv: string[]): Config | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      logdir: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      poll: { type: 'boolean' },
+      'rescan-interval': { type: 'string' },
+      once: { type: 'boolean' },
+      'no-crc': { type: 'boolean' },
+      'base-path': { type: 'string' },
+      cors: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help) return 'help'
+  const port = Number(values.port ?? '6006')
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be an integer 0..65535, got '${values.port}'`)
+  const rescan = Number(values['rescan-interval'] ?? '30')
+  if (!Number.isFinite(rescan) || rescan < 0) throw new ConfigError(`--rescan-interval must be a number of seconds ≥ 0, got '${values['rescan-interval']}'`)
+  let basePath = values['base-path'] ?? ''
+  if (basePath !== '') {
+    if (!basePath.startsWith('/')) throw new ConfigError(`--base-path must start with '/', got '${basePath}'`)
+    basePath = basePath.replace(/\/+$/, '')
+  }
+  const level = values['log-level'] ?? 'info'
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new ConfigError(`--log-level must be one of trace|debug|info|warn|error, got '${level}'`)
+  return {
+    logdir: path.resolve(values.logdir ?? demoLogdir()),
+    host: values.host ?? '127.0.0.1',
+    port,
+    poll: values.poll ?? false,
+    rescanIntervalMs: rescan * 1000,
+    verifyDataCrc: !(values['no-crc'] ?? false),
+    basePath,
+    cors: values.cors ?? '',
+    logLevel: level,
+    watch: !(values.once ?? false)
+  }
+}

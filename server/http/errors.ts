@@ -1,0 +1,27 @@
+/** lossboard's HTTP errors: each has a stable code (LB_ERR_<AREA>_<WHAT>), a status and a message template. */
+
+/** An error the API reports to the client as `{error: {code, message, ...details}}`. */
+export class ApiError extends Error {
+  constructor (readonly statusCode: number, readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
+    super(message)
+  }
+}
+
+export const ERROR_CODES = {
+  LB_ERR_NOT_FOUND_RUN: 404,
+  LB_ERR_NOT_FOUND_TAG: 404,
+  LB_ERR_BAD_PARAM: 400,
+  LB_ERR_INTERNAL: 500
+} as const
+
+export function runNotFound (run: string): ApiError {
+  return new ApiError(404, 'LB_ERR_NOT_FOUND_RUN', `run not found: '${run}'`, { run })
+}
+
+export function tagNotFound (run: string, tag: string): ApiError {
+  return new ApiError(404, 'LB_ERR_NOT_FOUND_TAG', `tag '${tag}' not found in run '${run}'`, { run, tag })
+}
+
+export function badParam (param: string, message: string): ApiError {
+  return new ApiError(400, 'LB_ERR_BAD_PARAM', `invalid parameter '${param}': ${message}`, { param })
+}

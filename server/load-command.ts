@@ -1,0 +1,45 @@
+/** `lossboard load DIR [--json]`: ingest a logdir once, print statistics, exit. */
+
+import { parseArgs } from 'node:util'
+import pino from 'pino'
+import { ScalarStore } from './store/scalar-store.js'
+import { LogdirLoader } from './logdir/logdir-loader.js'
+
+/** Runs the command; returns the process exit code. */
+export async function runLoadCommand (argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'no-crc': { type: 'boolean' } } })
+  if (positionals.length !== 1) {
+    process.stderr.write('usage: lossboard load DIR [--json] [--no-crc]\n')
+    return 2
+  }
+  const log = pino({ level: values.json ? 'silent' : 'warn' })
+  const store = new ScalarStore()
+  const loader = new LogdirLoader(positionals[0]!, store, log, { verifyDataCrc: !values['no-crc'] })
+  const rss0 = process.memoryUsage().rss
+  const t0 = process.hrtime.bigint()
+  await loader.reload()
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const t = loader.totals()
+  const mem = process.memoryUsage()
+  const out = {
+    logdir: loader.logdir,
+    runs: t.runs,
+    files: t.files,
+    bytes: t.bytes,
+    records: t.records,
+    scalarPoints: t.points,
+    skippedRecords: t.skippedRecords,
+    skippedBytes: t.skippedBytes,
+    seconds,
+    eventsPerSecond: t.records / seconds,
+    mbPerSecond: t.bytes / 1e6 / seconds,
+    rssBytes: mem.rss,
+    rssGrowthBytes: mem.rss - rss0,
+    heapUsedBytes: mem.heapUsed
+  }
+  if (values.json) process.stdout.write(JSON.stringify(out) + '\n')
+  else {
+    for (const [k, v] of Object.entries(out)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v}\n`)
+  }
+  return 0
+}

@@ -1,0 +1,197 @@
+/** Keeps the store in step with a logdir: discovery, per-run incremental reads, removal, progress. */
+
+import path from 'node:path'
+import type { Logger } from 'pino'
+import { discoverRuns, isEventFileName, runNameOf } from './discover.js'
+import { RunLoader, type ReadStats } from './run-loader.js'
+import type { ScalarStore } from '../store/scalar-store.js'
+
+export interface LoaderOptions {
+  /** Verify each record's data CRC (length CRCs are always verified). Default true. */
+  verifyDataCrc?: boolean
+  /** Milliseconds between progress lines during a long load. */
+  progressIntervalMs?: number
+}
+
+/** Totals since the loader started, reported by /healthz, progress lines and `lossboard load`. */
+export interface LoaderTotals extends ReadStats {
+  files: number
+  runs: number
+  /** Records skipped (bad data CRC, undecodable) or bytes passed over while resynchronising. */
+  skippedRecords: number
+  skippedBytes: number
+  /** True once the first full load has finished. */
+  initialLoadDone: boolean
+  /** Seconds the first full load took. */
+  initialLoadSeconds: number | null
+}
+
+/**
+ * Serialises all reading through one pump: requests (a full rescan, or "this file changed") only
+ * set flags, and the pump drains them, so no file is ever read by two passes at once and bursts
+ * of watcher events coalesce into one read per run.
+ */
+export class LogdirLoader {
+  readonly logdir: string
+  private readonly runs = new Map<string, RunLoader>()
+  private rescanRequested = false
+  private readonly dirtyRuns = new Set<string>()
+  private pumping: Promise<void> | null = null
+  private readonly stats: ReadStats = { bytes: 0, records: 0, points: 0 }
+  private initialLoadDone = false
+  private initialLoadSeconds: number | null = null
+  private missingLogged = false
+  private readonly idleWaiters: Array<() => void> = []
+
+  constructor (logdir: string, readonly store: ScalarStore, private readonly log: Logger, private readonly opts: LoaderOptions = {}) {
+    this.logdir = path.resolve(logdir)
+  }
+
+  /** Rediscovers runs and reads every file's new bytes; resolves when that pass (and any queued work) is done. */
+  async reload (): Promise<void> {
+    this.rescanRequested = true
+    await this.pump()
+  }
+
+  /** Called by the watcher: a file changed or appeared. Reads just its run, soon. */
+  fileChanged (file: string): void {
+    const dir = path.dirname(path.resolve(file))
+    if (!isEventFileName(path.basename(file))) return
+    const name = runNameOf(this.logdir, dir)
+    if (!this.runs.has(name) || !this.runs.get(name)!.files.has(path.resolve(file))) this.rescanRequested = true
+    else this.dirtyRuns.add(name)
+    void this.pump()
+  }
+
+  /** Called by the watcher: directories appeared or vanished. */
+  structureChanged (): void {
+    this.rescanRequested = true
+    void this.pump()
+  }
+
+  /** Resolves once no work is queued or running. */
+  async idle (): Promise<void> {
+    if (this.pumping === null) return
+    await new Promise<void>(resolve => this.idleWaiters.push(resolve))
+  }
+
+  totals (): LoaderTotals {
+    let files = 0; let skippedRecords = 0; let skippedBytes = 0
+    for (const r of this.runs.values()) {
+      for (const f of r.files.values()) {
+        files++
+        skippedRecords += f.scanner.badDataCrc + f.decodeIssues
+        skippedBytes += f.scanner.skippedBytes
+      }
+    }
+    return { ...this.stats, files, runs: this.runs.size, skippedRecords, skippedBytes, initialLoadDone: this.initialLoadDone, initialLoadSeconds: this.initialLoadSeconds }
+  }
+
+  private pump (): Promise<void> {
+    if (this.pumping !== null) return this.pumping
+    this.pumping = (async () => {
+      try {
+        while (this.rescanRequested || this.dirtyRuns.size > 0) {
+          if (this.rescanRequested) {
+            this.rescanRequested = false
+            this.dirtyRuns.clear()
+            await this.fullPass()
+          } else {
+            const names = [...this.dirtyRuns]
+            this.dirtyRuns.clear()
+            for (const n of names) {
+              const r = this.runs.get(n)
+              if (r !== undefined) await this.readRun(r, this.stats)
+            }
+          }
+        }
+      } catch (err) {
+        this.log.error({ err }, 'logdir reload failed')
+      } finally {
+        this.pumping = null
+        for (const w of this.idleWaiters.splice(0)) w()
+      }
+    })()
+    return this.pumping
+  }
+
+  private async fullPass (): Promise<void> {
+    const t0 = process.hrtime.bigint()
+    const found = await discoverRuns(this.logdir, (dir, err) => this.log.warn({ dir, err }, 'cannot list directory'))
+    if (found.kind === 'missing-logdir') {
+      if (!this.missingLogged) this.log.info({ logdir: this.logdir }, 'logdir does not exist (yet); watching for it')
+      this.missingLogged = true
+      for (const name of [...this.runs.keys()]) this.dropRun(name)
+      this.finishInitial(t0)
+      return
+    }
+    this.missingLogged = false
+    for (const name of [...this.runs.keys()]) if (!found.runs.has(name)) this.dropRun(name)
+    // Runs are read in name order; TB's /data/runs order is computed from start times, not from this.
+    const names = [...found.runs.keys()].sort()
+    let totalFiles = 0
+    for (const n of names) totalFiles += found.runs.get(n)!.files.length
+    const progress = this.initialLoadDone ? null : this.startProgress(totalFiles, t0)
+    for (const n of names) {
+      let loader = this.runs.get(n)
+      if (loader === undefined) {
+        loader = new RunLoader(this.store.getOrCreateRun(n), this.logdir, this.log, this.opts.verifyDataCrc ?? true)
+        this.runs.set(n, loader)
+      }
+      loader.setFiles(found.runs.get(n)!.files)
+      await this.readRun(loader, this.stats)
+      if (progress) progress.filesDone += loader.files.size
+    }
+    if (progress) clearInterval(progress.timer)
+    if (!this.initialLoadDone) {
+      for (const r of this.store.runs.values()) for (const t of r.tags.values()) t.series?.shrinkToFit()
+    }
+    this.finishInitial(t0)
+  }
+
+  private finishInitial (t0: bigint): void {
+    if (this.initialLoadDone) return
+    this.initialLoadDone = true
+    this.initialLoadSeconds = Number(process.hrtime.bigint() - t0) / 1e9
+    const t = this.totals()
+    this.log.info({
+      runs: t.runs,
+      files: t.files,
+      mb: +(t.bytes / 1e6).toFixed(1),
+      points: t.points,
+      seconds: +this.initialLoadSeconds.toFixed(3),
+      eventsPerSecond: Math.round(t.records / Math.max(this.initialLoadSeconds, 1e-9))
+    }, 'initial load done')
+  }
+
+  private startProgress (totalFiles: number, t0: bigint): { filesDone: number, timer: NodeJS.Timeout } {
+    const p = {
+      filesDone: 0,
+      timer: setInterval(() => {
+        const secs = Number(process.hrtime.bigint() - t0) / 1e9
+        this.log.info({
+          files: `${p.filesDone}/${totalFiles}`,
+          mb: +(this.stats.bytes / 1e6).toFixed(1),
+          eventsPerSecond: Math.round(this.stats.records / secs)
+        }, 'loading logdir')
+      }, this.opts.progressIntervalMs ?? 2000)
+    }
+    p.timer.unref()
+    return p
+  }
+
+  private async readRun (loader: RunLoader, stats: ReadStats): Promise<void> {
+    const touched = await loader.readAll(stats, yieldToEventLoop)
+    if (touched.length > 0) this.store.notifyPoints(loader.run.name, touched.map(t => t.name))
+  }
+
+  private dropRun (name: string): void {
+    this.runs.delete(name)
+    this.store.removeRun(name)
+    this.log.info({ run: name }, 'run removed (no event files left)')
+  }
+}
+
+function yieldToEventLoop (): Promise<void> {
+  return new Promise(resolve => setImmediate(resolve))
+}

@@ -1,0 +1,203 @@
+/** Reads one run's event files incrementally (each file keeps its offset) and feeds the store. */
+
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs'
+import path from 'node:path'
+import type { Logger } from 'pino'
+import { TfRecordScanner, type RecordIssue } from '../records/tfrecord-reader.js'
+import { EventDecoder, type EventSink, type ValueMetadata } from '../records/event-decoder.js'
+import type { RunState, TagInfo, FileStat } from '../store/scalar-store.js'
+import type { ScalarDtype } from '../domain.js'
+
+/** Bytes read from disk per call. Large enough to amortise syscalls, small enough to yield often. */
+export const CHUNK_BYTES = 4 * 1024 * 1024
+/** At most this many file issues are kept per run (counters keep counting). */
+const MAX_ISSUES_KEPT = 200
+
+/** Per-file reading state: `active` files are read from `offset` on every cycle; `dead` ones never again. */
+export interface EventFileState {
+  readonly path: string
+  /** Path relative to the logdir, as shown in logs and the API. */
+  readonly rel: string
+  offset: number
+  size: number
+  state: 'active' | 'dead' | 'not-an-event-file'
+  scanner: TfRecordScanner
+  decodeIssues: number
+  /** Offset of the last resync start already reported, so each corruption is logged once. */
+  loggedResyncAt: number
+}
+
+/** Counters of one read pass, for progress lines and `lossboard load --json`. */
+export interface ReadStats {
+  bytes: number
+  records: number
+  points: number
+}
+
+/** Bridges decoder callbacks to RunState (keeps records/ and store/ independent of each other). */
+class RunSink implements EventSink<TagInfo> {
+  /** Tags that received points since the last `takeTouched()`. */
+  touched = new Set<TagInfo>()
+  constructor (private readonly run: RunState) {}
+  tag (name: string): TagInfo { return this.run.tag(name) }
+  wantsMetadata (t: TagInfo): boolean { return !t.hasMetadata }
+  begin (wallTime: number, step: number): void { this.run.beginEvent(wallTime, step) }
+  fileVersion (v: string): void { this.run.fileVersionRecord(v) }
+  sessionStart (): void { this.run.sessionStart() }
+  metadata (t: TagInfo, md: ValueMetadata): void { this.run.metadata(t, md.pluginName, md.displayName, md.description, md.dataClass) }
+  scalar (t: TagInfo, value: number, dtype: ScalarDtype): void {
+    this.run.scalar(t, value, dtype)
+    this.touched.add(t)
+  }
+
+  nonScalar (t: TagInfo, hint: string): void { this.run.nonScalar(t, hint) }
+  graph (): void { this.run.graph() }
+  end (hadSummary: boolean): void { this.run.endEvent(hadSummary) }
+}
+
+/**
+ * Loads one run. Files are read in TensorBoard's order (sorted path); each keeps its offset, so a
+ * cycle reads only appended bytes. A record cut off at the end of a file is not an error: its bytes
+ * are read again, completed, on the next cycle. One bad file never stops the others.
+ */
+export class RunLoader {
+  readonly files = new Map<string, EventFileState>()
+  private readonly sink: RunSink
+  private readonly decoder: EventDecoder<TagInfo>
+  private buf = Buffer.allocUnsafe(64 * 1024)
+
+  constructor (
+    readonly run: RunState,
+    private readonly logdir: string,
+    private readonly log: Logger,
+    private readonly verifyDataCrc = true
+  ) {
+    this.sink = new RunSink(run)
+    this.decoder = new EventDecoder(this.sink)
+  }
+
+  /** Makes the loader's file list match discovery: new files are added, vanished ones marked dead. */
+  setFiles (paths: string[]): void {
+    const wanted = new Set(paths)
+    for (const p of paths) {
+      if (!this.files.has(p)) {
+        this.files.set(p, {
+          path: p,
+          rel: path.relative(this.logdir, p).split(path.sep).join('/'),
+          offset: 0,
+          size: 0,
+          state: 'active',
+          scanner: new TfRecordScanner(this.verifyDataCrc),
+          decodeIssues: 0,
+          loggedResyncAt: -1
+        })
+      }
+    }
+    for (const [p, f] of this.files) if (!wanted.has(p) && f.state === 'active') f.state = 'dead'
+  }
+
+  /**
+   * Reads every active file's new bytes, in sorted order. Yields to the event loop between chunks
+   * (`yieldFn`) so the server keeps answering during a large load. Returns the tags that got points.
+   */
+  async readAll (stats: ReadStats, yieldFn: () => Promise<void>): Promise<TagInfo[]> {
+    const sorted = [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    for (const f of sorted) {
+      if (f.state !== 'dead') await this.readFile(f, stats, yieldFn)
+    }
+    this.run.files = sorted.map(fileStat)
+    const touched = [...this.sink.touched]
+    this.sink.touched.clear()
+    return touched
+  }
+
+  private async readFile (f: EventFileState, stats: ReadStats, yieldFn: () => Promise<void>): Promise<void> {
+    let fd: number
+    try {
+      fd = openSync(f.path, 'r')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') { f.state = 'dead'; return }
+      this.log.warn({ run: this.run.name, file: f.rel, err }, 'cannot open event file')
+      return
+    }
+    try {
+      const size = fstatSync(fd).size
+      if (size < f.offset) {
+        this.log.warn({ run: this.run.name, file: f.rel, size, offset: f.offset }, 'event file shrank (replaced or truncated by its writer); reading only bytes past the old offset')
+      }
+      f.size = size
+      this.run.setFile(f.rel)
+      let need = 0
+      while (f.offset < size) {
+        const want = Math.min(size - f.offset, Math.max(CHUNK_BYTES, need))
+        if (this.buf.length < want) this.buf = Buffer.allocUnsafe(Math.max(want, Math.min(CHUNK_BYTES, this.buf.length * 2)))
+        const n = readSync(fd, this.buf, 0, want, f.offset)
+        if (n <= 0) break
+        const pointsBefore = this.run.points
+        const recordsBefore = f.scanner.records
+        const out = f.scanner.scan(this.buf, n, f.offset, (buf, s, e, off) => this.onRecord(f, buf, s, e, off), (i) => this.onIssue(f, i))
+        this.reportResync(f, out.consumed)
+        stats.bytes += out.consumed
+        stats.points += this.run.points - pointsBefore
+        stats.records += f.scanner.records - recordsBefore
+        f.offset += out.consumed
+        need = out.needBytes
+        if (out.consumed === 0 && (need === 0 || f.offset + need > size || need <= n)) break
+        if (n === want && f.offset < size) await yieldFn()
+      }
+      if (!f.scanner.everValid && f.scanner.resyncs > 0 && f.state === 'active') {
+        f.state = 'not-an-event-file'
+        this.addIssue({ file: f.rel, offset: 0, kind: 'not-an-event-file' })
+        this.log.warn({ run: this.run.name, file: f.rel, bytes: size }, 'not an event file: no record in it passes its CRC checks')
+      } else if (f.state === 'not-an-event-file' && f.scanner.everValid) {
+        f.state = 'active'
+      }
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  private onRecord (f: EventFileState, buf: Uint8Array, start: number, end: number, fileOffset: number): void {
+    const issue = this.decoder.decode(buf, start, end)
+    if (issue !== null) {
+      f.decodeIssues++
+      this.addIssue({ file: f.rel, offset: fileOffset, kind: issue })
+      this.log.warn({ run: this.run.name, file: f.rel, offset: fileOffset, why: issue }, 'skipped a record that passed its CRCs but cannot be used')
+    }
+  }
+
+  private onIssue (f: EventFileState, i: RecordIssue): void {
+    if (i.kind === 'bad-data-crc') {
+      this.addIssue({ file: f.rel, offset: i.offset, kind: i.kind })
+      this.log.warn({ run: this.run.name, file: f.rel, offset: i.offset, why: i.kind }, 'skipped one record whose data CRC fails')
+    } else if (f.loggedResyncAt < 0 || !f.scanner.resyncing) {
+      // bad length CRC / too-large: framing lost; logged once per resync, at its start
+      f.loggedResyncAt = i.offset
+      this.addIssue({ file: f.rel, offset: i.offset, kind: i.kind })
+      this.log.warn({ run: this.run.name, file: f.rel, offset: i.offset, why: i.kind }, 'framing lost: scanning for the next record whose length and data CRCs verify')
+    }
+  }
+
+  /** Logs once how many bytes a finished resync skipped. */
+  private reportResync (f: EventFileState, _consumed: number): void {
+    if (f.loggedResyncAt >= 0 && !f.scanner.resyncing && f.scanner.everValid) {
+      this.log.warn({ run: this.run.name, file: f.rel, offset: f.loggedResyncAt, skippedBytes: f.scanner.skippedBytes }, 'resynchronised after corruption')
+      f.loggedResyncAt = -1
+    }
+  }
+
+  private addIssue (i: { file: string, offset: number, kind: string }): void {
+    if (this.run.issues.length < MAX_ISSUES_KEPT) this.run.issues.push(i)
+  }
+}
+
+function fileStat (f: EventFileState): FileStat {
+  return {
+    file: f.rel,
+    bytes: f.offset,
+    records: f.scanner.records,
+    state: f.state,
+    skippedRecords: f.scanner.badDataCrc + f.decodeIssues,
+    skippedBytes: f.scanner.skippedBytes
+  }
+}

@@ -1,0 +1,49 @@
+/** Entry point: parse the command line, load and watch the logdir, serve. The only file that exits the process. */
+
+import { parseConfig, ConfigError, HELP } from './config.js'
+import { createLogger } from './log.js'
+import { ScalarStore } from './store/scalar-store.js'
+import { LogdirLoader } from './logdir/logdir-loader.js'
+import { watchLogdir } from './logdir/watch.js'
+import { buildApp } from './app.js'
+import { runLoadCommand } from './load-command.js'
+
+async function main (argv: string[]): Promise<void> {
+  if (argv[0] === 'load') {
+    process.exitCode = await runLoadCommand(argv.slice(1))
+    return
+  }
+  let config
+  try {
+    config = parseConfig(argv)
+  } catch (err) {
+    process.stderr.write(`lossboard: ${(err as Error).message}\n\n${HELP}`)
+    process.exit(2)
+  }
+  if (config === 'help') {
+    process.stdout.write(HELP)
+    return
+  }
+  const log = createLogger(config.logLevel)
+  const store = new ScalarStore()
+  const loader = new LogdirLoader(config.logdir, store, log, { verifyDataCrc: config.verifyDataCrc })
+  const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath })
+  // Listen first: the server answers health and listing requests while the initial load runs.
+  await app.listen({ host: config.host, port: config.port })
+  log.info({ logdir: config.logdir, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}${config.basePath}/` }, 'lossboard listening')
+  const stopWatching = config.watch ? await watchLogdir(loader, log, { poll: config.poll, rescanIntervalMs: config.rescanIntervalMs }) : null
+  void loader.reload()
+  const shutdown = async (signal: string): Promise<void> => {
+    log.info({ signal }, 'shutting down')
+    await stopWatching?.()
+    await app.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  process.stderr.write(`lossboard: fatal: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})
