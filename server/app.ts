@@ -1,6 +1,6 @@
 /** buildApp(): the Fastify instance with every route registered; never listens (tests inject into it). */
 
-import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify'
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify'
 import type { Logger } from 'pino'
 import type { ScalarStore } from './store/scalar-store.js'
 import type { LoaderTotals } from './logdir/logdir-loader.js'
@@ -19,8 +19,8 @@ export interface AppDeps {
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const common = {
-    disableRequestLogging: true,
-    querystringParser: (q: string) => Object.fromEntries(new URLSearchParams(q))
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { querystringParser: (q: string) => Object.fromEntries(new URLSearchParams(q)) }
   }
   const app: FastifyInstance = deps.logger
     ? Fastify({ ...common, loggerInstance: deps.logger as unknown as FastifyBaseLogger })

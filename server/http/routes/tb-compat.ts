@@ -21,7 +21,8 @@ function pyReprOrNone (v: string | undefined): string {
 /** Registers the routes, both plain and under TB's `/experiment/<eid>` prefix. */
 export async function tbCompatRoutes (app: FastifyInstance, opts: TbCompatOptions): Promise<void> {
   const { store } = opts
-  const json = (reply: FastifyReply, body: string): FastifyReply => reply.type('application/json').header('cache-control', 'no-cache, must-revalidate').header('expires', '0').send(body)
+  // Sent as a Buffer so that Fastify keeps TB's exact content type (it adds a charset to strings).
+  const json = (reply: FastifyReply, body: string): FastifyReply => reply.header('content-type', 'application/json').header('cache-control', 'no-cache, must-revalidate').header('expires', '0').send(Buffer.from(body))
   for (const prefix of ['', '/experiment/:eid']) {
     app.get(`${prefix}/data/environment`, async (_req, reply) => json(reply, tb.environmentJson(opts.logdir)))
     app.get(`${prefix}/data/runs`, async (_req, reply) => json(reply, tb.runsJson(store)))
