@@ -84,12 +84,14 @@ export class TfRecordScanner {
       if (maskCrc(crc32c(buf, pos, pos + 8)) !== storedLenCrc) {
         onIssue({ kind: 'bad-length-crc', offset: fileBase + pos })
         this.startResync(fileBase + pos)
+        this.skippedBytes++
         pos += 1
         continue
       }
       if (lenHi !== 0 || lenLo > MAX_RECORD_LENGTH) {
         onIssue({ kind: 'too-large', offset: fileBase + pos })
         this.startResync(fileBase + pos)
+        this.skippedBytes++
         pos += 1
         continue
       }
