@@ -13,6 +13,9 @@ export interface LoaderOptions {
   progressIntervalMs?: number
 }
 
+/** Delay of the extra read after a burst of watcher events (chokidar throttles 'change' to one per 50 ms). */
+const TRAILING_RECHECK_MS = 60
+
 /** Totals since the loader started, reported by /healthz, progress lines and `lossboard load`. */
 export interface LoaderTotals extends ReadStats {
   files: number
@@ -42,6 +45,7 @@ export class LogdirLoader {
   private initialLoadSeconds: number | null = null
   private missingLogged = false
   private readonly idleWaiters: Array<() => void> = []
+  private readonly trailing = new Map<string, NodeJS.Timeout>()
 
   constructor (logdir: string, readonly store: ScalarStore, private readonly log: Logger, private readonly opts: LoaderOptions = {}) {
     this.logdir = path.resolve(logdir)
@@ -53,7 +57,11 @@ export class LogdirLoader {
     await this.pump()
   }
 
-  /** Called by the watcher: a file changed or appeared. Reads just its run, soon. */
+  /**
+   * Called by the watcher: a file changed or appeared. Reads just its run, at once, and once more
+   * shortly after: chokidar drops a file's 'change' events that follow another within 50 ms, so
+   * the last append of a burst would otherwise wait for the next write or rescan.
+   */
   fileChanged (file: string): void {
     const dir = path.dirname(path.resolve(file))
     if (!isEventFileName(path.basename(file))) return
@@ -61,6 +69,13 @@ export class LogdirLoader {
     if (!this.runs.has(name) || !this.runs.get(name)!.files.has(path.resolve(file))) this.rescanRequested = true
     else this.dirtyRuns.add(name)
     void this.pump()
+    clearTimeout(this.trailing.get(name))
+    const t = setTimeout(() => {
+      this.trailing.delete(name)
+      if (this.runs.has(name)) { this.dirtyRuns.add(name); void this.pump() }
+    }, TRAILING_RECHECK_MS)
+    t.unref()
+    this.trailing.set(name, t)
   }
 
   /** Called by the watcher: directories appeared or vanished. */
