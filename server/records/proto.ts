@@ -2,15 +2,11 @@
 
 import protobuf from 'protobufjs'
 import { fileURLToPath } from 'node:url'
-import { existsSync } from 'node:fs'
 
-/** Finds proto/ whether we run from server/ (tsx) or dist/server/ (compiled). */
+/** proto/event.proto, whether we run from server/ (tsx) or dist/server/ (compiled). */
 function protoPath (): string {
-  for (const rel of ['../../proto/event.proto', '../../../proto/event.proto']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url))
-    if (existsSync(p)) return p
-  }
-  throw new Error('proto/event.proto not found next to the server code')
+  const compiled = /\/dist\/server\/records\/[^/]+$/.test(import.meta.url)
+  return fileURLToPath(new URL(compiled ? '../../../proto/event.proto' : '../../proto/event.proto', import.meta.url))
 }
 
 /** The reflected schema; `Event`, `Summary`, `TensorProto`, … resolved under package `lossboard`. */
