@@ -3,7 +3,7 @@
 import pino from 'pino'
 import { Writable } from 'node:stream'
 import { ScalarStore } from '../../server/store/scalar-store.js'
-import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
+import { LogdirLoader, type LoaderOptions } from '../../server/logdir/logdir-loader.js'
 
 export interface Loaded {
   store: ScalarStore
@@ -12,7 +12,7 @@ export interface Loaded {
   logs: Array<Record<string, unknown>>
 }
 
-export async function loadLogdir (dir: string, opts: { verifyDataCrc?: boolean } = {}): Promise<Loaded> {
+export async function loadLogdir (dir: string, opts: LoaderOptions = {}): Promise<Loaded> {
   const logs: Array<Record<string, unknown>> = []
   const sink = new Writable({
     write (chunk, _enc, cb) {

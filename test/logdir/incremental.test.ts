@@ -6,6 +6,7 @@ import { writeFileSync, appendFileSync, mkdirSync, rmSync, readFileSync, copyFil
 import path from 'node:path'
 import pino from 'pino'
 import { tempDir, GENERATED } from '../helpers/paths.js'
+import { loadLogdir } from '../helpers/load.js'
 import { EventFileBuilder, eventFileName } from '../../server/records/event-writer.js'
 import { ScalarStore } from '../../server/store/scalar-store.js'
 import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
@@ -116,5 +117,25 @@ test('a file that is not an event file is reported as such and never crashes the
     const run = store.runs.get('lfs')!
     assert.equal(run.files[0]!.state, 'not-an-event-file')
     assert.deepEqual(run.issues.map(i => i.kind), ['bad-length-crc', 'not-an-event-file'])
+  } finally { cleanup() }
+})
+
+test('a long initial load logs progress lines (files, MB, events/s) and a summary', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    for (let r = 0; r < 8; r++) {
+      mkdirSync(path.join(dir, `r${r}`))
+      const b = new EventFileBuilder().fileVersion(1)
+      for (let s = 0; s < 100_000; s++) b.scalar('loss', s, 1 + s, s)
+      writeFileSync(path.join(dir, `r${r}`, eventFileName(1)), b.bytes())
+    }
+    const { logs } = await loadLogdir(dir, { progressIntervalMs: 1 })
+    const progress = logs.filter(l => l.msg === 'loading logdir')
+    assert.ok(progress.length >= 1, 'at least one progress line')
+    assert.match(String(progress[0]!.files), /^\d+\/8$/)
+    assert.equal(typeof progress[0]!.mb, 'number')
+    assert.equal(typeof progress[0]!.eventsPerSecond, 'number')
+    const done = logs.find(l => l.msg === 'initial load done')!
+    assert.equal(done.points, 800_000)
   } finally { cleanup() }
 })
