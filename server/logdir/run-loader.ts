@@ -13,6 +13,17 @@ export const CHUNK_BYTES = 4 * 1024 * 1024
 /** At most this many file issues are kept per run (counters keep counting). */
 const MAX_ISSUES_KEPT = 200
 
+/**
+ * One read buffer for every run: reads are serialised by the logdir loader's pump and each chunk is
+ * fully decoded before the next read, so a buffer per run (up to 4 MiB each, for hundreds of runs)
+ * would only waste memory. It grows to the largest record seen and never shrinks below a chunk.
+ */
+let sharedBuffer = Buffer.allocUnsafe(CHUNK_BYTES)
+function readBuffer (bytes: number): Buffer {
+  if (sharedBuffer.length < bytes) sharedBuffer = Buffer.allocUnsafe(bytes)
+  return sharedBuffer
+}
+
 /** Per-file reading state: `active` files are read from `offset` on every cycle; `dead` ones never again. */
 export interface EventFileState {
   readonly path: string
@@ -64,7 +75,6 @@ export class RunLoader {
   readonly files = new Map<string, EventFileState>()
   private readonly sink: RunSink
   private readonly decoder: EventDecoder<TagInfo>
-  private buf = Buffer.allocUnsafe(64 * 1024)
 
   constructor (
     readonly run: RunState,
@@ -130,12 +140,12 @@ export class RunLoader {
       let need = 0
       while (f.offset < size) {
         const want = Math.min(size - f.offset, Math.max(CHUNK_BYTES, need))
-        if (this.buf.length < want) this.buf = Buffer.allocUnsafe(Math.max(want, Math.min(CHUNK_BYTES, this.buf.length * 2)))
-        const n = readSync(fd, this.buf, 0, want, f.offset)
+        const buf = readBuffer(want)
+        const n = readSync(fd, buf, 0, want, f.offset)
         if (n <= 0) break
         const pointsBefore = this.run.points
         const recordsBefore = f.scanner.records
-        const out = f.scanner.scan(this.buf, n, f.offset, (buf, s, e, off) => this.onRecord(f, buf, s, e, off), (i) => this.onIssue(f, i))
+        const out = f.scanner.scan(buf, n, f.offset, (buf, s, e, off) => this.onRecord(f, buf, s, e, off), (i) => this.onIssue(f, i))
         this.reportResync(f, out.consumed)
         stats.bytes += out.consumed
         stats.points += this.run.points - pointsBefore
