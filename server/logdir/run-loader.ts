@@ -61,6 +61,11 @@ class RunSink implements EventSink<TagInfo> {
     this.touched.add(t)
   }
 
+  scalarEvent (t: TagInfo, wallTime: number, step: number, value: number, dtype: ScalarDtype): void {
+    this.run.scalarEvent(t, wallTime, step, value, dtype)
+    this.touched.add(t)
+  }
+
   nonScalar (t: TagInfo, hint: string): void { this.run.nonScalar(t, hint) }
   graph (): void { this.run.graph() }
   end (hadSummary: boolean): void { this.run.endEvent(hadSummary) }

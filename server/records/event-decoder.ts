@@ -46,6 +46,12 @@ export interface EventSink<H> {
   graph (): void
   /** Ends the event; `hadSummary` says whether it carried a Summary (TB's purge rules need it). */
   end (hadSummary: boolean): void
+  /**
+   * Optional: the same effects as `begin(wallTime, step)`, `scalar(handle, value, dtype)`,
+   * `end(true)` for an event that holds exactly one numeric value and nothing else (the common
+   * case, millions of times per file). A sink that has it saves two calls per record.
+   */
+  scalarEvent? (handle: H, wallTime: number, step: number, value: number, dtype: ScalarDtype): void
 }
 
 /** Why a record that passed its CRCs could not be used. */
@@ -60,8 +66,11 @@ const f64b = new Uint8Array(f64.buffer)
 class WireError extends Error {}
 const WIRE_ERROR = new WireError('malformed protobuf')
 
-/** Tag-bytes cache entry. */
-interface TagEntry<H> { bytes: Uint8Array, handle: H }
+/**
+ * Tag-bytes cache entry. `next` is the entry that followed this one last time: writers log their
+ * tags in the same order every step, so checking it first almost always avoids hashing.
+ */
+interface TagEntry<H> { bytes: Uint8Array, handle: H, next: TagEntry<H> | null }
 
 /**
  * Decodes records into an {@link EventSink}. One decoder per run (tag handles are per run).
@@ -80,11 +89,16 @@ export class EventDecoder<H> {
   private vTensorStart = 0; private vTensorEnd = 0
   private vMetaStart = -1; private vMetaEnd = 0
 
-  constructor (private readonly sink: EventSink<H>) {}
+  private readonly fused: boolean
+
+  constructor (private readonly sink: EventSink<H>) {
+    this.fused = typeof sink.scalarEvent === 'function'
+  }
 
   /** Decodes `buf[start, end)`; returns null on success or the reason the record was dropped. */
   decode (buf: Uint8Array, start: number, end: number): DecodeIssueKind | null {
     this.buf = buf
+    if (this.scalarFastPath(buf, start, end)) return null
     this.pos = start
     try {
       return this.event(end)
@@ -92,6 +106,94 @@ export class EventDecoder<H> {
       if (e === WIRE_ERROR || e instanceof RangeError) return 'invalid-proto'
       throw e
     }
+  }
+
+  /**
+   * Decodes, without the generic machinery, an Event holding exactly one Summary.Value that is a
+   * float32 scalar in one of the shapes writers emit millions of times:
+   *
+   *     09 <wall_time f64> [10 <step varint>] 2a L 0a L 0a L <tag>
+   *        ( 15 <simple_value f32>                                     TF1, PyTorch, tensorboardX
+   *        | 42 L 08 01 [12 00] (22 04 | 2a 04) <f32> )               TF2 tensor_content / float_val
+   *        [4a L <metadata>]
+   *
+   * (fields in number order, as every protobuf serialiser writes them; one-byte lengths, step below
+   * 2^28). Returns false, having made no sink call that changes anything, for any other shape or
+   * when the tag still wants its first metadata; the generic path then decodes the record. Both
+   * paths give the same sink effects for every record this one accepts (test/records checks it
+   * against the generic path).
+   */
+  private scalarFastPath (buf: Uint8Array, start: number, end: number): boolean {
+    let p = start
+    if (end - start < 17 || buf[p] !== 0x09) return false
+    const wallTime = readF64(buf, p + 1)
+    if (wallTime !== wallTime) return false
+    p += 9
+    let step = 0
+    if (buf[p] === 0x10) {
+      let b = buf[p + 1]!
+      step = b & 0x7f
+      p += 2
+      if (b >= 0x80) {
+        b = buf[p++]!; step |= (b & 0x7f) << 7
+        if (b >= 0x80) {
+          b = buf[p++]!; step |= (b & 0x7f) << 14
+          if (b >= 0x80) {
+            b = buf[p++]!; step |= (b & 0x7f) << 21
+            if (b >= 0x80) return false
+          }
+        }
+      }
+    }
+    // Summary (field 5) that ends the record and holds one Value (field 1) filling it.
+    if (buf[p] !== 0x2a || buf[p + 2] !== 0x0a) return false
+    const summaryLen = buf[p + 1]!
+    const valueLen = buf[p + 3]!
+    if (summaryLen >= 0x80 || p + 2 + summaryLen !== end || valueLen + 2 !== summaryLen) return false
+    p += 4
+    if (buf[p] !== 0x0a) return false
+    const tagLen = buf[p + 1]!
+    if (tagLen >= 0x80) return false
+    const tagStart = p + 2
+    p = tagStart + tagLen
+    if (p + 5 > end) return false
+    let value: number
+    const key = buf[p]
+    if (key === 0x15) {
+      value = readF32(buf, p + 1)
+      p += 5
+    } else if (key === 0x42) {
+      // TensorProto: dtype DT_FLOAT, optional empty shape, one float in tensor_content or float_val
+      const tensorLen = buf[p + 1]!
+      const tensorEnd = p + 2 + tensorLen
+      p += 2
+      if (tensorLen >= 0x80 || tensorEnd > end || buf[p] !== 0x08 || buf[p + 1] !== DT_FLOAT) return false
+      p += 2
+      if (buf[p] === 0x12 && buf[p + 1] === 0x00) p += 2
+      if ((buf[p] !== 0x22 && buf[p] !== 0x2a) || buf[p + 1] !== 0x04) return false
+      value = readF32(buf, p + 2)
+      p += 6
+      if (p !== tensorEnd) return false
+    } else {
+      return false
+    }
+    if (p !== end) {
+      // metadata (field 9) as the last field: only the first one of a tag matters, and the generic path reads that
+      if (buf[p] !== 0x4a || buf[p + 1]! >= 0x80 || p + 2 + buf[p + 1]! !== end) return false
+    }
+    this.vTagStart = tagStart
+    this.vTagEnd = tagStart + tagLen
+    const handle = this.tagHandle()
+    const sink = this.sink
+    if (sink.wantsMetadata(handle)) return false
+    if (this.fused) {
+      sink.scalarEvent!(handle, wallTime, step, value, 'float32')
+    } else {
+      sink.begin(wallTime, step)
+      sink.scalar(handle, value, 'float32')
+      sink.end(true)
+    }
+    return true
   }
 
   private event (end: number): DecodeIssueKind | null {
@@ -327,20 +429,29 @@ export class EventDecoder<H> {
     const buf = this.buf
     const s = this.vTagStart; const e = this.vTagEnd
     const last = this.lastTag
-    if (last !== null && bytesEqual(last.bytes, buf, s, e)) return last.handle
+    if (last !== null) {
+      const next = last.next
+      if (next !== null && bytesEqual(next.bytes, buf, s, e)) { this.lastTag = next; return next.handle }
+      if (bytesEqual(last.bytes, buf, s, e)) return last.handle
+    }
     let h = 0x811c9dc5
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193)
     let bucket = this.tags.get(h)
     if (bucket !== undefined) {
       for (const entry of bucket) {
-        if (bytesEqual(entry.bytes, buf, s, e)) { this.lastTag = entry; return entry.handle }
+        if (bytesEqual(entry.bytes, buf, s, e)) {
+          if (last !== null) last.next = entry
+          this.lastTag = entry
+          return entry.handle
+        }
       }
     } else {
       bucket = []
       this.tags.set(h, bucket)
     }
-    const entry = { bytes: buf.slice(s, e), handle: this.sink.tag(textDecoder.decode(buf.subarray(s, e))) }
+    const entry: TagEntry<H> = { bytes: buf.slice(s, e), handle: this.sink.tag(textDecoder.decode(buf.subarray(s, e))), next: null }
     bucket.push(entry)
+    if (last !== null) last.next = entry
     this.lastTag = entry
     return entry.handle
   }
@@ -456,6 +567,19 @@ export class EventDecoder<H> {
     }
     if (this.pos > end) throw WIRE_ERROR
   }
+}
+
+/** Little-endian float64 at `buf[p]` (unaligned), through an 8-byte scratch. */
+function readF64 (buf: Uint8Array, p: number): number {
+  f64b[0] = buf[p]!; f64b[1] = buf[p + 1]!; f64b[2] = buf[p + 2]!; f64b[3] = buf[p + 3]!
+  f64b[4] = buf[p + 4]!; f64b[5] = buf[p + 5]!; f64b[6] = buf[p + 6]!; f64b[7] = buf[p + 7]!
+  return f64[0]!
+}
+
+/** Little-endian float32 at `buf[p]` (unaligned). */
+function readF32 (buf: Uint8Array, p: number): number {
+  f32b[0] = buf[p]!; f32b[1] = buf[p + 1]!; f32b[2] = buf[p + 2]!; f32b[3] = buf[p + 3]!
+  return f32[0]!
 }
 
 function bytesEqual (a: Uint8Array, buf: Uint8Array, s: number, e: number): boolean {

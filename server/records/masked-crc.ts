@@ -40,6 +40,19 @@ export function crc32c (buf: Uint8Array, start = 0, end = buf.length): number {
   return (crc ^ -1) >>> 0
 }
 
+/**
+ * Masked CRC-32C of the 8 bytes at `buf[pos]`: a TFRecord's length field. One slicing-by-8 step,
+ * unrolled, because the scanner checks one per record; the caller guarantees 8 bytes are there.
+ */
+export function maskedCrc32cOf8 (buf: Uint8Array, pos: number): number {
+  const t = TABLE
+  const lo = ~(buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24))
+  const crc = ~(t[1792 + (lo & 0xff)]! ^ t[1536 + ((lo >>> 8) & 0xff)]! ^
+    t[1280 + ((lo >>> 16) & 0xff)]! ^ t[1024 + (lo >>> 24)]! ^
+    t[768 + buf[pos + 4]!]! ^ t[512 + buf[pos + 5]!]! ^ t[256 + buf[pos + 6]!]! ^ t[buf[pos + 7]!]!)
+  return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0
+}
+
 /** TFRecord's mask over a CRC (LevelDB's): rotate right by 15 bits, add 0xA282EAD8 mod 2^32. */
 export function maskCrc (crc: number): number {
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0

@@ -1,6 +1,6 @@
 /** Scans TFRecord framing in a byte window: verifies both CRCs, resynchronises after corruption. BYTES ONLY. */
 
-import { crc32c, maskCrc } from './masked-crc.js'
+import { crc32c, maskCrc, maskedCrc32cOf8 } from './masked-crc.js'
 
 /** Bytes of framing around every payload: u64 length + u32 length CRC before, u32 data CRC after. */
 export const HEADER_LENGTH = 12
@@ -81,7 +81,7 @@ export class TfRecordScanner {
       const lenLo = (buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24)) >>> 0
       const lenHi = (buf[pos + 4]! | (buf[pos + 5]! << 8) | (buf[pos + 6]! << 16) | (buf[pos + 7]! << 24)) >>> 0
       const storedLenCrc = (buf[pos + 8]! | (buf[pos + 9]! << 8) | (buf[pos + 10]! << 16) | (buf[pos + 11]! << 24)) >>> 0
-      if (maskCrc(crc32c(buf, pos, pos + 8)) !== storedLenCrc) {
+      if (maskedCrc32cOf8(buf, pos) !== storedLenCrc) {
         onIssue({ kind: 'bad-length-crc', offset: fileBase + pos })
         this.startResync(fileBase + pos)
         this.skippedBytes++

@@ -23,6 +23,58 @@ const INT32_MAX = 2147483647
 const INT32_MIN = -2147483648
 /** Growth factor: 1.5 keeps the slack (and so bytes per point) lower than doubling. */
 const GROWTH = 1.5
+/**
+ * From this capacity on, a column lives in a resizable ArrayBuffer that grows in place: no copy,
+ * and no fresh pages touched twice. Copy-on-grow costs more than the copy itself suggests: every
+ * grow writes into never-touched memory, and first-touch page faults (≈3 ms per MB on the VMs we
+ * measured, bench/README.md) made a 1.5× growth schedule cost more than decoding the records.
+ * Below it, plain arrays: small series are the many, and each resizable buffer is a mapping of
+ * its own (the kernel caps a process's mappings, vm.max_map_count).
+ */
+const IN_PLACE_MIN_CAPACITY = 1 << 15
+/** A resizable column reserves address space (not memory) for this many times its first size. */
+const IN_PLACE_RESERVE_FACTOR = 64
+/** Grow factor of in-place columns: growing costs no copy, and untouched pages cost no memory. */
+const IN_PLACE_GROWTH = 2
+
+type Column = Int32Array | Float32Array | Float64Array
+
+/** ES2024 resizable ArrayBuffer members, typed here because the project targets ES2022's lib. */
+interface ResizableBuffer extends ArrayBuffer {
+  readonly resizable: boolean
+  readonly maxByteLength: number
+  resize (byteLength: number): void
+}
+
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, opts: { maxByteLength: number }) => ResizableBuffer
+
+/**
+ * `col` with room for `capacity` elements and its first `n` kept, as the same array type or, with
+ * `Ctor`, widened to it. Grows in place when the column's buffer is resizable and has the room;
+ * otherwise copies into a new buffer, resizable once the capacity is large enough (falling back
+ * to a plain one if the address space reservation is refused).
+ */
+function resizeColumn<T extends Column> (col: Column, n: number, capacity: number, Ctor: new (b: ArrayBuffer, off: number, len: number) => T): T {
+  const bytes = capacity * Ctor.prototype.BYTES_PER_ELEMENT
+  const buf = col.buffer as ResizableBuffer
+  if (col.constructor === Ctor && buf.resizable && bytes <= buf.maxByteLength) {
+    buf.resize(bytes)
+    return new Ctor(buf, 0, capacity)
+  }
+  let next: ArrayBuffer
+  if (capacity >= IN_PLACE_MIN_CAPACITY) {
+    try {
+      next = new ResizableArrayBuffer(bytes, { maxByteLength: bytes * IN_PLACE_RESERVE_FACTOR })
+    } catch {
+      next = new ArrayBuffer(bytes)
+    }
+  } else {
+    next = new ArrayBuffer(bytes)
+  }
+  const out = new Ctor(next, 0, capacity)
+  out.set(col.subarray(0, n))
+  return out
+}
 
 /**
  * Growable columns with amortised O(1) append. Steps start as Int32Array and widen to Float64Array
@@ -51,16 +103,16 @@ export class ScalarSeries {
   /** Appends one point; `dtype` is its source encoding. */
   append (step: number, wallTime: number, value: number, dtype: ScalarDtype): void {
     const n = this.length
-    if (n === this.wallTimes.length) this.grow(Math.ceil(n * GROWTH))
+    if (n === this.wallTimes.length) this.grow(Math.ceil(n * ((this.wallTimes.buffer as ResizableBuffer).resizable ? IN_PLACE_GROWTH : GROWTH)))
     let steps = this.steps
     if (steps instanceof Int32Array && (step > INT32_MAX || step < INT32_MIN || step !== Math.trunc(step))) {
-      steps = this.steps = Float64Array.from(steps)
+      steps = this.steps = resizeColumn(steps, n, steps.length, Float64Array)
     }
     steps[n] = step
     this.wallTimes[n] = wallTime
     let values = this.values
     if (values instanceof Float32Array && Math.fround(value) !== value && value === value) {
-      values = this.values = Float64Array.from(values)
+      values = this.values = resizeColumn(values, n, values.length, Float64Array)
     }
     values[n] = value
     if (dtype !== 'int' && dtype !== 'bool') this.allInt = false
@@ -89,7 +141,10 @@ export class ScalarSeries {
     return { steps: this.steps.subarray(0, n), wallTimes: this.wallTimes.subarray(0, n), values: this.values.subarray(0, n) }
   }
 
-  /** Releases the slack after a bulk load (one copy per series). */
+  /**
+   * Releases the slack after a bulk load: in place for resizable columns (views handed out by
+   * `columns()` stay valid: they never extend past `length`), one copy for small plain ones.
+   */
   shrinkToFit (): void {
     if (this.wallTimes.length - this.length > 8) this.grow(this.length)
   }
@@ -102,15 +157,9 @@ export class ScalarSeries {
   private grow (capacity: number): void {
     capacity = Math.max(capacity, INITIAL_CAPACITY)
     const n = this.length
-    const steps = this.steps instanceof Int32Array ? new Int32Array(capacity) : new Float64Array(capacity)
-    steps.set(this.steps.subarray(0, n))
-    const wallTimes = new Float64Array(capacity)
-    wallTimes.set(this.wallTimes.subarray(0, n))
-    const values = this.values instanceof Float32Array ? new Float32Array(capacity) : new Float64Array(capacity)
-    values.set(this.values.subarray(0, n))
-    this.steps = steps
-    this.wallTimes = wallTimes
-    this.values = values
+    this.steps = this.steps instanceof Int32Array ? resizeColumn(this.steps, n, capacity, Int32Array) : resizeColumn(this.steps, n, capacity, Float64Array)
+    this.wallTimes = resizeColumn(this.wallTimes, n, capacity, Float64Array)
+    this.values = this.values instanceof Float32Array ? resizeColumn(this.values, n, capacity, Float32Array) : resizeColumn(this.values, n, capacity, Float64Array)
   }
 }
 

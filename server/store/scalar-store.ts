@@ -146,6 +146,16 @@ export class RunState {
     this.points++
   }
 
+  /**
+   * An event holding exactly one numeric value: the same effects as `beginEvent(wallTime, step)`,
+   * `scalar(t, value, dtype)`, `endEvent(true)`, in one call (the ingest hot path).
+   */
+  scalarEvent (t: TagInfo, wallTime: number, step: number, value: number, dtype: ScalarDtype): void {
+    this.beginEvent(wallTime, step)
+    this.scalar(t, value, dtype)
+    this.endEvent(true)
+  }
+
   nonScalar (t: TagInfo, pluginHint: string): void {
     t.nonScalarValues++
     if (pluginHint) this.plugins.add(pluginHint)
