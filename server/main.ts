@@ -4,8 +4,6 @@ import { parseConfig, ConfigError, HELP } from './config.js'
 import { createLogger } from './log.js'
 import { ScalarStore } from './store/scalar-store.js'
 import { LogdirLoader } from './logdir/logdir-loader.js'
-import { watchLogdir } from './logdir/watch.js'
-import { buildApp } from './app.js'
 import { runLoadCommand } from './load-command.js'
 
 async function main (argv: string[]): Promise<void> {
@@ -27,6 +25,8 @@ async function main (argv: string[]): Promise<void> {
   const log = createLogger(config.logLevel)
   const store = new ScalarStore()
   const loader = new LogdirLoader(config.logdir, store, log, { verifyDataCrc: config.verifyDataCrc })
+  // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
+  const [{ buildApp }, { watchLogdir }] = await Promise.all([import('./app.js'), import('./logdir/watch.js')])
   const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath })
   // Listen first: the server answers health and listing requests while the initial load runs.
   await app.listen({ host: config.host, port: config.port })
