@@ -7,6 +7,7 @@ import type { LoaderTotals } from './logdir/logdir-loader.js'
 import { tbCompatRoutes } from './http/routes/tb-compat.js'
 import { apiRoutes } from './http/routes/api.js'
 import { healthRoutes } from './http/routes/health.js'
+import { staticRoutes } from './http/routes/static.js'
 import { ApiError } from './http/errors.js'
 
 export interface AppDeps {
@@ -15,6 +16,8 @@ export interface AppDeps {
   totals: () => LoaderTotals
   logger?: Logger | false
   basePath?: string
+  /** Directory of the built dashboard (default dist/web). */
+  webRoot?: string
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -48,6 +51,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir })
     await scope.register(apiRoutes, { store: deps.store })
     await scope.register(healthRoutes, { totals: deps.totals })
+    await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })
   }
   await app.register(register, { prefix: deps.basePath ?? '' })
   return app
