@@ -9,6 +9,8 @@ import { apiRoutes } from './http/routes/api.js'
 import { healthRoutes } from './http/routes/health.js'
 import { staticRoutes } from './http/routes/static.js'
 import { ApiError } from './http/errors.js'
+import { registerHttpHygiene } from './http/hygiene.js'
+import { createEnrichmentProvider, type EnrichmentProvider } from './provider/enrichment.js'
 
 export interface AppDeps {
   store: ScalarStore
@@ -18,6 +20,10 @@ export interface AppDeps {
   basePath?: string
   /** Directory of the built dashboard (default dist/web). */
   webRoot?: string
+  /** CORS origins for browser notebooks: '' (off), '*', or a comma-separated list. */
+  cors?: string
+  /** Enrichment (de-smoothing, smoothing, annotations); built from the store when omitted. */
+  enrichment?: EnrichmentProvider
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -47,9 +53,12 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     req.log.error({ err }, 'unhandled error')
     return reply.code(500).send({ error: { code: 'LB_ERR_INTERNAL', message: 'internal error' } })
   })
+  // Compression, CORS and the OpenAPI collector must precede every route.
+  await registerHttpHygiene(app, { cors: deps.cors, basePath: deps.basePath })
+  const enrichment = deps.enrichment ?? createEnrichmentProvider(deps.store)
   const register = async (scope: FastifyInstance): Promise<void> => {
     await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir })
-    await scope.register(apiRoutes, { store: deps.store })
+    await scope.register(apiRoutes, { prefix: '/api/v1', store: deps.store, enrichment })
     await scope.register(healthRoutes, { totals: deps.totals })
     await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })
   }

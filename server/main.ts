@@ -27,7 +27,7 @@ async function main (argv: string[]): Promise<void> {
   const loader = new LogdirLoader(config.logdir, store, log, { verifyDataCrc: config.verifyDataCrc })
   // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
   const [{ buildApp }, { watchLogdir }] = await Promise.all([import('./app.js'), import('./logdir/watch.js')])
-  const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath })
+  const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath, cors: config.cors })
   // Listen first: the server answers health and listing requests while the initial load runs.
   await app.listen({ host: config.host, port: config.port })
   log.info({ logdir: config.logdir, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}${config.basePath}/` }, 'lossboard listening')

@@ -7,10 +7,13 @@ export class ApiError extends Error {
   }
 }
 
+/** Every code the server answers with, and its HTTP status (docs/api.md lists each one). */
 export const ERROR_CODES = {
   LB_ERR_NOT_FOUND_RUN: 404,
   LB_ERR_NOT_FOUND_TAG: 404,
+  LB_ERR_NOT_FOUND_ROUTE: 404,
   LB_ERR_BAD_PARAM: 400,
+  LB_ERR_BAD_REQUEST: 400,
   LB_ERR_INTERNAL: 500
 } as const
 
@@ -22,6 +25,17 @@ export function tagNotFound (run: string, tag: string): ApiError {
   return new ApiError(404, 'LB_ERR_NOT_FOUND_TAG', `tag '${tag}' not found in run '${run}'`, { run, tag })
 }
 
+/** A tag named exactly that none of the selected runs holds. */
+export function tagNotFoundInSelection (tag: string): ApiError {
+  return new ApiError(404, 'LB_ERR_NOT_FOUND_TAG', `tag '${tag}' not found in any selected run`, { tag })
+}
+
+/** A path under /api/v1 that names no route. */
+export function routeNotFound (method: string, url: string): ApiError {
+  return new ApiError(404, 'LB_ERR_NOT_FOUND_ROUTE', `no route ${method} ${url.split('?')[0]}; see /api/v1/openapi.json`, {})
+}
+
+/** A query parameter that is missing, malformed, out of range or unknown. `details.param` names it. */
 export function badParam (param: string, message: string): ApiError {
   return new ApiError(400, 'LB_ERR_BAD_PARAM', `invalid parameter '${param}': ${message}`, { param })
 }

@@ -1,24 +1,15 @@
-/** The native API's data: runs, tags and columnar scalar series from the store (every point kept). */
+/** The native API's listings: runs and scalar tags from the store (every point kept), with enrichment summaries. */
 
 import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
-import type { Restart } from '../domain.js'
+import type { EnrichmentProvider } from './enrichment.js'
+import type { RunDto, TagDto } from './dto.js'
 
-/** A run as /api/v1/runs lists it. */
-export interface RunDto {
-  run: string
-  startTime: number | null
-  tags: number
-  points: number
-  files: RunState['files']
-  /** Records skipped in this run's files (bad data CRC, undecodable) — each logged with file and offset. */
-  dataLoss: number
-  deadFiles: number
-  issues: RunState['issues']
-}
+export type { RunDto, TagDto } from './dto.js'
 
-export function listRuns (store: ScalarStore): RunDto[] {
-  return store.runNamesTbOrder().map(name => {
+/** Every run in TensorBoard's /data/runs order (start time, then name), optionally filtered. */
+export function listRuns (store: ScalarStore, keep: (run: string) => boolean = () => true): RunDto[] {
+  return store.runNamesTbOrder().filter(keep).map(name => {
     const r = store.runs.get(name)!
     return {
       run: name,
@@ -33,28 +24,16 @@ export function listRuns (store: ScalarStore): RunDto[] {
   })
 }
 
-/** Scalar tags of a run, in first-seen order. */
+/** Scalar tags of a run that hold at least one point, in first-seen order (TensorBoard's listing). */
 export function scalarTagsOf (r: RunState): TagInfo[] {
   return [...r.tags.values()].filter(t => isScalarTag(t) && t.series !== null && t.series.length > 0)
 }
 
-/** A tag as /api/v1/tags lists it. */
-export interface TagDto {
-  run: string
-  tag: string
-  displayName: string
-  points: number
-  firstStep: number
-  lastStep: number
-  lastWallTime: number
-  dtypes: string[]
-  nonFinite: number
-  restarts: Restart[]
-}
-
-export function tagDto (run: string, t: TagInfo): TagDto {
+/** The tag's listing entry. `t` must be one of {@link scalarTagsOf}'s (non-empty series). */
+export function tagDto (run: string, t: TagInfo, enrichment: EnrichmentProvider): TagDto {
   const s = t.series!
   const c = s.columns()
+  const summary = enrichment.tagSummary(run, t.name)
   return {
     run,
     tag: t.name,
@@ -65,6 +44,8 @@ export function tagDto (run: string, t: TagInfo): TagDto {
     lastWallTime: c.wallTimes[s.length - 1]!,
     dtypes: [...s.dtypes],
     nonFinite: s.nonFinite,
-    restarts: s.restarts
+    restarts: s.restarts,
+    family: summary.family,
+    annotations: { info: summary.annotations.info, warning: summary.annotations.warning, critical: summary.annotations.critical }
   }
 }

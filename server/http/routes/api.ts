@@ -1,53 +1,132 @@
-/** /api/v1: lossboard's own API — columnar JSON, every point, restarts marked. */
+/** /api/v1: lossboard's own API — runs, tags, scalars (columnar JSON, CSV, NDJSON), export, live stream, OpenAPI. */
 
-import type { FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ScalarStore } from '../../store/scalar-store.js'
-import { listRuns, scalarTagsOf, tagDto } from '../../provider/scalars.js'
-import { findScalarTag } from '../../provider/tb-compat.js'
-import { runNotFound, tagNotFound, badParam } from '../errors.js'
+import type { EnrichmentProvider } from '../../provider/enrichment.js'
+import { listRuns, tagDto } from '../../provider/scalars.js'
+import { selectRuns, selectSeries } from '../../provider/selection.js'
+import { buildSlice, extraColumnsWanted, type SliceOptions } from '../../provider/series-slice.js'
+import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type NonFinitePolicy } from '../../provider/encode.js'
+import { ApiError, runNotFound, badParam, routeNotFound } from '../errors.js'
+import { ERROR_RESPONSES, dataResponse, throwIfNotFound } from '../route-helpers.js'
+import { installQueryHandling, validationToBadParam, parseSelection, parseRange, parseSeries, parseEnrich, isSingleSeries, parseRegex } from '../query.js'
+import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse, type RunsQueryT, type TagsQueryT, type ScalarsQueryT } from '../schemas.js'
+import { dataEtag, negotiateFormat, sendData, type Format } from '../respond.js'
+import { exportRoutes } from './export.js'
+import { streamRoutes } from './stream.js'
+import { openapiRoutes } from './openapi.js'
 
-export interface ApiOptions { store: ScalarStore }
-
-/** Non-finite values in JSON: strings (default, TB's spelling) or null. */
-export function jsonValue (x: number, nonFinite: 'string' | 'null'): number | string | null {
-  if (Number.isFinite(x)) return x
-  if (nonFinite === 'null') return null
-  return x !== x ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity'
+export interface ApiOptions {
+  store: ScalarStore
+  enrichment: EnrichmentProvider
 }
 
 export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promise<void> {
-  const { store } = opts
-  app.get('/api/v1/runs', async () => ({ runs: listRuns(store) }))
-
-  app.get('/api/v1/tags', async (req) => {
-    const q = req.query as Record<string, string | undefined>
-    const runs = q.run !== undefined ? [q.run] : store.runNamesTbOrder()
-    if (q.run !== undefined && !store.runs.has(q.run)) throw runNotFound(q.run)
-    const out = []
-    for (const name of runs) for (const t of scalarTagsOf(store.runs.get(name)!)) out.push(tagDto(name, t))
-    return { tags: out }
-  })
-
-  app.get('/api/v1/scalars', async (req) => {
-    const q = req.query as Record<string, string | undefined>
-    if (q.run === undefined) throw badParam('run', 'required')
-    if (q.tag === undefined) throw badParam('tag', 'required')
-    const nonFinite = (q.nonFinite ?? 'string')
-    if (nonFinite !== 'string' && nonFinite !== 'null') throw badParam('nonFinite', "must be 'string' or 'null'")
-    if (!store.runs.has(q.run)) throw runNotFound(q.run)
-    const t = findScalarTag(store, q.run, q.tag)
-    if (t === null) throw tagNotFound(q.run, q.tag)
-    const s = t.series!
-    const c = s.columns()
-    const value = new Array<number | string | null>(s.length)
-    for (let i = 0; i < s.length; i++) value[i] = jsonValue(c.values[i]!, nonFinite)
-    return {
-      run: q.run,
-      tag: q.tag,
-      step: Array.from(c.steps),
-      wallTime: Array.from(c.wallTimes),
-      value,
-      restarts: s.restarts
+  const { store, enrichment } = opts
+  installQueryHandling(app)
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const e = err instanceof ApiError ? err : (err.validation !== undefined ? validationToBadParam(err, req) : null)
+    if (e !== null) return reply.code(e.statusCode).send({ error: { code: e.code, message: e.message, ...e.details } })
+    if (err.statusCode !== undefined && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: { code: 'LB_ERR_BAD_REQUEST', message: err.message } })
     }
+    req.log.error({ err }, 'unhandled error')
+    return reply.code(500).send({ error: { code: 'LB_ERR_INTERNAL', message: 'internal error' } })
   })
+  // Unknown paths under /api/v1 get a JSON 404 from us, not the dashboard's static wildcard.
+  // An explicit wildcard beats the root one in the router; setNotFoundHandler would not be reached.
+  const notFound = async (req: FastifyRequest): Promise<never> => { throw routeNotFound(req.method, req.url) }
+  app.setNotFoundHandler(notFound)
+  app.all('/*', { schema: { hide: true } }, notFound)
+
+  app.get('/runs', {
+    schema: {
+      summary: 'List runs',
+      description: 'Every run (a directory of event files, named by its path relative to the logdir, "." for the logdir itself), ' +
+        'in TensorBoard\'s order (start time, then name), with file statistics and data-loss counters.',
+      tags: ['api'],
+      querystring: RunsQuery,
+      response: { 200: { description: 'Runs', ...RunsResponse }, ...ERROR_RESPONSES }
+    }
+  }, async (req, reply) => {
+    const q = req.query as RunsQueryT
+    const rs = selectRuns(store, { runs: q.run, runRe: parseRegex('runRe', q.runRe) })
+    if (rs.kind !== 'ok') throw runNotFound(rs.run)
+    const keep = new Set(rs.runs)
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ runs: listRuns(store, r => keep.has(r)) }))
+  })
+
+  app.get('/tags', {
+    schema: {
+      summary: 'List scalar tags',
+      description: 'Scalar tags of the selected runs (all by default) with point counts, step range, restarts, smoothing family and annotation counts.',
+      tags: ['api'],
+      querystring: TagsQuery,
+      response: { 200: { description: 'Tags', ...TagsResponse }, ...ERROR_RESPONSES }
+    }
+  }, async (req, reply) => {
+    const q = req.query as TagsQueryT
+    const sel = selectSeries(store, parseSelection(q))
+    throwIfNotFound(sel)
+    const tags = sel.items.map(it => tagDto(it.run, it.info, enrichment))
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ tags }))
+  })
+
+  app.get('/scalars', {
+    schema: {
+      summary: 'Scalar series, columnar',
+      description: 'Every point of the selected series (full resolution by default), as columnar JSON, CSV or NDJSON. ' +
+        'Several runs × tags per request by repeating run=/tag= or with runRe=/tagRe=. points=N thins each series for display.',
+      tags: ['api'],
+      querystring: ScalarsQuery,
+      response: { 200: dataResponse('Series', ScalarsResponse), 304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' }, ...ERROR_RESPONSES }
+    }
+  }, async (req, reply) => {
+    const q = req.query as ScalarsQueryT
+    const format = negotiateFormat(q.format as Format | undefined, req.headers.accept)
+    const single = isSingleSeries(q)
+    if (!single && q.run === undefined && q.runRe === undefined && q.tag === undefined && q.tagRe === undefined) {
+      throw badParam('run', 'name a run (run=) or a pattern (runRe=), and a tag (tag=) or tagRe=; /api/v1/export gives everything')
+    }
+    const points = q.points ?? 0
+    if (points === 1) throw badParam('points', 'must be 0 (every point) or ≥ 2')
+    const sliceOpts: SliceOptions = {
+      wanted: parseSeries(q.series),
+      range: parseRange(q),
+      enrich: parseEnrich(q),
+      points,
+      method: q.method ?? 'minmax'
+    }
+    const policy = (q.nonFinite ?? 'string') as NonFinitePolicy
+    const sel = selectSeries(store, parseSelection(q))
+    throwIfNotFound(sel)
+    const etag = dataEtag('scalars', q, format, sel.runs)
+    const extras = extraColumnsWanted(sliceOpts.wanted)
+    const slices = function * () { for (const it of sel.items) yield buildSlice(it, enrichment, sliceOpts) }
+    let body: Iterable<string>
+    if (format === 'json') {
+      body = single
+        ? (function * () { for (const s of slices()) yield * seriesJsonChunks(s, sliceOpts.wanted.raw, extras, policy) })()
+        : (function * () {
+            yield '{"series":['
+            let first = true
+            for (const s of slices()) {
+              if (!first) yield ','
+              first = false
+              yield * seriesJsonChunks(s, sliceOpts.wanted.raw, extras, policy)
+            }
+            yield ']}'
+          })()
+    } else {
+      const columns = sliceColumns(sliceOpts.wanted.raw, extras)
+      const f = { columns, names: ['run', 'tag', ...columns.map(c => c.key)], policy }
+      body = format === 'csv' ? csvChunks(slices(), f) : ndjsonChunks(slices(), f)
+    }
+    return sendData(req, reply, { etag, format, body })
+  })
+
+  await app.register(exportRoutes, { store, enrichment })
+  await app.register(streamRoutes, { store, enrichment })
+  await app.register(openapiRoutes)
 }
+

@@ -1,0 +1,102 @@
+/** Sending data responses: format negotiation, ETag / If-None-Match validators, and streamed bodies. */
+
+import { createHash, randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { FORMATS } from './schemas.js'
+
+export type Format = typeof FORMATS[number]
+
+export const CONTENT_TYPES: Record<Format, string> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8'
+}
+
+/** Media types that select a format through Accept. */
+const ACCEPTED: Record<string, Format> = {
+  'application/json': 'json',
+  'text/csv': 'csv',
+  'application/csv': 'csv',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+  'application/jsonl': 'ndjson',
+  'application/x-jsonlines': 'ndjson'
+}
+
+/**
+ * The response format: `format=` when given, else the Accept media type with the highest q
+ * among those we serve (earliest on ties), else JSON. Never 406: a client that asks only for
+ * something else still gets JSON, which is what wildcards and browsers get too.
+ */
+export function negotiateFormat (format: Format | undefined, accept: string | undefined): Format {
+  if (format !== undefined) return format
+  if (accept === undefined || accept === '') return 'json'
+  let best: Format = 'json'
+  let bestQ = 0
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.split(';').map(s => s.trim().toLowerCase())
+    const f = ACCEPTED[type ?? '']
+    if (f === undefined) continue
+    let q = 1
+    for (const p of params) if (p.startsWith('q=')) q = Number(p.slice(2))
+    if (Number.isFinite(q) && q > bestQ) { best = f; bestQ = q }
+  }
+  return best
+}
+
+/** Identity of this server process, part of every ETag, so a restarted server never matches an old validator. */
+export const BOOT_ID = randomUUID().slice(0, 8)
+
+/**
+ * A weak ETag for a data response: a hash of the route, the validated query, the format and the
+ * change counters of the runs read. The store only changes by bumping those counters, so equal
+ * tags mean equal bodies within this process — and the tag is known before any body is built.
+ */
+export function dataEtag (route: string, query: unknown, format: Format, runs: Array<{ run: string, version: number }>): string {
+  const h = createHash('sha1')
+  h.update(BOOT_ID + '\0' + route + '\0' + format + '\0' + JSON.stringify(query))
+  for (const r of runs) h.update('\0' + r.run + '\0' + r.version)
+  return `W/"${h.digest('base64url').slice(0, 22)}"`
+}
+
+/** True when If-None-Match matches `etag` (weak comparison, lists and `*` allowed). */
+export function notModified (req: FastifyRequest, etag: string): boolean {
+  const inm = req.headers['if-none-match']
+  if (inm === undefined || inm === '') return false
+  const bare = etag.replace(/^W\//, '')
+  return inm.split(',').some(t => { const s = t.trim(); return s === '*' || s.replace(/^W\//, '') === bare })
+}
+
+/** Bodies up to this many characters are joined and sent whole (with Content-Length); larger ones stream. */
+const WHOLE_BODY_CHARS = 1 << 20
+
+/**
+ * Sends a data response with validators: 304 when If-None-Match matches, else the chunks. The
+ * first chunks are buffered up to 1 MiB; a body that fits goes out whole, a bigger one streams
+ * with backpressure, so memory stays bounded whatever the size.
+ */
+export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag: string, format: Format, body: Iterable<string>, filename?: string }): FastifyReply {
+  reply.header('ETag', opts.etag)
+  reply.header('Cache-Control', 'no-cache')
+  reply.header('Vary', 'Accept, Accept-Encoding')
+  reply.header('X-Lossboard-Format', opts.format)
+  if (opts.filename !== undefined) reply.header('Content-Disposition', `attachment; filename="${opts.filename}"`)
+  if (notModified(req, opts.etag)) return reply.code(304).send()
+  reply.type(CONTENT_TYPES[opts.format])
+  const it = opts.body[Symbol.iterator]()
+  const head: string[] = []
+  let size = 0
+  for (;;) {
+    const r = it.next()
+    if (r.done === true) return reply.send(head.join(''))
+    head.push(r.value)
+    size += r.value.length
+    if (size > WHOLE_BODY_CHARS) break
+  }
+  function * rest (): Generator<string> {
+    yield * head.splice(0)
+    for (let r = it.next(); r.done !== true; r = it.next()) yield r.value
+  }
+  return reply.send(Readable.from(rest(), { objectMode: false, highWaterMark: 1 << 16 }))
+}

@@ -1,0 +1,80 @@
+/** /api/v1/export: the long ("tidy") table of many runs × tags, or its pivot, streamed with bounded memory. */
+
+import type { FastifyInstance } from 'fastify'
+import type { ScalarStore } from '../../store/scalar-store.js'
+import type { EnrichmentProvider } from '../../provider/enrichment.js'
+import { selectSeries, type SelectedSeries } from '../../provider/selection.js'
+import { buildSlice, extraColumnsWanted, type SliceOptions, type SeriesSlice } from '../../provider/series-slice.js'
+import { csvChunks, ndjsonChunks, columnarJsonChunks, sliceColumns, SNAKE_NAMES, type NonFinitePolicy, type RowFormat } from '../../provider/encode.js'
+import { pivotColumns, pivotCsvChunks, pivotNdjsonChunks, pivotColumnarJsonChunks, type PivotColumn, type PivotRun } from '../../provider/pivot.js'
+import { parseSelection, parseRange, parseSeries, parseEnrich } from '../query.js'
+import { ExportQuery, type ExportQueryT } from '../schemas.js'
+import { dataEtag, negotiateFormat, sendData, type Format } from '../respond.js'
+import { ERROR_RESPONSES, dataResponse, throwIfNotFound } from '../route-helpers.js'
+
+const EXPORT_JSON_SCHEMA = {
+  type: 'object',
+  description: 'Columnar: one array per column, all of equal length (pandas.DataFrame(body) takes it as is). ' +
+    'Long: run, tag, step, wall_time, value, then desmoothed, desmoothed_bound, epoch, smoothed as asked. ' +
+    'Pivot: run, step, wall_time, then one column per tag (and <tag>:desmoothed, <tag>:smoothed).',
+  additionalProperties: { type: 'array', items: {} }
+}
+
+export async function exportRoutes (app: FastifyInstance, opts: { store: ScalarStore, enrichment: EnrichmentProvider }): Promise<void> {
+  const { store, enrichment } = opts
+  app.get('/export', {
+    schema: {
+      summary: 'Export a long (tidy) or wide table',
+      description: 'Every point of every selected series (all runs and tags by default), one row per point with the column names tbparse users know ' +
+        '(step, tag, value, wall_time; the run is `run`, or tbparse\'s `dir_name` with runColumn=dir_name). pivot=true: one row per (run, step). ' +
+        'Streamed in chunks, so memory stays bounded whatever the size. Never downsampled.',
+      tags: ['api'],
+      querystring: ExportQuery,
+      response: { 200: dataResponse('Table', EXPORT_JSON_SCHEMA), 304: { description: 'Not modified', type: 'null' }, ...ERROR_RESPONSES }
+    }
+  }, async (req, reply) => {
+    const q = req.query as ExportQueryT
+    const format = negotiateFormat(q.format as Format | undefined, req.headers.accept)
+    const sliceOpts: SliceOptions = {
+      wanted: parseSeries(q.series),
+      range: parseRange(q),
+      enrich: parseEnrich(q),
+      points: 0,
+      method: 'minmax'
+    }
+    const policy = (q.nonFinite ?? 'string') as NonFinitePolicy
+    const sel = selectSeries(store, parseSelection(q))
+    throwIfNotFound(sel)
+    const etag = dataEtag('export', q, format, sel.runs)
+    const runColumn = q.runColumn ?? 'run'
+    const rootRunAs = runColumn === 'dir_name' ? '' : undefined
+    const label = (run: string): string => run === '.' && rootRunAs !== undefined ? rootRunAs : run
+    // Slices are built one at a time as the body streams: only one series' enrichment is held at once.
+    const slicesOf = (items: SelectedSeries[]) => function * (): Generator<SeriesSlice> {
+      for (const it of items) yield buildSlice(it, enrichment, sliceOpts)
+    }
+    let body: Iterable<string>
+    if (q.pivot === true) {
+      const series: Array<PivotColumn['series']> = []
+      if (sliceOpts.wanted.raw) series.push('value')
+      if (sliceOpts.wanted.desmoothed) series.push('desmoothed')
+      if (sliceOpts.wanted.smoothed) series.push('smoothed')
+      const names = { run: runColumn, step: 'step', wallTime: 'wall_time' }
+      const columns = pivotColumns(sel.items.map(i => i.tag), series, names)
+      const byRun = new Map<string, SelectedSeries[]>()
+      for (const it of sel.items) { const l = byRun.get(it.run); if (l) l.push(it); else byRun.set(it.run, [it]) }
+      const runs = function * (): Generator<PivotRun> {
+        for (const [run, items] of byRun) yield { label: label(run), slices: [...slicesOf(items)()] }
+      }
+      body = format === 'csv'
+        ? pivotCsvChunks(runs(), columns, names, policy)
+        : format === 'ndjson' ? pivotNdjsonChunks(runs(), columns, names, policy) : pivotColumnarJsonChunks(runs, columns, names, policy)
+    } else {
+      const columns = sliceColumns(sliceOpts.wanted.raw, extraColumnsWanted(sliceOpts.wanted))
+      const f: RowFormat = { columns, names: [runColumn, 'tag', ...columns.map(c => SNAKE_NAMES[c.key])], policy, rootRunAs }
+      const slices = slicesOf(sel.items)
+      body = format === 'csv' ? csvChunks(slices(), f) : format === 'ndjson' ? ndjsonChunks(slices(), f) : columnarJsonChunks(slices, f)
+    }
+    return sendData(req, reply, { etag, format, body, filename: `lossboard-export.${format}` })
+  })
+}

@@ -1,0 +1,131 @@
+/** Deterministic, shape-preserving thinning of a series for display: min/max per bucket, or LTTB. */
+
+/**
+ * The candidate points, as positions into the stored columns, in output order: either the
+ * contiguous positions `start … start+count-1` (`list` null) or `list[0 … count-1]`.
+ */
+export interface Candidates {
+  start: number
+  count: number
+  list: Uint32Array | null
+}
+
+export type DownsampleMethod = 'minmax' | 'lttb'
+
+/** Position of the k-th candidate. */
+export function candidateAt (c: Candidates, k: number): number {
+  return c.list === null ? c.start + k : c.list[k]!
+}
+
+/**
+ * Thins `c` to at most `maxPoints` positions (ascending candidate order, no duplicates).
+ * Invariants for both methods: the first and the last candidate are always kept; the result is
+ * a pure function of the inputs; when `count ≤ maxPoints` every candidate is returned.
+ * `maxPoints` must be ≥ 2. NaN and ±Infinity count as extremes: +∞ and NaN as maxima, −∞ as a
+ * minimum, so a divergence is never thinned away.
+ *
+ * - `minmax`: the interior is cut into equal-count buckets, and each bucket keeps the position
+ *   of the minimum and of the maximum of every column in `ys` (ties: the earliest). Every spike
+ *   of every column survives; the cost is O(count × columns).
+ * - `lttb`: Largest-Triangle-Three-Buckets (Steinarsson 2013) on `xs` × `ys[0]`: one point per
+ *   bucket, the one forming the largest triangle with the previous pick and the next bucket's
+ *   mean. A bucket holding a non-finite value keeps its first non-finite point instead.
+ */
+export function downsample (c: Candidates, maxPoints: number, method: DownsampleMethod, xs: ArrayLike<number>, ys: ReadonlyArray<ArrayLike<number>>): Uint32Array {
+  if (!(maxPoints >= 2)) throw new RangeError(`maxPoints must be >= 2, got ${maxPoints}`)
+  if (c.count <= maxPoints) {
+    const all = new Uint32Array(c.count)
+    for (let k = 0; k < c.count; k++) all[k] = candidateAt(c, k)
+    return all
+  }
+  return method === 'lttb' ? lttb(c, maxPoints, xs, ys[0]!) : minMax(c, maxPoints, ys)
+}
+
+function minMax (c: Candidates, maxPoints: number, ys: ReadonlyArray<ArrayLike<number>>): Uint32Array {
+  const n = c.count
+  const cols = Math.max(1, ys.length)
+  const buckets = Math.floor((maxPoints - 2) / (2 * cols))
+  if (buckets < 1) return evenlySpaced(c, maxPoints)
+  const out = new Uint32Array(maxPoints)
+  let o = 0
+  out[o++] = candidateAt(c, 0)
+  const interior = n - 2
+  const picks: number[] = []
+  for (let b = 0; b < buckets; b++) {
+    const lo = 1 + Math.floor(b * interior / buckets)
+    const hi = 1 + Math.floor((b + 1) * interior / buckets)
+    if (hi <= lo) continue
+    picks.length = 0
+    for (const y of ys) {
+      let minK = -1; let minV = Infinity
+      let maxK = -1; let maxV = -Infinity; let nanK = -1
+      for (let k = lo; k < hi; k++) {
+        const v = y[candidateAt(c, k)]!
+        if (v !== v) { if (nanK < 0) nanK = k; continue }
+        if (minK < 0 || v < minV) { minV = v; minK = k }
+        if (maxK < 0 || v > maxV) { maxV = v; maxK = k }
+      }
+      if (minK >= 0) picks.push(minK)
+      if (nanK >= 0) picks.push(nanK)
+      else if (maxK >= 0) picks.push(maxK)
+    }
+    if (ys.length === 0) picks.push(lo)
+    picks.sort((a, b2) => a - b2)
+    let prev = -1
+    for (const k of picks) if (k !== prev) { out[o++] = candidateAt(c, k); prev = k }
+  }
+  out[o++] = candidateAt(c, n - 1)
+  return out.slice(0, o)
+}
+
+function lttb (c: Candidates, maxPoints: number, xs: ArrayLike<number>, ys: ArrayLike<number> | undefined): Uint32Array {
+  if (ys === undefined) return evenlySpaced(c, maxPoints)
+  const n = c.count
+  const buckets = maxPoints - 2
+  const every = (n - 2) / buckets
+  const out = new Uint32Array(maxPoints)
+  let o = 0
+  const first = candidateAt(c, 0)
+  out[o++] = first
+  // The previous pick's coordinates; a non-finite pick leaves the last finite one in place.
+  let ax = xs[first]!
+  let ay = ys[first]!
+  let haveA = Number.isFinite(ay)
+  for (let b = 0; b < buckets; b++) {
+    const lo = 1 + Math.floor(b * every)
+    const hi = Math.min(n - 1, 1 + Math.floor((b + 1) * every))
+    // Mean of the next bucket (the last point when this is the last bucket).
+    const nlo = hi
+    const nhi = b === buckets - 1 ? n : Math.min(n - 1, 1 + Math.floor((b + 2) * every))
+    let mx = 0; let my = 0; let m = 0
+    for (let k = nlo; k < Math.max(nhi, nlo + 1) && k < n; k++) {
+      const p = candidateAt(c, k)
+      const y = ys[p]!
+      if (!Number.isFinite(y)) continue
+      mx += xs[p]!; my += y; m++
+    }
+    if (m > 0) { mx /= m; my /= m }
+    let pick = -1; let best = -1; let nonFinite = -1
+    for (let k = lo; k < hi; k++) {
+      const p = candidateAt(c, k)
+      const y = ys[p]!
+      if (!Number.isFinite(y)) { if (nonFinite < 0) nonFinite = k; continue }
+      if (!haveA || m === 0) { if (pick < 0) pick = k; continue }
+      const area = Math.abs((ax - mx) * (y - ay) - (ax - xs[p]!) * (my - ay))
+      if (area > best) { best = area; pick = k }
+    }
+    if (nonFinite >= 0) pick = nonFinite
+    if (pick < 0) continue
+    const p = candidateAt(c, pick)
+    out[o++] = p
+    if (Number.isFinite(ys[p]!)) { ax = xs[p]!; ay = ys[p]!; haveA = true }
+  }
+  out[o++] = candidateAt(c, n - 1)
+  return out.slice(0, o)
+}
+
+function evenlySpaced (c: Candidates, maxPoints: number): Uint32Array {
+  const out = new Uint32Array(maxPoints)
+  for (let j = 0; j < maxPoints; j++) out[j] = candidateAt(c, Math.round(j * (c.count - 1) / (maxPoints - 1)))
+  return out
+}

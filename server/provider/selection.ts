@@ -1,0 +1,92 @@
+/** Which (run, tag) series a request means: exact names and regular expressions over runs and tags. */
+
+import type { ScalarStore, TagInfo } from '../store/scalar-store.js'
+import type { ScalarSeries } from '../store/scalar-series.js'
+import { scalarTagsOf } from './scalars.js'
+
+/**
+ * A selection of runs and tags. A run is selected when it is named in `runs` or matches `runRe`;
+ * when both are absent every run is. Tags likewise, within each selected run. Regular
+ * expressions search (use `^…$` to match a whole name), as TensorBoard's run filter does.
+ */
+export interface Selection {
+  runs?: readonly string[]
+  runRe?: RegExp
+  tags?: readonly string[]
+  tagRe?: RegExp
+}
+
+/** One selected series. `series` is the store's live object: it only grows. */
+export interface SelectedSeries {
+  run: string
+  tag: string
+  info: TagInfo
+  series: ScalarSeries
+  /** Points the series held when selected: a response never reads past it, so it stays consistent while it streams. */
+  length: number
+  /** The run's change counter when selected (for validators such as ETags). */
+  runVersion: number
+}
+
+/**
+ * Outcome of {@link selectSeries}. A run named exactly that does not exist is `run-not-found`;
+ * a tag named exactly that no selected run holds as a scalar tag is `tag-not-found` (`run` is
+ * set when exactly one run was named). Regular expressions that match nothing are not errors:
+ * they give an empty `ok`.
+ */
+export type SelectOutcome =
+  | { kind: 'ok', items: SelectedSeries[], runs: Array<{ run: string, version: number }> }
+  | { kind: 'run-not-found', run: string }
+  | { kind: 'tag-not-found', tag: string, run?: string }
+
+/** Selected run names in TensorBoard order, or the first exactly-named run that does not exist. */
+export function selectRuns (store: ScalarStore, sel: Pick<Selection, 'runs' | 'runRe'>): { kind: 'ok', runs: string[] } | { kind: 'run-not-found', run: string } {
+  for (const r of sel.runs ?? []) if (!store.runs.has(r)) return { kind: 'run-not-found', run: r }
+  return { kind: 'ok', runs: store.runNamesTbOrder().filter(runMatcher(sel)) }
+}
+
+/** Predicate over run names for `sel` (also used by the live stream, where runs may not exist yet). */
+export function runMatcher (sel: Pick<Selection, 'runs' | 'runRe'>): (run: string) => boolean {
+  return nameMatcher(sel.runs, sel.runRe)
+}
+
+/** Predicate over tag names for `sel`. */
+export function tagMatcher (sel: Pick<Selection, 'tags' | 'tagRe'>): (tag: string) => boolean {
+  return nameMatcher(sel.tags, sel.tagRe)
+}
+
+/** Resolves a selection to series: runs in TensorBoard order, tags in first-seen order within each run. */
+export function selectSeries (store: ScalarStore, sel: Selection): SelectOutcome {
+  const rs = selectRuns(store, sel)
+  if (rs.kind !== 'ok') return rs
+  const keepTag = tagMatcher(sel)
+  const items: SelectedSeries[] = []
+  const runs: Array<{ run: string, version: number }> = []
+  const exactFound = new Set<string>()
+  for (const run of rs.runs) {
+    const state = store.runs.get(run)!
+    runs.push({ run, version: state.version })
+    for (const t of scalarTagsOf(state)) {
+      if (!keepTag(t.name)) continue
+      exactFound.add(t.name)
+      items.push({ run, tag: t.name, info: t, series: t.series!, length: t.series!.length, runVersion: state.version })
+    }
+  }
+  for (const tag of sel.tags ?? []) {
+    if (!exactFound.has(tag)) {
+      return sel.runs?.length === 1 && sel.runRe === undefined ? { kind: 'tag-not-found', tag, run: sel.runs[0]! } : { kind: 'tag-not-found', tag }
+    }
+  }
+  return { kind: 'ok', items, runs }
+}
+
+function nameMatcher (names: readonly string[] | undefined, re: RegExp | undefined): (name: string) => boolean {
+  if ((names === undefined || names.length === 0) && re === undefined) return () => true
+  const set = new Set(names ?? [])
+  return (name) => set.has(name) || (re !== undefined && testRe(re, name))
+}
+
+function testRe (re: RegExp, s: string): boolean {
+  re.lastIndex = 0
+  return re.test(s)
+}
