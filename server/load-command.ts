@@ -16,9 +16,11 @@ export async function runLoadCommand (argv: string[]): Promise<number> {
   const store = new ScalarStore()
   const loader = new LogdirLoader(positionals[0]!, store, log, { verifyDataCrc: !values['no-crc'] })
   const rss0 = process.memoryUsage().rss
+  const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   await loader.reload()
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const cpu = process.cpuUsage(cpu0)
   const t = loader.totals()
   const mem = process.memoryUsage()
   const out = {
@@ -31,6 +33,8 @@ export async function runLoadCommand (argv: string[]): Promise<number> {
     skippedRecords: t.skippedRecords,
     skippedBytes: t.skippedBytes,
     seconds,
+    /** User + system CPU time of the load: on a busy machine it moves less than `seconds`. */
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     eventsPerSecond: t.records / seconds,
     mbPerSecond: t.bytes / 1e6 / seconds,
     rssBytes: mem.rss,

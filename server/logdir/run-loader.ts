@@ -47,8 +47,6 @@ export interface ReadStats {
 
 /** Bridges decoder callbacks to RunState (keeps records/ and store/ independent of each other). */
 class RunSink implements EventSink<TagInfo> {
-  /** Tags that received points since the last `takeTouched()`. */
-  touched = new Set<TagInfo>()
   constructor (private readonly run: RunState) {}
   tag (name: string): TagInfo { return this.run.tag(name) }
   wantsMetadata (t: TagInfo): boolean { return !t.hasMetadata }
@@ -56,14 +54,9 @@ class RunSink implements EventSink<TagInfo> {
   fileVersion (v: string): void { this.run.fileVersionRecord(v) }
   sessionStart (): void { this.run.sessionStart() }
   metadata (t: TagInfo, md: ValueMetadata): void { this.run.metadata(t, md.pluginName, md.displayName, md.description, md.dataClass) }
-  scalar (t: TagInfo, value: number, dtype: ScalarDtype): void {
-    this.run.scalar(t, value, dtype)
-    this.touched.add(t)
-  }
-
+  scalar (t: TagInfo, value: number, dtype: ScalarDtype): void { this.run.scalar(t, value, dtype) }
   scalarEvent (t: TagInfo, wallTime: number, step: number, value: number, dtype: ScalarDtype): void {
     this.run.scalarEvent(t, wallTime, step, value, dtype)
-    this.touched.add(t)
   }
 
   nonScalar (t: TagInfo, hint: string): void { this.run.nonScalar(t, hint) }
@@ -116,13 +109,16 @@ export class RunLoader {
    * (`yieldFn`) so the server keeps answering during a large load. Returns the tags that got points.
    */
   async readAll (stats: ReadStats, yieldFn: () => Promise<void>): Promise<TagInfo[]> {
+    // Lengths before the read tell which tags got points: cheaper than a Set.add per point.
+    const lengthBefore = new Map<TagInfo, number>()
+    for (const t of this.run.tags.values()) lengthBefore.set(t, t.series?.length ?? 0)
     const sorted = [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     for (const f of sorted) {
       if (f.state !== 'dead') await this.readFile(f, stats, yieldFn)
     }
     this.run.files = sorted.map(fileStat)
-    const touched = [...this.sink.touched]
-    this.sink.touched.clear()
+    const touched: TagInfo[] = []
+    for (const t of this.run.tags.values()) if ((t.series?.length ?? 0) > (lengthBefore.get(t) ?? 0)) touched.push(t)
     return touched
   }
 
