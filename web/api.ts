@@ -48,15 +48,10 @@ export const api = {
 
   tags: async (): Promise<TagEntry[]> => (await getJson<{ tags: TagEntry[] }>('api/v1/tags')).tags ?? [],
 
-  /** One series; a body listing several (`{series: [...]}`) yields its first. */
-  scalars: async (query: string, signal?: AbortSignal): Promise<ScalarsBody> => {
+  /** The series of a query; the API answers one series as an object and several as `{series: [...]}`. */
+  scalars: async (query: string, signal?: AbortSignal): Promise<ScalarsBody[]> => {
     const body = await getJson<ScalarsBody | { series: ScalarsBody[] }>(`api/v1/scalars?${query}`, signal)
-    if ('series' in body && Array.isArray(body.series)) {
-      const first = body.series[0]
-      if (first === undefined) throw new HttpError(404, 'api/v1/scalars', 'no such series')
-      return first
-    }
-    return body as ScalarsBody
+    return 'series' in body && Array.isArray(body.series) ? body.series : [body as ScalarsBody]
   },
 
   /** Annotations of a tag over all runs; a server without the route yields none. */

@@ -54,7 +54,11 @@ export class TagChart {
     this.legendEl = document.createElement('table')
     this.legendEl.className = 'legend'
     this.plotEl.append(this.emptyEl, this.tipEl)
-    host.append(this.plotEl, this.legendEl)
+    // Many runs: the legend scrolls instead of pushing the next row of cards away.
+    const legendWrap = document.createElement('div')
+    legendWrap.className = 'legend-wrap'
+    legendWrap.append(this.legendEl)
+    host.append(this.plotEl, legendWrap)
     this.resizeObserver = new ResizeObserver(() => this.fit())
     this.resizeObserver.observe(host)
   }

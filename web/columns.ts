@@ -264,7 +264,7 @@ export interface ChartModel {
 
 const ROLE_LABEL: Record<Role, string> = { value: 'logged', desmoothed: 'de-smoothed', smoothed: 'smoothed' }
 
-/** Roles drawn for a run, in drawing order (faint first, emphasised last). Always at least one. */
+/** Roles drawn for a run (never none: the logged values when nothing else is). */
 export function rolesFor (v: RunView, d: Display): Role[] {
   const roles: Role[] = []
   if (d.raw) roles.push('value')
@@ -275,15 +275,26 @@ export function rolesFor (v: RunView, d: Display): Role[] {
 }
 
 /**
- * Emphasis: the last line of a run (smoothed when drawn, else de-smoothed, else logged) is
- * solid and bold; the others are faint. A logged running mean drawn beside its de-smoothed
- * values is dashed, so the two are never confused.
+ * Emphasis. Beside recovered raw values (de-smoothed), those are the line to read: solid and in
+ * front; the logged running mean is dashed and the smoothed line thin, so the three never blur
+ * into one. Otherwise TensorBoard's convention: the smoothed line bold, the logged values faint;
+ * a lone line is solid.
  */
 export function styleFor (role: Role, roles: Role[]): Pick<SeriesSpec, 'width' | 'alpha' | 'dash'> {
-  const main = roles[roles.length - 1] === role
-  if (main) return { width: role === 'smoothed' ? 2 : 1.5, alpha: 1, dash: null }
-  if (role === 'value' && roles.includes('desmoothed')) return { width: 1.25, alpha: 0.75, dash: [5, 3] }
-  return { width: 1, alpha: role === 'desmoothed' ? 0.45 : 0.3, dash: null }
+  if (roles.length === 1) return { width: 1.5, alpha: 1, dash: null }
+  if (roles.includes('desmoothed')) {
+    if (role === 'desmoothed') return { width: 1.5, alpha: 1, dash: null }
+    if (role === 'value') return { width: 1.25, alpha: 0.7, dash: [5, 3] }
+    return { width: 1.25, alpha: 0.55, dash: null }
+  }
+  if (role === 'smoothed') return { width: 2, alpha: 1, dash: null }
+  return { width: 1, alpha: 0.3, dash: null }
+}
+
+/** Drawing order: faint lines first, the emphasised line last (on top). */
+function drawOrder (roles: Role[]): Role[] {
+  const rank = (r: Role): number => styleFor(r, roles).alpha * 10 + styleFor(r, roles).width
+  return [...roles].sort((a, b) => rank(a) - rank(b))
 }
 
 function columnOf (v: RunView, role: Role): Float64Array {
@@ -309,7 +320,7 @@ export function buildChartModel (views: RunView[], colours: Map<string, string>,
   const tables: uPlot.AlignedData[] = []
   for (const v of views) {
     if (v.x.length === 0) continue
-    const roles = rolesFor(v, d)
+    const roles = drawOrder(rolesFor(v, d))
     const colour = colours.get(v.run) ?? PALETTE[0]!
     const table: Array<Float64Array | Array<number | null>> = [v.x]
     for (const role of roles) {
@@ -446,9 +457,9 @@ export function pointsForWidth (widthPx: number): number {
   return Math.max(200, Math.min(4000, Math.round(widthPx * 2)))
 }
 
-/** What a chart asks the server for, for one run. */
+/** What a chart asks the server for: one tag, several runs in one request. */
 export interface ScalarsRequest {
-  run: string
+  runs: string[]
   tag: string
   points: number
   smoothing: number
@@ -456,9 +467,11 @@ export interface ScalarsRequest {
   steps?: [number, number] | null
 }
 
-/** Query string of /api/v1/scalars for a request (without the leading '?'). */
+/** Query string of /api/v1/scalars for a request (without the leading '?'); runs repeat `run=`. */
 export function scalarsQuery (r: ScalarsRequest): string {
-  const q = new URLSearchParams({ run: r.run, tag: r.tag })
+  const q = new URLSearchParams()
+  for (const run of r.runs) q.append('run', run)
+  q.set('tag', r.tag)
   const series = ['raw']
   if (r.desmoothed) series.push('desmoothed')
   if (r.smoothing > 0) series.push('smoothed')
@@ -470,6 +483,17 @@ export function scalarsQuery (r: ScalarsRequest): string {
     q.set('endStep', String(r.steps[1]))
   }
   return q.toString()
+}
+
+/** The smallest step range covering every run's zoom range (one request serves them all on the step axis). */
+export function unionRange (ranges: Array<[number, number] | undefined>): [number, number] | null {
+  let lo = Infinity; let hi = -Infinity
+  for (const r of ranges) {
+    if (r === undefined) continue
+    if (r[0] < lo) lo = r[0]
+    if (r[1] > hi) hi = r[1]
+  }
+  return lo <= hi ? [lo, hi] : null
 }
 
 // ---------------------------------------------------------------------------------------------

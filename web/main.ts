@@ -1,11 +1,11 @@
 /** Dashboard entry: wires the controls, the run list and one chart card per tag to the API and the live stream. */
 
-import { api, openStream, type Health } from './api.js'
+import { api, openStream, HttpError, type Health } from './api.js'
 import { TagChart } from './chart.js'
 import {
   annotationMarks, assignColours, buildChartModel, clampSmoothing, compareNames, decodeScalars, decodeSettings,
   encodeSettings, familyLabel, formatBytes, formatCount, formatStep, formatValue, groupTags, makeMatcher,
-  pointsForWidth, runView, scalarsQuery, severityCounts, stepRangeFor, wantsDesmoothed, SEVERITY_RANK,
+  pointsForWidth, runView, scalarsQuery, severityCounts, stepRangeFor, unionRange, wantsDesmoothed, SEVERITY_RANK,
   type Annotation, type AnnotationMark, type RunEntry, type Series, type Settings, type StreamEvent, type TagEntry
 } from './columns.js'
 
@@ -58,11 +58,17 @@ class Card {
   private readonly notesEl: HTMLElement
   private readonly annListEl: HTMLElement
   private readonly detailEl: HTMLElement
-  private readonly cache = new Map<string, Series>()
+  /** Fetched series per run, with the generation of the run they were fetched at. */
+  private readonly cache = new Map<string, { series: Series, gen: number }>()
+  /** Per-run generation, bumped when the server says the run's series changed. */
+  private readonly gen = new Map<string, number>()
+  /** Runs whose cached series is outdated: drawn until the refetch lands, so the chart never blanks. */
+  private readonly stale = new Set<string>()
+  /** Bumped when the query itself changes (zoom, smoothing, de-smoothed): answers to older queries are dropped. */
+  private epoch = 0
   private annotations: Annotation[] = []
   private annotationsStale = true
   private zoomSteps: Map<string, [number, number]> | null = null
-  private seq = 0
   private timer: ReturnType<typeof setTimeout> | null = null
   private showAllAnnotations = false
   visible = false
@@ -94,10 +100,21 @@ class Card {
     return [...byRun.keys()].filter(runShown).sort(compareNames)
   }
 
-  /** Drops fetched data (all runs, or one), so the next refresh asks the server again. */
+  /** Marks fetched data outdated (all runs, or one): the next refresh asks the server again. */
   invalidate (run?: string): void {
-    if (run === undefined) this.cache.clear()
-    else this.cache.delete(run)
+    for (const r of run === undefined ? [...this.cache.keys()] : [run]) {
+      this.gen.set(r, (this.gen.get(r) ?? 0) + 1)
+      this.stale.add(r)
+    }
+    this.annotationsStale = true
+    this.dirty = true
+  }
+
+  /** The query changed (settings or zoom): forget every answer, including those still in flight. */
+  resetQuery (): void {
+    this.epoch++
+    this.cache.clear()
+    this.stale.clear()
     this.annotationsStale = true
     this.dirty = true
   }
@@ -114,36 +131,66 @@ class Card {
     if (v && this.dirty) this.schedule(0)
   }
 
-  /** Fetches what is missing for the displayed runs, then redraws. */
+  /**
+   * Fetches what is missing or outdated for the displayed runs, then redraws. An answer is kept
+   * only if it belongs to the current query and is not older than what the cache holds, so
+   * overlapping refreshes (live bursts) can finish in any order.
+   */
   async refresh (keepZoom = true): Promise<void> {
     this.dirty = false
-    const seq = ++this.seq
-    const runs = this.runs()
-    const width = this.el.clientWidth || 480
-    const missing = runs.filter(r => !this.cache.has(r))
-    const s = state.settings
+    const epoch = this.epoch
+    const todo = this.runs().filter(r => !this.cache.has(r) || this.stale.has(r))
+    const gens = new Map(todo.map(r => [r, this.gen.get(r) ?? 0]))
+    for (const r of todo) this.stale.delete(r)
     try {
-      const fetched = await Promise.all(missing.map(async run => {
-        const family = state.tagIndex.get(this.tag)?.get(run)?.family
-        const q = scalarsQuery({
-          run,
-          tag: this.tag,
-          points: pointsForWidth(width),
-          smoothing: s.smoothing,
-          desmoothed: s.desmoothed && wantsDesmoothed(family),
-          steps: this.zoomSteps?.get(run) ?? null
-        })
-        return decodeScalars(await api.scalars(q))
-      }))
-      const anns = this.annotationsStale ? await api.annotations(this.tag) : null
-      if (seq !== this.seq) return
-      for (const series of fetched) this.cache.set(series.run, series)
+      const [fetched, anns] = await Promise.all([
+        Promise.all(this.requests(todo).map(async runs => await this.fetchRuns(runs))),
+        this.annotationsStale ? api.annotations(this.tag) : Promise.resolve(null)
+      ])
+      if (epoch !== this.epoch) return
+      for (const series of fetched.flat()) {
+        const g = gens.get(series.run) ?? 0
+        const have = this.cache.get(series.run)
+        if (have === undefined || have.gen <= g) this.cache.set(series.run, { series, gen: g })
+      }
       if (anns !== null) { this.annotations = anns; this.annotationsStale = false }
       this.draw(keepZoom)
     } catch (err) {
-      if (seq !== this.seq) return
+      if (epoch !== this.epoch) return
+      for (const r of todo) this.stale.add(r)
       this.chart.showMessage(`could not load: ${(err as Error).message}`)
       this.dirty = true
+    }
+  }
+
+  /**
+   * Groups runs into requests: one for all of them, except when zoomed on a time axis, where each
+   * run has its own step window.
+   */
+  private requests (runs: string[]): string[][] {
+    if (runs.length === 0) return []
+    if (this.zoomSteps !== null && state.settings.xAxis !== 'step') return runs.map(r => [r])
+    return [runs]
+  }
+
+  /** Fetches one request; if a run vanished meanwhile (404), the others are fetched one by one. */
+  private async fetchRuns (runs: string[]): Promise<Series[]> {
+    const s = state.settings
+    const zoom = this.zoomSteps
+    const query = scalarsQuery({
+      runs,
+      tag: this.tag,
+      points: pointsForWidth(this.el.clientWidth || 480),
+      smoothing: s.smoothing,
+      desmoothed: s.desmoothed && runs.some(r => wantsDesmoothed(state.tagIndex.get(this.tag)?.get(r)?.family)),
+      steps: zoom === null ? null : unionRange(runs.map(r => zoom.get(r)))
+    })
+    try {
+      return (await api.scalars(query)).map(decodeScalars).filter(x => x.tag === this.tag && runs.includes(x.run))
+    } catch (err) {
+      if (!(err instanceof HttpError && err.status === 404)) throw err
+      if (runs.length === 1) return []
+      return (await Promise.all(runs.map(async r => await this.fetchRuns([r])))).flat()
     }
   }
 
@@ -153,8 +200,8 @@ class Card {
     const runs = this.runs()
     const shown = new Set(runs)
     const views = runs.flatMap(r => {
-      const series = this.cache.get(r)
-      return series ? [runView(series, s.xAxis)] : []
+      const c = this.cache.get(r)
+      return c ? [runView(c.series, s.xAxis)] : []
     })
     const model = buildChartModel(views, state.colours, { raw: s.raw, desmoothed: s.desmoothed, smoothing: s.smoothing, logY: s.logY })
     const anns = this.annotations.filter(a => shown.has(a.run) && a.tag === this.tag)
@@ -176,25 +223,25 @@ class Card {
     if (range === null) {
       if (this.zoomSteps === null) return
       this.zoomSteps = null
-      this.cache.clear()
+      this.resetQuery()
       void this.refresh(false)
       return
     }
     const steps = new Map<string, [number, number]>()
     for (const r of this.runs()) {
-      const series = this.cache.get(r)
-      if (series === undefined) continue
-      const rr = stepRangeFor(runView(series, state.settings.xAxis), range[0], range[1])
+      const c = this.cache.get(r)
+      if (c === undefined) continue
+      const rr = stepRangeFor(runView(c.series, state.settings.xAxis), range[0], range[1])
       if (rr !== null) steps.set(r, rr)
     }
     this.zoomSteps = steps
-    this.cache.clear()
+    this.resetQuery()
     void this.refresh(true)
   }
 
   /** Forgets the zoom (x axis changed). */
   resetZoom (): void {
-    if (this.zoomSteps !== null) { this.zoomSteps = null; this.cache.clear(); this.dirty = true }
+    if (this.zoomSteps !== null) { this.zoomSteps = null; this.resetQuery() }
   }
 
   private renderChips (families: Array<string | null>, desmoothedShown: boolean, anns: Annotation[]): void {
@@ -214,7 +261,7 @@ class Card {
     const notes: string[] = []
     let shown = 0; let total = 0
     for (const r of runs) {
-      const series = this.cache.get(r)
+      const series = this.cache.get(r)?.series
       if (series === undefined) continue
       shown += series.steps.length
       total += series.pointsInRange
@@ -269,7 +316,7 @@ class Card {
 
   destroy (): void {
     if (this.timer !== null) clearTimeout(this.timer)
-    this.seq++
+    this.epoch++
     this.chart.destroy()
     this.el.remove()
   }
@@ -396,7 +443,7 @@ function update (patch: Partial<Settings>, change: Change): void {
     renderGroups()
     for (const c of cards.values()) c.schedule(0)
   }
-  if (change === 'query') for (const c of cards.values()) { c.invalidate(); c.schedule(0) }
+  if (change === 'query') for (const c of cards.values()) { c.resetQuery(); c.schedule(0) }
   if (change === 'display') for (const c of cards.values()) c.draw()
   if (change === 'axis') {
     for (const c of cards.values()) { c.resetZoom(); c.schedule(0) }
@@ -572,7 +619,7 @@ async function start (): Promise<void> {
     $<HTMLInputElement>('tag-filter').value = next.tagFilter
     renderRuns()
     renderGroups()
-    for (const c of cards.values()) { c.resetZoom(); c.invalidate(); c.schedule(0) }
+    for (const c of cards.values()) { c.resetZoom(); c.resetQuery(); c.schedule(0) }
     syncControls()
   })
 }

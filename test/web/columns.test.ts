@@ -6,8 +6,8 @@ import {
   annotationMarks, ascendingIndices, assignColours, buildChartModel, clampSmoothing, decodeColumn, decodeScalars,
   decodeSettings, DEFAULT_SETTINGS, encodeSettings, formatBytes, formatDuration, formatStep, formatTick, formatValue,
   groupTags, latestWinsIndices, legendRows, makeMatcher, marksAt, nearestIndex, parseStreamEvent, plotColumn,
-  pointsForWidth, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, wireToNumber,
-  type Annotation, type Display, type ScalarsBody, type TagEntry
+  pointsForWidth, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, unionRange, wireToNumber,
+  type Annotation, type Display, type Role, type ScalarsBody, type TagEntry
 } from '../../web/columns.js'
 
 const SHOW_ALL: Display = { raw: true, desmoothed: true, smoothing: 0.6, logY: false }
@@ -112,16 +112,23 @@ test('epoch starts come from the epoch column: the x of each first point of a ne
   assert.deepEqual(runView(s, 'step').epochStarts, [4, 6])
 })
 
-test('roles and emphasis: the last drawn line is solid, a running mean beside its de-smoothed values is dashed', () => {
+test('roles and emphasis: de-smoothed values lead when drawn, else TensorBoard\'s bold smoothed over faint logged values', () => {
   const v = runView(decodeScalars(body({ step: [1, 2], desmoothed: [1, 2], smoothed: [1, 2] })), 'step')
   assert.deepEqual(rolesFor(v, SHOW_ALL), ['value', 'desmoothed', 'smoothed'])
   assert.deepEqual(rolesFor(v, { ...SHOW_ALL, smoothing: 0 }), ['value', 'desmoothed'])
   assert.deepEqual(rolesFor(v, { raw: false, desmoothed: false, smoothing: 0, logY: false }), ['value'])
   const plain = runView(decodeScalars(body({ step: [1, 2] })), 'step')
   assert.deepEqual(rolesFor(plain, SHOW_ALL), ['value'], 'no server columns: only the logged values')
+  const all: Role[] = ['value', 'desmoothed', 'smoothed']
+  assert.deepEqual(styleFor('desmoothed', all), { width: 1.5, alpha: 1, dash: null })
+  assert.deepEqual(styleFor('value', all), { width: 1.25, alpha: 0.7, dash: [5, 3] }, 'the running mean is dashed beside its de-smoothed values')
+  assert.deepEqual(styleFor('smoothed', all), { width: 1.25, alpha: 0.55, dash: null })
   assert.deepEqual(styleFor('smoothed', ['value', 'smoothed']), { width: 2, alpha: 1, dash: null })
-  assert.deepEqual(styleFor('value', ['value', 'desmoothed']), { width: 1.25, alpha: 0.75, dash: [5, 3] })
-  assert.deepEqual(styleFor('desmoothed', ['value', 'desmoothed', 'smoothed']), { width: 1, alpha: 0.45, dash: null })
+  assert.deepEqual(styleFor('value', ['value', 'smoothed']), { width: 1, alpha: 0.3, dash: null })
+  assert.deepEqual(styleFor('value', ['value']), { width: 1.5, alpha: 1, dash: null })
+  // uPlot draws series in order: the emphasised line comes last so it is on top.
+  const m = buildChartModel([v], assignColours(['r']), SHOW_ALL)
+  assert.deepEqual(m.series.map(s => s.role), ['smoothed', 'value', 'desmoothed'])
 })
 
 test('plotColumn turns non-finite values (and non-positive ones on a log axis) into null gaps', () => {
@@ -192,18 +199,25 @@ test('stepRangeFor widens the zoom window by one point on each side, in steps', 
   assert.equal(stepRangeFor(runView(decodeScalars(body({ step: [] })), 'step'), 0, 1), null)
 })
 
-test('scalarsQuery asks for what is displayed: series list, smoothing only when on, step range when zoomed', () => {
-  const q = new URLSearchParams(scalarsQuery({ run: 'a/b', tag: 'loss', points: 900, smoothing: 0.6, desmoothed: true, steps: [10, 20] }))
-  assert.equal(q.get('run'), 'a/b')
+test('scalarsQuery asks for what is displayed: runs, series list, smoothing only when on, step range when zoomed', () => {
+  const q = new URLSearchParams(scalarsQuery({ runs: ['a/b', 'c'], tag: 'loss', points: 900, smoothing: 0.6, desmoothed: true, steps: [10, 20] }))
+  assert.deepEqual(q.getAll('run'), ['a/b', 'c'])
+  assert.equal(q.get('tag'), 'loss')
   assert.equal(q.get('series'), 'raw,desmoothed,smoothed')
   assert.equal(q.get('smoothing'), '0.6')
   assert.equal(q.get('points'), '900')
   assert.equal(q.get('startStep'), '10')
   assert.equal(q.get('endStep'), '20')
-  const plain = new URLSearchParams(scalarsQuery({ run: 'a', tag: 'loss', points: 200, smoothing: 0, desmoothed: false }))
+  const plain = new URLSearchParams(scalarsQuery({ runs: ['a'], tag: 'loss', points: 200, smoothing: 0, desmoothed: false }))
   assert.equal(plain.get('series'), 'raw')
   assert.equal(plain.has('smoothing'), false)
   assert.equal(plain.has('startStep'), false)
+})
+
+test('unionRange covers every run\'s zoom range, null when there is none', () => {
+  assert.deepEqual(unionRange([[10, 20], undefined, [5, 15]]), [5, 20])
+  assert.equal(unionRange([undefined]), null)
+  assert.equal(unionRange([]), null)
 })
 
 test('pointsForWidth asks for two points per pixel, within [200, 4000]', () => {
