@@ -36,6 +36,7 @@ export class TagChart {
   private marks: AnnotationMark[] = []
   private axis: XAxis = 'step'
   private zoom: [number, number] | null = null
+  private dragEndedAt = -Infinity
   private readonly plotEl: HTMLDivElement
   private readonly legendEl: HTMLTableElement
   private readonly tipEl: HTMLDivElement
@@ -175,6 +176,8 @@ export class TagChart {
 
   private selected (u: uPlot): void {
     if (u.select.width < 3) return
+    // The mouseup that ends a drag also clicks: do not open annotation details for it.
+    this.dragEndedAt = performance.now()
     const lo = u.posToVal(u.select.left, 'x')
     const hi = u.posToVal(u.select.left + u.select.width, 'x')
     this.zoom = [lo, hi]
@@ -183,6 +186,7 @@ export class TagChart {
 
   private click (): void {
     const u = this.u
+    if (performance.now() - this.dragEndedAt < 300) return
     if (u === null || u.cursor.left === undefined || u.cursor.left < 0) return
     const hits = this.hits(u)
     if (hits.length > 0) this.events.onPick(hits)

@@ -1,8 +1,12 @@
 /** Pure data shaping for the dashboard: API bodies → typed columns → uPlot tables, legend rows and overlay marks. No DOM. */
 
 import uPlot from 'uplot'
-import type { Annotation, Severity } from '../server/provider/enrichment.js'
 import type { LiveEventDto, RunDto, SeriesDto, TagDto } from '../server/provider/dto.js'
+
+/** An annotation as /api/v1/annotations and the live stream send it. */
+export type Annotation = Extract<LiveEventDto, { type: 'annotation' }>['annotation']
+/** info | warning | critical. */
+export type Severity = keyof TagDto['annotations']
 
 // ---------------------------------------------------------------------------------------------
 // Wire shapes: the server's DTOs, with everything but the identifying fields optional, so that
@@ -27,7 +31,7 @@ export type TagEntry = Pick<TagDto, 'run' | 'tag' | 'points'> & Partial<Omit<Tag
 /** One entry of GET /api/v1/runs. */
 export type RunEntry = Pick<RunDto, 'run'> & Partial<Omit<RunDto, 'run'>>
 
-export type { Annotation, Severity, LiveEventDto }
+export type { LiveEventDto }
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
@@ -546,7 +550,7 @@ export function compareNames (a: string, b: string): number {
   return a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' }) || (a < b ? -1 : a > b ? 1 : 0)
 }
 
-/** Human label of a smoothing family (see server/provider/enrichment.ts SmoothingFamily). */
+/** Human label of a smoothing family worth a chip on the card; null for plain raw values and unknown families. */
 export function familyLabel (family: string | null | undefined): string | null {
   switch (family) {
     case 'keras-running-mean': return 'Keras running mean'
@@ -555,7 +559,6 @@ export function familyLabel (family: string | null | undefined): string | null {
     case 'hf-window-mean': return 'HF windowed mean'
     case 'rl-rolling-mean': return 'RL rolling mean'
     case 'epoch-aggregate': return 'epoch aggregate'
-    case 'raw': return 'raw values'
     default: return null
   }
 }

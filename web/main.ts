@@ -78,7 +78,12 @@ class Card {
     this.titleEl = h('h3', { class: 'card-title', title: tag }, tag)
     this.chipsEl = h('div', { class: 'chips' })
     const expand = h('button', { class: 'icon-btn', title: 'Full width', 'aria-label': 'Toggle full width' }, '⤢')
-    expand.addEventListener('click', () => this.el.classList.toggle('wide'))
+    expand.addEventListener('click', () => {
+      this.el.classList.toggle('wide')
+      // Wider plot, more pixels: ask for points to match.
+      this.invalidate()
+      this.schedule(0)
+    })
     const host = h('div', { class: 'chart-host' })
     this.notesEl = h('div', { class: 'card-notes' })
     this.annListEl = h('ul', { class: 'ann-list' })
