@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { FORMATS } from './schemas.js'
+import type { Chunk } from '../provider/encode.js'
 
 export type Format = typeof FORMATS[number]
 
@@ -76,7 +77,7 @@ const WHOLE_BODY_CHARS = 1 << 20
  * first chunks are buffered up to 1 MiB; a body that fits goes out whole, a bigger one streams
  * with backpressure, so memory stays bounded whatever the size.
  */
-export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag: string, format: Format, body: Iterable<string>, filename?: string }): FastifyReply {
+export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag: string, format: Format, body: Iterable<Chunk>, filename?: string }): FastifyReply {
   reply.header('ETag', opts.etag)
   reply.header('Cache-Control', 'no-cache')
   reply.header('Vary', 'Accept, Accept-Encoding')
@@ -85,16 +86,16 @@ export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag
   if (notModified(req, opts.etag)) return reply.code(304).send()
   reply.type(CONTENT_TYPES[opts.format])
   const it = opts.body[Symbol.iterator]()
-  const head: string[] = []
+  const head: Chunk[] = []
   let size = 0
   for (;;) {
     const r = it.next()
-    if (r.done === true) return reply.send(head.join(''))
+    if (r.done === true) return reply.send(head.every(c => typeof c === 'string') ? head.join('') : Buffer.concat(head.map(c => typeof c === 'string' ? Buffer.from(c) : c)))
     head.push(r.value)
     size += r.value.length
     if (size > WHOLE_BODY_CHARS) break
   }
-  function * rest (): Generator<string> {
+  function * rest (): Generator<Chunk> {
     yield * head.splice(0)
     for (let r = it.next(); r.done !== true; r = it.next()) yield r.value
   }

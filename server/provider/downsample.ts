@@ -21,12 +21,13 @@ export function candidateAt (c: Candidates, k: number): number {
  * Thins `c` to at most `maxPoints` positions (ascending candidate order, no duplicates).
  * Invariants for both methods: the first and the last candidate are always kept; the result is
  * a pure function of the inputs; when `count ≤ maxPoints` every candidate is returned.
- * `maxPoints` must be ≥ 2. NaN and ±Infinity count as extremes: +∞ and NaN as maxima, −∞ as a
- * minimum, so a divergence is never thinned away.
+ * `maxPoints` must be ≥ 2. Non-finite values are never thinned away: a bucket holding NaN or
+ * ±Infinity keeps its first such point, so the onset of a divergence always shows.
  *
- * - `minmax`: the interior is cut into equal-count buckets, and each bucket keeps the position
- *   of the minimum and of the maximum of every column in `ys` (ties: the earliest). Every spike
- *   of every column survives; the cost is O(count × columns).
+ * - `minmax`: the interior is cut into equal-count buckets, and each bucket keeps, for every
+ *   column in `ys`, the position of its smallest finite value and of its largest one — or of its
+ *   first non-finite value when it has one (ties: the earliest). Every spike of every column
+ *   survives; the cost is O(count × columns).
  * - `lttb`: Largest-Triangle-Three-Buckets (Steinarsson 2013) on `xs` × `ys[0]`: one point per
  *   bucket, the one forming the largest triangle with the previous pick and the next bucket's
  *   mean. A bucket holding a non-finite value keeps its first non-finite point instead.
@@ -58,15 +59,15 @@ function minMax (c: Candidates, maxPoints: number, ys: ReadonlyArray<ArrayLike<n
     picks.length = 0
     for (const y of ys) {
       let minK = -1; let minV = Infinity
-      let maxK = -1; let maxV = -Infinity; let nanK = -1
+      let maxK = -1; let maxV = -Infinity; let badK = -1
       for (let k = lo; k < hi; k++) {
         const v = y[candidateAt(c, k)]!
-        if (v !== v) { if (nanK < 0) nanK = k; continue }
+        if (v - v !== 0) { if (badK < 0) badK = k; continue }
         if (minK < 0 || v < minV) { minV = v; minK = k }
         if (maxK < 0 || v > maxV) { maxV = v; maxK = k }
       }
       if (minK >= 0) picks.push(minK)
-      if (nanK >= 0) picks.push(nanK)
+      if (badK >= 0) picks.push(badK)
       else if (maxK >= 0) picks.push(maxK)
     }
     if (ys.length === 0) picks.push(lo)

@@ -44,17 +44,19 @@ export const CHUNK_CHARS = 1 << 16
 export interface SliceColumn {
   key: 'step' | 'wallTime' | 'value' | ExtraColumn
   int: boolean
+  /** True for stored columns, whose JSON text may be cached. */
+  cached: boolean
   data: (s: SeriesSlice) => ArrayLike<number> | null
 }
 
 const COLUMN_DEFS: Record<SliceColumn['key'], SliceColumn> = {
-  step: { key: 'step', int: true, data: s => s.steps },
-  wallTime: { key: 'wallTime', int: false, data: s => s.wallTimes },
-  value: { key: 'value', int: false, data: s => s.values },
-  desmoothed: { key: 'desmoothed', int: false, data: s => s.extra.desmoothed ?? null },
-  desmoothedBound: { key: 'desmoothedBound', int: false, data: s => s.extra.desmoothedBound ?? null },
-  epoch: { key: 'epoch', int: true, data: s => s.extra.epoch ?? null },
-  smoothed: { key: 'smoothed', int: false, data: s => s.extra.smoothed ?? null }
+  step: { key: 'step', int: true, cached: true, data: s => s.steps },
+  wallTime: { key: 'wallTime', int: false, cached: true, data: s => s.wallTimes },
+  value: { key: 'value', int: false, cached: true, data: s => s.values },
+  desmoothed: { key: 'desmoothed', int: false, cached: false, data: s => s.extra.desmoothed ?? null },
+  desmoothedBound: { key: 'desmoothedBound', int: false, cached: false, data: s => s.extra.desmoothedBound ?? null },
+  epoch: { key: 'epoch', int: true, cached: false, data: s => s.extra.epoch ?? null },
+  smoothed: { key: 'smoothed', int: false, cached: false, data: s => s.extra.smoothed ?? null }
 }
 
 /** The numeric columns of a response, in output order: step, wallTime, [value], then the extras asked for. */
@@ -76,12 +78,96 @@ export const SNAKE_NAMES: Record<SliceColumn['key'], string> = {
   smoothed: 'smoothed'
 }
 
+/** A piece of a response body: text, or bytes from the column text cache. */
+export type Chunk = string | Uint8Array
+
+/** Points per cached column chunk. */
+export const CACHE_CHUNK_POINTS = 1 << 14
+
+/**
+ * Cache of the JSON text of stored columns (step, wall time, value), per aligned chunk of
+ * {@link CACHE_CHUNK_POINTS} points, least recently used first out, bounded in bytes. Sound
+ * because the store only appends: a full chunk below a series' length never changes (a column
+ * widening from float32 to float64 keeps every value). Enrichment columns are never cached:
+ * the provider may revise recent values. Rejected alternative: caching whole response bodies,
+ * which a single appended point invalidates.
+ */
+export class ColumnTextCache {
+  private readonly entries = new Map<string, Uint8Array>()
+  private readonly ids = new WeakMap<object, number>()
+  private nextId = 1
+  bytes = 0
+  hits = 0
+  misses = 0
+
+  constructor (readonly maxBytes: number) {}
+
+  /** Text of chunk `chunk` of `data` (owned by `owner`), computed by `make` on a miss. */
+  get (owner: object, column: string, policy: NonFinitePolicy, chunk: number, make: () => string): Uint8Array {
+    let id = this.ids.get(owner)
+    if (id === undefined) { id = this.nextId++; this.ids.set(owner, id) }
+    const key = id + ':' + column + ':' + policy + ':' + chunk
+    const hit = this.entries.get(key)
+    if (hit !== undefined) {
+      this.entries.delete(key)
+      this.entries.set(key, hit)
+      this.hits++
+      return hit
+    }
+    this.misses++
+    const buf = Buffer.from(make(), 'latin1')
+    if (buf.length > this.maxBytes) return buf
+    this.entries.set(key, buf)
+    this.bytes += buf.length
+    for (const [k, v] of this.entries) {
+      if (this.bytes <= this.maxBytes) break
+      this.entries.delete(k)
+      this.bytes -= v.length
+    }
+    return buf
+  }
+
+  clear (): void { this.entries.clear(); this.bytes = 0 }
+}
+
+/** The process-wide column text cache (64 MiB: the JSON text of about 1.4 M points of step, wall time and value). */
+export const COLUMN_TEXT_CACHE = new ColumnTextCache(64 << 20)
+
+/** Column entries `from … to-1` (positions) as comma-separated JSON tokens. */
+function jsonRange (data: ArrayLike<number>, from: number, to: number, int: boolean, policy: NonFinitePolicy): string {
+  let out = ''
+  for (let p = from; p < to; p++) {
+    const x = data[p]!
+    out += (p === from ? '' : ',') + (int || x - x === 0 ? '' + x : jsonNumber(x, policy))
+  }
+  return out
+}
+
 /**
  * The entries of one column of a slice as JSON tokens separated by commas, in chunks (no
- * brackets). Integers are written as such; floats under `policy`.
+ * brackets). Integers are written as such; floats under `policy`. Contiguous slices of a stored
+ * column (`cacheAs` set) reuse the {@link COLUMN_TEXT_CACHE} for every whole aligned chunk.
  */
-export function * jsonColumnChunks (s: SeriesSlice, data: ArrayLike<number>, int: boolean, policy: NonFinitePolicy): Generator<string> {
+export function * jsonColumnChunks (s: SeriesSlice, data: ArrayLike<number>, int: boolean, policy: NonFinitePolicy, cacheAs?: string): Generator<Chunk> {
   const n = s.count
+  if (s.positions === null) {
+    const end = s.start + n
+    const K = CACHE_CHUNK_POINTS
+    let p = s.start
+    while (p < end) {
+      const c = Math.floor(p / K)
+      const stop = Math.min(end, (c + 1) * K)
+      const sep = p === s.start ? '' : ','
+      if (cacheAs !== undefined && s.owner !== undefined && p === c * K && stop === (c + 1) * K && stop <= s.totalPoints) {
+        if (sep !== '') yield sep
+        yield COLUMN_TEXT_CACHE.get(s.owner, cacheAs, policy, c, () => jsonRange(data, p, stop, int, policy))
+      } else {
+        yield sep + jsonRange(data, p, stop, int, policy)
+      }
+      p = stop
+    }
+    return
+  }
   let out = ''
   for (let k = 0; k < n; k++) {
     const x = data[slicePosition(s, k)]!
@@ -106,7 +192,7 @@ export function nonFiniteEntries (s: SeriesSlice, data: ArrayLike<number>): Arra
  * sees the counts before megabytes of numbers. Extra columns that are unavailable are left out
  * and named in `unavailable`.
  */
-export function * seriesJsonChunks (s: SeriesSlice, raw: boolean, extras: readonly ExtraColumn[], policy: NonFinitePolicy): Generator<string> {
+export function * seriesJsonChunks (s: SeriesSlice, raw: boolean, extras: readonly ExtraColumn[], policy: NonFinitePolicy): Generator<Chunk> {
   const head: Record<string, unknown> = {
     run: s.run,
     tag: s.tag,
@@ -127,7 +213,7 @@ export function * seriesJsonChunks (s: SeriesSlice, raw: boolean, extras: readon
     if (data === null) continue
     yield text + ',"' + col.key + '":['
     text = ''
-    yield * jsonColumnChunks(s, data, col.int, policy)
+    yield * jsonColumnChunks(s, data, col.int, policy, col.cached ? col.key : undefined)
     text = ']'
     if (policy === 'null' && !col.int) {
       const nf = nonFiniteEntries(s, data)
@@ -212,7 +298,7 @@ export function * ndjsonChunks (slices: Iterable<SeriesSlice>, f: RowFormat): Ge
  * per column (it must give the same slices each time). Under the `null` policy a final
  * `nonFinite` object maps column names to `[row, spelling]` pairs.
  */
-export function * columnarJsonChunks (slices: () => Iterable<SeriesSlice>, f: RowFormat): Generator<string> {
+export function * columnarJsonChunks (slices: () => Iterable<SeriesSlice>, f: RowFormat): Generator<Chunk> {
   let sep = '{'
   for (const [j, name] of [f.names[0]!, f.names[1]!].entries()) {
     yield sep + JSON.stringify(name) + ':['
@@ -251,7 +337,7 @@ export function * columnarJsonChunks (slices: () => Iterable<SeriesSlice>, f: Ro
           left -= k
         }
       } else {
-        yield * jsonColumnChunks(s, d, col.int, f.policy)
+        yield * jsonColumnChunks(s, d, col.int, f.policy, col.cached ? col.key : undefined)
         if (f.policy === 'null' && !col.int) {
           for (const [k, spelling] of nonFiniteEntries(s, d)) (flags[name] ??= []).push([row + k, spelling])
         }

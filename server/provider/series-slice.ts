@@ -47,6 +47,8 @@ export interface SliceOptions {
 export interface SeriesSlice {
   run: string
   tag: string
+  /** The stored series the columns belong to (identity for caches); absent for synthetic slices. */
+  owner?: object
   totalPoints: number
   pointsInRange: number
   count: number
@@ -121,6 +123,7 @@ export function buildSlice (sel: SelectedSeries, enrichment: EnrichmentProvider,
   return {
     run: sel.run,
     tag: sel.tag,
+    owner: sel.series,
     totalPoints: n,
     pointsInRange: cand.count,
     count,

@@ -6,7 +6,7 @@ import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import { listRuns, tagDto } from '../../provider/scalars.js'
 import { selectRuns, selectSeries } from '../../provider/selection.js'
 import { buildSlice, extraColumnsWanted, type SliceOptions } from '../../provider/series-slice.js'
-import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type NonFinitePolicy } from '../../provider/encode.js'
+import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type NonFinitePolicy, type Chunk } from '../../provider/encode.js'
 import { ApiError, runNotFound, badParam, routeNotFound } from '../errors.js'
 import { ERROR_RESPONSES, dataResponse, throwIfNotFound } from '../route-helpers.js'
 import { installQueryHandling, validationToBadParam, parseSelection, parseRange, parseSeries, parseEnrich, isSingleSeries, parseRegex } from '../query.js'
@@ -103,7 +103,7 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
     const etag = dataEtag('scalars', q, format, sel.runs)
     const extras = extraColumnsWanted(sliceOpts.wanted)
     const slices = function * () { for (const it of sel.items) yield buildSlice(it, enrichment, sliceOpts) }
-    let body: Iterable<string>
+    let body: Iterable<Chunk>
     if (format === 'json') {
       body = single
         ? (function * () { for (const s of slices()) yield * seriesJsonChunks(s, sliceOpts.wanted.raw, extras, policy) })()

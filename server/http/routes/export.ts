@@ -5,7 +5,7 @@ import type { ScalarStore } from '../../store/scalar-store.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import { selectSeries, type SelectedSeries } from '../../provider/selection.js'
 import { buildSlice, extraColumnsWanted, type SliceOptions, type SeriesSlice } from '../../provider/series-slice.js'
-import { csvChunks, ndjsonChunks, columnarJsonChunks, sliceColumns, SNAKE_NAMES, type NonFinitePolicy, type RowFormat } from '../../provider/encode.js'
+import { csvChunks, ndjsonChunks, columnarJsonChunks, sliceColumns, SNAKE_NAMES, type NonFinitePolicy, type RowFormat, type Chunk } from '../../provider/encode.js'
 import { pivotColumns, pivotCsvChunks, pivotNdjsonChunks, pivotColumnarJsonChunks, type PivotColumn, type PivotRun } from '../../provider/pivot.js'
 import { parseSelection, parseRange, parseSeries, parseEnrich } from '../query.js'
 import { ExportQuery, type ExportQueryT } from '../schemas.js'
@@ -53,7 +53,7 @@ export async function exportRoutes (app: FastifyInstance, opts: { store: ScalarS
     const slicesOf = (items: SelectedSeries[]) => function * (): Generator<SeriesSlice> {
       for (const it of items) yield buildSlice(it, enrichment, sliceOpts)
     }
-    let body: Iterable<string>
+    let body: Iterable<Chunk>
     if (q.pivot === true) {
       const series: Array<PivotColumn['series']> = []
       if (sliceOpts.wanted.raw) series.push('value')
