@@ -131,18 +131,15 @@ export class EventDecoder<H> {
     p += 9
     let step = 0
     if (buf[p] === 0x10) {
-      let b = buf[p + 1]!
-      step = b & 0x7f
-      p += 2
-      if (b >= 0x80) {
-        b = buf[p++]!; step |= (b & 0x7f) << 7
-        if (b >= 0x80) {
-          b = buf[p++]!; step |= (b & 0x7f) << 14
-          if (b >= 0x80) {
-            b = buf[p++]!; step |= (b & 0x7f) << 21
-            if (b >= 0x80) return false
-          }
-        }
+      // One loop for every length (not one branch per byte): the optimised code then has type
+      // feedback for steps of any size from the first records on, instead of deoptimising when
+      // the step first needs 2, then 3 bytes.
+      p++
+      for (let shift = 0; ; shift += 7) {
+        const b = buf[p++]!
+        step |= (b & 0x7f) << shift
+        if (b < 0x80) break
+        if (shift === 21) return false
       }
     }
     // Summary (field 5) that ends the record and holds one Value (field 1) filling it.
