@@ -353,6 +353,8 @@ export class TagChart {
     ctx.setLineDash([6 * px, 4 * px])
     ctx.lineWidth = 1.5 * px
     ctx.font = `${10 * px}px system-ui, sans-serif`
+    ctx.textAlign = 'left' // uPlot leaves its last axis alignment on the context
+    ctx.textBaseline = 'alphabetic'
     for (const v of model.runs) {
       const c = model.colours.get(v.run) ?? '#888'
       for (const r of v.restarts) {

@@ -6,7 +6,7 @@ import {
   annotationMarks, assignColours, buildChartModel, clampSmoothing, compareNames, decodeScalars, decodeSettings,
   encodeSettings, familyLabel, formatBytes, formatCount, formatStep, formatValue, groupTags, makeMatcher,
   pointsForWidth, runView, scalarsQuery, severityCounts, stepRangeFor, unionRange, wantsDesmoothed, SEVERITY_RANK,
-  type Annotation, type AnnotationMark, type RunEntry, type Series, type Settings, type StreamEvent, type TagEntry
+  type Annotation, type AnnotationMark, type RunEntry, type RunView, type Series, type Settings, type StreamEvent, type TagEntry
 } from './columns.js'
 
 /** Cards rendered at most; beyond this the user is asked to narrow the tag filter. */
@@ -220,7 +220,7 @@ class Card {
     this.el.dataset.annotations = String(marks.length)
     this.el.dataset.series = model.series.map(x => `${x.run}:${x.role}`).join(' ')
     this.renderChips(views.map(v => v.family), model.series.some(x => x.role === 'desmoothed'), anns)
-    this.renderNotes(runs)
+    this.renderNotes(runs, views)
     this.renderAnnotations(anns, marks)
   }
 
@@ -262,17 +262,19 @@ class Card {
     }
   }
 
-  private renderNotes (runs: string[]): void {
+  private renderNotes (runs: string[], views: RunView[]): void {
     const notes: string[] = []
-    let shown = 0; let total = 0
+    let shown = 0; let total = 0; let superseded = 0
     for (const r of runs) {
       const series = this.cache.get(r)?.series
       if (series === undefined) continue
       shown += series.steps.length
       total += series.pointsInRange
+      superseded += series.steps.length - (views.find(v => v.run === r)?.x.length ?? series.steps.length)
       for (const n of series.notes) if (!notes.includes(n)) notes.push(n)
     }
     const parts: string[] = []
+    if (superseded > 0) notes.unshift(`${formatCount(superseded)} drawn points superseded by a restart (latest wins on the step axis; see them on the time axes)`)
     if (this.zoomSteps !== null) parts.push(`zoomed: ${formatCount(shown)} of ${formatCount(total)} points in the window (double-click to reset)`)
     else if (total > shown) parts.push(`${formatCount(shown)} of ${formatCount(total)} points drawn (min/max per pixel)`)
     else parts.push(`${formatCount(total)} points`)

@@ -4,9 +4,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   annotationMarks, ascendingIndices, assignColours, buildChartModel, clampSmoothing, decodeColumn, decodeScalars,
-  decodeSettings, DEFAULT_SETTINGS, encodeSettings, formatBytes, formatDuration, formatStep, formatTick, formatValue,
+  decodeSettings, DEFAULT_SETTINGS, encodeSettings, familyLabel, formatBytes, formatDuration, formatStep, formatTick, formatValue,
   groupTags, latestWinsIndices, legendRows, makeMatcher, marksAt, nearestIndex, parseStreamEvent, plotColumn,
-  pointsForWidth, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, unionRange, wireToNumber,
+  pointsForWidth, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, unionRange, wantsDesmoothed, wireToNumber,
   type Annotation, type Display, type Role, type ScalarsBody, type TagEntry
 } from '../../web/columns.js'
 
@@ -245,6 +245,17 @@ test('groupTags: distinct tags of shown runs, grouped by the prefix before "/", 
   const g = groupTags(tags, r => r !== 'hidden', () => true)
   assert.deepEqual(g, [{ name: '', tags: ['loss'] }, { name: 'eval', tags: ['eval/x'] }, { name: 'train', tags: ['train/acc9', 'train/acc10'] }])
   assert.deepEqual(groupTags(tags, () => true, t => t.startsWith('train')), [{ name: 'train', tags: ['train/acc9', 'train/acc10'] }])
+})
+
+test('family chips only for smoothing families worth knowing; de-smoothed is asked for running means and unknown families', () => {
+  assert.equal(familyLabel('keras-running-mean'), 'Keras running mean')
+  assert.equal(familyLabel('raw'), null)
+  assert.equal(familyLabel('unknown'), null)
+  assert.equal(familyLabel(undefined), null)
+  assert.equal(wantsDesmoothed('keras-running-mean'), true)
+  assert.equal(wantsDesmoothed(undefined), true, 'a server without families: ask, it answers what it can')
+  assert.equal(wantsDesmoothed('raw'), false)
+  assert.equal(wantsDesmoothed('lightning-step'), false)
 })
 
 test('stream events: points name their run and tag; annotations carry theirs inside; others reload the catalog or are ignored', () => {

@@ -79,7 +79,8 @@ test('shows every run and scalar tag, one chart card per tag with canvas and leg
   const runs = await page.locator('#run-list li.run').evaluateAll(els => els.map(e => (e as HTMLElement).dataset.run))
   assert.deepEqual(runs, ['keras/train', 'keras/validation', 'torch/a', 'torch/b'])
   const tags = await page.locator('article.card').evaluateAll(els => els.map(e => (e as HTMLElement).dataset.tag))
-  assert.deepEqual(tags, ['batch_loss', 'epoch_loss', 'loss', 'lr'])
+  assert.deepEqual(tags, ['batch_loss', 'epoch_loss', 'loss', 'lr', 'val/acc'])
+  assert.deepEqual(await page.locator('.group-title').evaluateAll(els => els.map(e => e.firstChild?.textContent)), ['scalars', 'val'])
   for (const tag of tags) await page.locator(`${card(tag!)} canvas`).first().waitFor()
   await page.waitForFunction(sel => document.querySelector(sel)?.getAttribute('data-runs') === '2', card('loss'))
   // With the cursor away, the legend shows each run's last point: step 299, the fixture's value as stored (float32).
@@ -89,6 +90,11 @@ test('shows every run and scalar tag, one chart card per tag with canvas and leg
   assert.equal((await legend(page, 'loss', 'torch/b')).value, formatValue(Math.fround(rawLoss(2, RAW_STEPS - 1))))
   // The NaN at step NAN_STEP is kept as a marker per run, not dropped or drawn as a number.
   assert.equal(await page.locator(card('loss')).getAttribute('data-nonfinite'), '2')
+  // The restarted series: one restart mark, and TensorBoard's latest-wins view on the step axis
+  // (steps 0..49 of the first attempt, then 50..149 of the second: 150 points).
+  await page.waitForFunction(sel => document.querySelector(sel)?.getAttribute('data-runs') === '1', card('val/acc'))
+  assert.equal(await page.locator(card('val/acc')).getAttribute('data-restarts'), '1')
+  assert.equal(await page.locator(card('val/acc')).getAttribute('data-points'), '150')
   assert.match(await page.locator('#logdir').innerText(), /logs$/)
   assert.match(await page.locator('#load-status').innerText(), /4 runs · 4 files/)
   // Hovering the plot moves the legend to the point under the cursor.
@@ -104,11 +110,11 @@ test('shows every run and scalar tag, one chart card per tag with canvas and leg
 
 test('run and tag filters are regular expressions and narrow the run list and the cards', async (t) => {
   const page = await open(server.url, t)
-  await page.waitForFunction(() => document.querySelectorAll('article.card').length === 4)
+  await page.waitForFunction(() => document.querySelectorAll('article.card').length === 5)
   await page.fill('#run-filter', '^torch/')
   await page.waitForFunction(() => document.querySelectorAll('#run-list li.run').length === 2)
-  await page.waitForFunction(() => document.querySelectorAll('article.card').length === 2)
-  assert.deepEqual(await page.locator('article.card').evaluateAll(els => els.map(e => (e as HTMLElement).dataset.tag)), ['loss', 'lr'])
+  await page.waitForFunction(() => document.querySelectorAll('article.card').length === 3)
+  assert.deepEqual(await page.locator('article.card').evaluateAll(els => els.map(e => (e as HTMLElement).dataset.tag)), ['loss', 'lr', 'val/acc'])
   await page.fill('#tag-filter', '^lo')
   await page.waitForFunction(() => document.querySelectorAll('article.card').length === 1)
   assert.match(page.url(), /runs=%5Etorch%2F/)

@@ -48,7 +48,8 @@ export interface Fixture {
 
 /**
  * Writes the fixture logdir:
- * - `torch/a`, `torch/b`: tag `loss` (steps 0..299, one spike, one NaN) and `lr`;
+ * - `torch/a`, `torch/b`: tag `loss` (steps 0..299, one spike, one NaN) and `lr`; `torch/b` also
+ *   `val/acc`, restarted: steps 0..99, then 50..149 again;
  * - `keras/train`: Keras running means `batch_loss` (3 epochs × 40 batches, 1-based global batch
  *   step, the mean resets at each epoch) beside `epoch_loss`; `keras/validation`: `epoch_loss`.
  */
@@ -62,6 +63,11 @@ export function writeFixture (logdir: string): Fixture {
       const wall = T0 + 1 + s * 0.5
       b.scalar('loss', s, wall, rawLoss(seed, s), 'simple_value')
       if (s % 10 === 0) b.scalar('lr', s, wall, s < 200 ? 1e-3 : 1e-4, 'simple_value')
+    }
+    if (run === 'torch/b') {
+      // A resumed run: steps 0..99, then the job restarts from a checkpoint at step 50 and goes on to 149.
+      for (let s = 0; s < 100; s++) b.scalar('val/acc', s, T0 + 1 + s, 0.5 + s / 400, 'simple_value')
+      for (let s = 50; s < 150; s++) b.scalar('val/acc', s, T0 + 200 + s, 0.5 + s / 300, 'simple_value')
     }
     const file = path.join(dir, eventFileName(T0, 'fixture', seed))
     writeFileSync(file, b.bytes())
