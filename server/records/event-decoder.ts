@@ -118,10 +118,10 @@ export class EventDecoder<H> {
    *        [4a L <metadata>]
    *
    * (fields in number order, as every protobuf serialiser writes them; one-byte lengths, step below
-   * 2^28). Returns false, having made no sink call that changes anything, for any other shape or
-   * when the tag still wants its first metadata; the generic path then decodes the record. Both
-   * paths give the same sink effects for every record this one accepts (test/records checks it
-   * against the generic path).
+   * 2^28). Returns false, having made no sink call that changes anything, for any other shape,
+   * for a tag not seen before, and when the tag still wants its first metadata; the generic path
+   * then decodes the record. Both paths give the same sink calls for every record this one
+   * accepts (test/records/decoder-fast-path.test.ts checks it against the generic path).
    */
   private scalarFastPath (buf: Uint8Array, start: number, end: number): boolean {
     let p = start
@@ -180,7 +180,11 @@ export class EventDecoder<H> {
     }
     this.vTagStart = tagStart
     this.vTagEnd = tagStart + tagLen
-    const handle = this.tagHandle()
+    // A tag met for the first time goes through the generic path, which asks the sink for its
+    // handle after `begin`, in the order the sink has always seen.
+    const known = this.knownTag()
+    if (known === null) return false
+    const handle = known.handle
     const sink = this.sink
     if (sink.wantsMetadata(handle)) return false
     if (this.fused) {
@@ -422,35 +426,46 @@ export class EventDecoder<H> {
     return [0, 0]
   }
 
+  /** The handle of the tag at `buf[vTagStart, vTagEnd)`, asking the sink for one the first time. */
   private tagHandle (): H {
+    const known = this.knownTag()
+    if (known !== null) return known.handle
     const buf = this.buf
     const s = this.vTagStart; const e = this.vTagEnd
-    const last = this.lastTag
-    if (last !== null) {
-      const next = last.next
-      if (next !== null && bytesEqual(next.bytes, buf, s, e)) { this.lastTag = next; return next.handle }
-      if (bytesEqual(last.bytes, buf, s, e)) return last.handle
-    }
-    let h = 0x811c9dc5
-    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193)
+    const h = fnv1a(buf, s, e)
     let bucket = this.tags.get(h)
-    if (bucket !== undefined) {
-      for (const entry of bucket) {
-        if (bytesEqual(entry.bytes, buf, s, e)) {
-          if (last !== null) last.next = entry
-          this.lastTag = entry
-          return entry.handle
-        }
-      }
-    } else {
+    if (bucket === undefined) {
       bucket = []
       this.tags.set(h, bucket)
     }
     const entry: TagEntry<H> = { bytes: buf.slice(s, e), handle: this.sink.tag(textDecoder.decode(buf.subarray(s, e))), next: null }
     bucket.push(entry)
-    if (last !== null) last.next = entry
+    if (this.lastTag !== null) this.lastTag.next = entry
     this.lastTag = entry
     return entry.handle
+  }
+
+  /** The cache entry of the tag at `buf[vTagStart, vTagEnd)`, or null if this decoder never saw it. */
+  private knownTag (): TagEntry<H> | null {
+    const buf = this.buf
+    const s = this.vTagStart; const e = this.vTagEnd
+    const last = this.lastTag
+    if (last !== null) {
+      const next = last.next
+      if (next !== null && bytesEqual(next.bytes, buf, s, e)) { this.lastTag = next; return next }
+      if (bytesEqual(last.bytes, buf, s, e)) return last
+    }
+    const bucket = this.tags.get(fnv1a(buf, s, e))
+    if (bucket !== undefined) {
+      for (const entry of bucket) {
+        if (bytesEqual(entry.bytes, buf, s, e)) {
+          if (last !== null) last.next = entry
+          this.lastTag = entry
+          return entry
+        }
+      }
+    }
+    return null
   }
 
   // ---- wire primitives (bounds-checked: a malformed record throws WIRE_ERROR, never reads past `end`)
@@ -577,6 +592,13 @@ function readF64 (buf: Uint8Array, p: number): number {
 function readF32 (buf: Uint8Array, p: number): number {
   f32b[0] = buf[p]!; f32b[1] = buf[p + 1]!; f32b[2] = buf[p + 2]!; f32b[3] = buf[p + 3]!
   return f32[0]!
+}
+
+/** 32-bit FNV-1a of `buf[s, e)`. */
+function fnv1a (buf: Uint8Array, s: number, e: number): number {
+  let h = 0x811c9dc5
+  for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193)
+  return h
 }
 
 function bytesEqual (a: Uint8Array, buf: Uint8Array, s: number, e: number): boolean {

@@ -57,12 +57,17 @@ const ResizableArrayBuffer = ArrayBuffer as unknown as new (byteLength: number, 
 function resizeColumn<T extends Column> (col: Column, n: number, capacity: number, Ctor: new (b: ArrayBuffer, off: number, len: number) => T): T {
   const bytes = capacity * Ctor.prototype.BYTES_PER_ELEMENT
   const buf = col.buffer as ResizableBuffer
+  let inPlace = capacity >= IN_PLACE_MIN_CAPACITY
   if (col.constructor === Ctor && buf.resizable && bytes <= buf.maxByteLength) {
-    buf.resize(bytes)
-    return new Ctor(buf, 0, capacity)
+    try {
+      buf.resize(bytes)
+      return new Ctor(buf, 0, capacity)
+    } catch {
+      inPlace = false // the kernel refused to commit the pages (e.g. its mapping limit): copy into a plain column
+    }
   }
   let next: ArrayBuffer
-  if (capacity >= IN_PLACE_MIN_CAPACITY) {
+  if (inPlace) {
     try {
       next = new ResizableArrayBuffer(bytes, { maxByteLength: bytes * IN_PLACE_RESERVE_FACTOR })
     } catch {
