@@ -26,6 +26,11 @@ export const EXPOSED_HEADERS = ['ETag', 'Content-Disposition', 'X-Lossboard-Form
  * costs markedly more CPU than level 4 on number-heavy text for a few percent smaller bodies.
  */
 export async function registerHttpHygiene (app: FastifyInstance, opts: HygieneOptions = {}): Promise<void> {
+  const table: RouteEntry[] = []
+  app.addHook('onRoute', r => {
+    for (const method of ([] as string[]).concat(r.method)) table.push({ method, url: r.url, hidden: (r.schema as { hide?: boolean } | undefined)?.hide === true })
+  })
+  app.decorate('routeTable', table)
   await app.register(compress, {
     global: true,
     threshold: 1024,
@@ -43,7 +48,7 @@ export async function registerHttpHygiene (app: FastifyInstance, opts: HygieneOp
   }
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'lossboard API',
         version: '1',
@@ -60,6 +65,19 @@ export async function registerHttpHygiene (app: FastifyInstance, opts: HygieneOp
     // Paths in the document are relative to `servers[0].url`, so a client joins them with the base path once.
     transform: ({ schema, url }) => ({ schema, url: stripBase(url, opts.basePath ?? '') })
   })
+}
+
+/** One registered route, as recorded for the check that the OpenAPI document lists them all. */
+export interface RouteEntry {
+  method: string
+  url: string
+  /** Excluded from the OpenAPI document (catch-all wildcards only). */
+  hidden: boolean
+}
+
+/** The routes registered after {@link registerHttpHygiene}, in registration order. */
+export function routeTable (app: FastifyInstance): RouteEntry[] {
+  return (app as unknown as { routeTable: RouteEntry[] }).routeTable
 }
 
 /** '' → null (CORS off); '*' → '*'; 'a,b' → ['a', 'b']. */

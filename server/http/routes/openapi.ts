@@ -10,9 +10,9 @@ export async function openapiRoutes (app: FastifyInstance): Promise<void> {
   app.get('/openapi.json', {
     schema: {
       summary: 'OpenAPI document',
-      description: 'OpenAPI 3.0 description of every route of this server (native /api/v1, TensorBoard-compatible /data, health).',
+      description: 'OpenAPI 3.1 description of every route of this server (native /api/v1, TensorBoard-compatible /data, health).',
       tags: ['ops'],
-      response: { 200: { description: 'OpenAPI 3.0 document', type: 'object', additionalProperties: true } }
+      response: { 200: { description: 'OpenAPI 3.1 document', type: 'object', additionalProperties: true } }
     }
   }, async (_req, reply) => {
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(app.swagger()))
