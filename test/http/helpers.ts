@@ -5,6 +5,7 @@ import zlib from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../../server/app.js'
 import { loadLogdir, type Loaded } from '../helpers/load.js'
+import type { ScalarStore } from '../../server/store/scalar-store.js'
 
 export interface Server extends Loaded {
   app: FastifyInstance
@@ -13,13 +14,17 @@ export interface Server extends Loaded {
   close: () => Promise<void>
 }
 
-/** Loads `dir` once and serves it; `extra` goes to buildApp (basePath, cors, enrichment). */
-export async function startServer (dir: string, extra: Partial<AppDeps> = {}): Promise<Server> {
+/**
+ * Loads `dir` once and serves it; `extra` goes to buildApp (basePath, cors, enrichment), or is
+ * computed from the loaded store (to build an enrichment provider over it).
+ */
+export async function startServer (dir: string, extra: Partial<AppDeps> | ((store: ScalarStore) => Partial<AppDeps>) = {}): Promise<Server> {
   const loaded = await loadLogdir(dir)
-  const app = await buildApp({ store: loaded.store, logdir: dir, totals: () => loaded.loader.totals(), ...extra })
+  const deps = typeof extra === 'function' ? extra(loaded.store) : extra
+  const app = await buildApp({ store: loaded.store, logdir: dir, totals: () => loaded.loader.totals(), ...deps })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const port = (app.server.address() as { port: number }).port
-  return { ...loaded, app, origin: `http://127.0.0.1:${port}${extra.basePath ?? ''}`, close: async () => { await app.close() } }
+  return { ...loaded, app, origin: `http://127.0.0.1:${port}${deps.basePath ?? ''}`, close: async () => { await app.close() } }
 }
 
 export interface Got {
