@@ -461,6 +461,21 @@ export function pointsForWidth (widthPx: number): number {
   return Math.max(200, Math.min(4000, Math.round(widthPx * 2)))
 }
 
+/** Table cells (rows × series) a chart may build with uPlot.join before the page stutters. */
+const MAX_JOINED_CELLS = 3_000_000
+
+/**
+ * Points per run for a chart of `runs` runs drawing `lines` lines each. Runs sampled at different
+ * steps (downsampled, or on a time axis) barely share x values, so the joined table has about
+ * runs × points rows and runs × lines columns: the budget shrinks with the square of the run count
+ * (uPlot's docs warn of exactly this), never below 100 points per run.
+ */
+export function pointsPerRun (widthPx: number, runs: number, lines: number): number {
+  const n = Math.max(1, runs)
+  const cap = Math.floor(MAX_JOINED_CELLS / (n * n * Math.max(1, lines)))
+  return Math.max(100, Math.min(pointsForWidth(widthPx), cap))
+}
+
 /** What a chart asks the server for: one tag, several runs in one request. */
 export interface ScalarsRequest {
   runs: string[]

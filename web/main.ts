@@ -5,7 +5,7 @@ import { TagChart } from './chart.js'
 import {
   annotationMarks, assignColours, buildChartModel, clampSmoothing, compareNames, decodeScalars, decodeSettings,
   encodeSettings, familyLabel, formatBytes, formatCount, formatStep, formatValue, groupTags, makeMatcher,
-  pointsForWidth, runView, scalarsQuery, severityCounts, stepRangeFor, unionRange, wantsDesmoothed, SEVERITY_RANK,
+  pointsPerRun, runView, scalarsQuery, severityCounts, stepRangeFor, unionRange, wantsDesmoothed, SEVERITY_RANK,
   type Annotation, type AnnotationMark, type RunEntry, type RunView, type Series, type Settings, type StreamEvent, type TagEntry
 } from './columns.js'
 
@@ -62,12 +62,17 @@ class Card {
   private readonly cache = new Map<string, { series: Series, gen: number }>()
   /** Per-run generation, bumped when the server says the run's series changed. */
   private readonly gen = new Map<string, number>()
-  /** Runs whose cached series is outdated: drawn until the refetch lands, so the chart never blanks. */
-  private readonly stale = new Set<string>()
+  /** Generation of each run's request in flight: a run is fetched again only for a newer generation. */
+  private readonly inflight = new Map<string, number>()
+  /** Same scheme for the tag's annotations: wanted, in flight, held. */
+  private annGen = 1
+  private annInflight = 0
+  private annHeld = 0
+  /** What the chart last drew from (runs and their generations), to skip redundant redraws. */
+  private drawnKey = ''
   /** Bumped when the query itself changes (zoom, smoothing, de-smoothed): answers to older queries are dropped. */
   private epoch = 0
   private annotations: Annotation[] = []
-  private annotationsStale = true
   private zoomSteps: Map<string, [number, number]> | null = null
   private timer: ReturnType<typeof setTimeout> | null = null
   private showAllAnnotations = false
@@ -105,13 +110,13 @@ class Card {
     return [...byRun.keys()].filter(runShown).sort(compareNames)
   }
 
-  /** Marks fetched data outdated (all runs, or one): the next refresh asks the server again. */
+  /**
+   * Marks fetched data outdated (all runs, or one): the next refresh asks the server again, while
+   * the chart keeps drawing the outdated series until the new one lands (it never blanks).
+   */
   invalidate (run?: string): void {
-    for (const r of run === undefined ? [...this.cache.keys()] : [run]) {
-      this.gen.set(r, (this.gen.get(r) ?? 0) + 1)
-      this.stale.add(r)
-    }
-    this.annotationsStale = true
+    for (const r of run === undefined ? [...this.cache.keys()] : [run]) this.gen.set(r, (this.gen.get(r) ?? 0) + 1)
+    this.annGen++
     this.dirty = true
   }
 
@@ -119,9 +124,16 @@ class Card {
   resetQuery (): void {
     this.epoch++
     this.cache.clear()
-    this.stale.clear()
-    this.annotationsStale = true
+    this.inflight.clear()
+    this.annInflight = 0
+    this.annGen++
     this.dirty = true
+  }
+
+  /** True when `run` needs a request: its wanted generation is newer than both the held and the in-flight one. */
+  private needs (run: string): boolean {
+    const want = this.gen.get(run) ?? 0
+    return want > Math.max(this.cache.get(run)?.gen ?? -1, this.inflight.get(run) ?? -1)
   }
 
   /** Schedules a refresh; live bursts coalesce into one. Off-screen cards refresh when scrolled into view. */
@@ -144,13 +156,20 @@ class Card {
   async refresh (keepZoom = true): Promise<void> {
     this.dirty = false
     const epoch = this.epoch
-    const todo = this.runs().filter(r => !this.cache.has(r) || this.stale.has(r))
+    const runs = this.runs()
+    const todo = runs.filter(r => this.needs(r))
     const gens = new Map(todo.map(r => [r, this.gen.get(r) ?? 0]))
-    for (const r of todo) this.stale.delete(r)
+    for (const [r, g] of gens) this.inflight.set(r, g)
+    const annWanted = this.annGen > Math.max(this.annHeld, this.annInflight) ? this.annGen : 0
+    if (annWanted > 0) this.annInflight = annWanted
+    if (todo.length === 0 && annWanted === 0) {
+      if (this.drawKey(runs) !== this.drawnKey) this.draw(keepZoom)
+      return
+    }
     try {
       const [fetched, anns] = await Promise.all([
-        Promise.all(this.requests(todo).map(async runs => await this.fetchRuns(runs))),
-        this.annotationsStale ? api.annotations(this.tag) : Promise.resolve(null)
+        Promise.all(this.requests(todo).map(async rs => await this.fetchRuns(rs))),
+        annWanted > 0 ? api.annotations(this.tag) : Promise.resolve(null)
       ])
       if (epoch !== this.epoch) return
       for (const series of fetched.flat()) {
@@ -158,14 +177,21 @@ class Card {
         const have = this.cache.get(series.run)
         if (have === undefined || have.gen <= g) this.cache.set(series.run, { series, gen: g })
       }
-      if (anns !== null) { this.annotations = anns; this.annotationsStale = false }
+      for (const [r, g] of gens) if (this.inflight.get(r) === g) this.inflight.delete(r)
+      if (anns !== null && annWanted >= this.annHeld) { this.annotations = anns; this.annHeld = annWanted }
+      if (this.annInflight === annWanted) this.annInflight = 0
       this.draw(keepZoom)
     } catch (err) {
       if (epoch !== this.epoch) return
-      for (const r of todo) this.stale.add(r)
+      for (const [r, g] of gens) if (this.inflight.get(r) === g) this.inflight.delete(r)
+      if (this.annInflight === annWanted) this.annInflight = 0
       this.chart.showMessage(`could not load: ${(err as Error).message}`)
       this.dirty = true
     }
+  }
+
+  private drawKey (runs: string[]): string {
+    return `${runs.map(r => `${r}\u0000${this.cache.get(r)?.gen ?? -1}`).join('\u0001')}|${this.annHeld}`
   }
 
   /**
@@ -185,7 +211,7 @@ class Card {
     const query = scalarsQuery({
       runs,
       tag: this.tag,
-      points: pointsForWidth(this.el.clientWidth || 480),
+      points: pointsPerRun(this.el.clientWidth || 480, this.runs().length, 1 + (s.desmoothed ? 1 : 0) + (s.smoothing > 0 ? 1 : 0)),
       smoothing: s.smoothing,
       desmoothed: s.desmoothed && runs.some(r => wantsDesmoothed(state.tagIndex.get(this.tag)?.get(r)?.family)),
       steps: zoom === null ? null : unionRange(runs.map(r => zoom.get(r)))
@@ -203,6 +229,7 @@ class Card {
   draw (keepZoom = true): void {
     const s = state.settings
     const runs = this.runs()
+    this.drawnKey = this.drawKey(runs)
     const shown = new Set(runs)
     const views = runs.flatMap(r => {
       const c = this.cache.get(r)
@@ -572,7 +599,9 @@ function setLive (live: boolean): void {
 function showHealth (hl: Health): void {
   const bar = $('progress')
   const status = $('load-status')
+  const changed = state.loading !== hl.loading
   state.loading = hl.loading
+  if (changed && state.catalogLoaded) renderGroups() // the empty state says "loading" or "no runs yet"
   bar.hidden = !hl.loading
   const figures = `${formatCount(hl.runs ?? 0)} runs · ${formatCount(hl.files ?? 0)} files · ${formatBytes(hl.bytes ?? 0)} · ${formatCount(hl.points ?? 0)} points`
   status.textContent = hl.loading ? `Loading… ${figures}` : figures
@@ -580,11 +609,12 @@ function showHealth (hl: Health): void {
 }
 
 async function pollHealth (): Promise<void> {
-  let wasLoading = true
+  let wasLoading = false
   for (;;) {
     try {
       const hl = await api.health()
       showHealth(hl)
+      // While the first load runs, the lists grow: reload them each poll, and once more when it ends.
       if (hl.loading || wasLoading) reloadCatalog()
       wasLoading = hl.loading
     } catch { /* server restarting: keep trying */ }

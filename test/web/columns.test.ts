@@ -6,7 +6,7 @@ import {
   annotationMarks, ascendingIndices, assignColours, buildChartModel, clampSmoothing, decodeColumn, decodeScalars,
   decodeSettings, DEFAULT_SETTINGS, encodeSettings, familyLabel, formatBytes, formatDuration, formatStep, formatTick, formatValue,
   groupTags, latestWinsIndices, legendRows, makeMatcher, marksAt, nearestIndex, parseStreamEvent, plotColumn,
-  pointsForWidth, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, unionRange, wantsDesmoothed, wireToNumber,
+  pointsForWidth, pointsPerRun, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, unionRange, wantsDesmoothed, wireToNumber,
   type Annotation, type Display, type Role, type ScalarsBody, type TagEntry
 } from '../../web/columns.js'
 
@@ -224,6 +224,16 @@ test('pointsForWidth asks for two points per pixel, within [200, 4000]', () => {
   assert.equal(pointsForWidth(50), 200)
   assert.equal(pointsForWidth(500), 1000)
   assert.equal(pointsForWidth(1e5), 4000)
+})
+
+test('pointsPerRun keeps the joined table small when many runs share a chart', () => {
+  // 3 runs × 3 lines: 3e6 / 27 = 111,111 cells per point budget → the width decides (2 per pixel).
+  assert.equal(pointsPerRun(500, 3, 3), 1000)
+  // 50 runs × 3 lines: 3e6 / (2500 × 3) = 400 points per run.
+  assert.equal(pointsPerRun(500, 50, 3), 400)
+  // 200 runs: the floor of 100 points per run.
+  assert.equal(pointsPerRun(500, 200, 3), 100)
+  assert.equal(pointsPerRun(500, 0, 0), 1000)
 })
 
 test('filters are case-insensitive regular expressions; invalid ones fall back to a substring match and say why', () => {
