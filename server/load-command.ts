@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import pino from 'pino'
 import { ScalarStore } from './store/scalar-store.js'
 import { LogdirLoader } from './logdir/logdir-loader.js'
+import { NATIVE_CRC } from './records/masked-crc.js'
 
 /** Runs the command; returns the process exit code. */
 export async function runLoadCommand (argv: string[]): Promise<number> {
@@ -39,7 +40,9 @@ export async function runLoadCommand (argv: string[]): Promise<number> {
     mbPerSecond: t.bytes / 1e6 / seconds,
     rssBytes: mem.rss,
     rssGrowthBytes: mem.rss - rss0,
-    heapUsedBytes: mem.heapUsed
+    heapUsedBytes: mem.heapUsed,
+    /** Whether records of 1 KiB and more were CRC'd by the native addon (else all in JS). */
+    nativeCrc: NATIVE_CRC
   }
   if (values.json) process.stdout.write(JSON.stringify(out) + '\n')
   else {

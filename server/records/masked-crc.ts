@@ -1,11 +1,35 @@
-/** CRC-32C (Castagnoli) and the TFRecord mask, computed in JavaScript with slicing-by-8 tables. */
+/** CRC-32C (Castagnoli) and the TFRecord mask: JavaScript slicing-by-8 tables, a native addon for long ranges. */
+
+import { createRequire } from 'node:module'
 
 /*
- * Why JavaScript and not a native addon: event records are tens of bytes, and one call into a
- * native CRC costs hundreds of nanoseconds, more than the whole CRC of such a record in JS
- * (../shared/reference/PERFORMANCE_NOTES.md; bench/ measures both). Reflected polynomial
- * 0x82F63B78, init and final XOR 0xFFFFFFFF, as in RFC 3720 and TensorFlow's crc32c.
+ * Why JavaScript first: event records are tens of bytes, and one call into a native CRC costs
+ * hundreds of nanoseconds, more than the whole CRC of such a record in JS
+ * (../shared/reference/PERFORMANCE_NOTES.md; bench/crc.bench.ts measures both). Reflected
+ * polynomial 0x82F63B78, init and final XOR 0xFFFFFFFF, as in RFC 3720 and TensorFlow's crc32c.
  */
+
+/**
+ * Ranges at least this long go to the native CRC32C (@node-rs/crc32, hardware CRC instructions)
+ * when it loads. bench/crc.bench.ts puts the crossover between 128 B and 1 KiB: below it the call
+ * into the addon costs more than the JS loop; at 4 KiB the addon is ~4× faster, at 64 KiB ~6×.
+ * Scalar records (tens of bytes) never reach it; images and histograms do.
+ */
+export const NATIVE_MIN_BYTES = 1024
+
+/** The addon's CRC32C, or null when it is not installed for this platform (then JS does everything). */
+const nativeCrc32c: ((data: Uint8Array) => number) | null = (() => {
+  try {
+    const mod = createRequire(import.meta.url)('@node-rs/crc32') as { crc32c (data: Uint8Array): number }
+    // RFC 3720 B.4: 32 zero bytes → 0x8a9136aa; refuse an addon that disagrees
+    return mod.crc32c(new Uint8Array(32)) === 0x8a9136aa ? (data) => mod.crc32c(data) : null
+  } catch {
+    return null
+  }
+})()
+
+/** True when large ranges are CRC'd natively (reported by `lossboard load --json`). */
+export const NATIVE_CRC = nativeCrc32c !== null
 
 const POLY = 0x82f63b78
 /** 8 tables of 256 entries, flattened: TABLE[k * 256 + b]. */
@@ -25,6 +49,7 @@ for (let b = 0; b < 256; b++) {
 
 /** CRC-32C of `buf[start, end)`, as an unsigned 32-bit number. */
 export function crc32c (buf: Uint8Array, start = 0, end = buf.length): number {
+  if (end - start >= NATIVE_MIN_BYTES && nativeCrc32c !== null) return nativeCrc32c(buf.subarray(start, end)) >>> 0
   const t = TABLE
   let crc = -1
   let i = start
