@@ -379,10 +379,21 @@ export function legendRows (model: ChartModel, x: number | null): LegendRow[] {
       colour: model.colours.get(v.run) ?? PALETTE[0]!,
       step: i >= 0 ? formatStep(v.steps[i]!) : '',
       value: i >= 0 ? formatValue(v.values[i]!) : null,
-      desmoothed: ds === null || !roles.has('desmoothed') ? null : formatValue(ds) + (b !== null && Number.isFinite(b) && b > 0 ? ` ±${formatValue(b, 2)}` : ''),
+      desmoothed: ds === null || !roles.has('desmoothed') ? null : formatDesmoothed(ds, b),
       smoothed: roles.has('smoothed') ? formatValue(at(v.smoothed) ?? NaN) : null
     }
   })
+}
+
+/**
+ * A de-smoothed value with its error bound: "0.4628 ±2e-6"; "≈0.4628" when the bound is infinite
+ * (the server could not make the point exact, e.g. an epoch's last, smaller batch); the bare value
+ * when the bound is 0 or unknown.
+ */
+export function formatDesmoothed (v: number, bound: number | null): string {
+  if (bound === Infinity && Number.isFinite(v)) return `≈${formatValue(v)}`
+  if (bound !== null && Number.isFinite(bound) && bound > 0) return `${formatValue(v)} ±${formatValue(bound, 2)}`
+  return formatValue(v)
 }
 
 // ---------------------------------------------------------------------------------------------

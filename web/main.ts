@@ -76,6 +76,7 @@ class Card {
   private zoomSteps: Map<string, [number, number]> | null = null
   private timer: ReturnType<typeof setTimeout> | null = null
   private showAllAnnotations = false
+  private notesOpen = false
   visible = false
   private dirty = true
 
@@ -305,7 +306,14 @@ class Card {
     if (this.zoomSteps !== null) parts.push(`zoomed: ${formatCount(shown)} of ${formatCount(total)} points in the window (double-click to reset)`)
     else if (total > shown) parts.push(`${formatCount(shown)} of ${formatCount(total)} points drawn (min/max per pixel)`)
     else parts.push(`${formatCount(total)} points`)
-    this.notesEl.textContent = [...parts, ...notes].join(' · ')
+    // The server's notes (how the series was read and de-smoothed) can be long: one click away.
+    this.notesEl.replaceChildren(h('span', {}, parts.join(' · ')))
+    if (notes.length > 0) {
+      const details = h('details', { class: 'notes' }, h('summary', {}, notes.length === 1 ? '1 note' : `${notes.length} notes`), h('ul', {}, ...notes.map(n => h('li', {}, n))))
+      details.open = this.notesOpen
+      details.addEventListener('toggle', () => { this.notesOpen = details.open })
+      this.notesEl.append(details)
+    }
   }
 
   private renderAnnotations (anns: Annotation[], marks: AnnotationMark[]): void {

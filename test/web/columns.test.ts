@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   annotationMarks, ascendingIndices, assignColours, buildChartModel, clampSmoothing, decodeColumn, decodeScalars,
-  decodeSettings, DEFAULT_SETTINGS, encodeSettings, familyLabel, formatBytes, formatDuration, formatStep, formatTick, formatValue,
+  decodeSettings, DEFAULT_SETTINGS, encodeSettings, familyLabel, formatBytes, formatDesmoothed, formatDuration, formatStep, formatTick, formatValue,
   groupTags, latestWinsIndices, legendRows, makeMatcher, marksAt, nearestIndex, parseStreamEvent, plotColumn,
   pointsForWidth, pointsPerRun, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, unionRange, wantsDesmoothed, wireToNumber,
   type Annotation, type Display, type Role, type ScalarsBody, type TagEntry
@@ -178,6 +178,14 @@ test('legend rows give each run its nearest point to the cursor, or its last poi
   assert.equal(last.step, '20')
   assert.equal(last.value, 'NaN')
   assert.equal(last.desmoothed, '3.5 ±2e-6', 'bounds below 1e-3 in exponent form')
+})
+
+test('de-smoothed legend values carry their bound: ± when finite, ≈ when the server could not bound them', () => {
+  assert.equal(formatDesmoothed(0.5, 2e-6), '0.5 ±2e-6')
+  assert.equal(formatDesmoothed(0.5, Infinity), '≈0.5')
+  assert.equal(formatDesmoothed(0.5, 0), '0.5')
+  assert.equal(formatDesmoothed(0.5, null), '0.5')
+  assert.equal(formatDesmoothed(NaN, Infinity), 'NaN')
 })
 
 test('annotation marks: placed on the x axis, runs not shown dropped, least severe first so the worst is drawn on top', () => {
