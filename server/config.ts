@@ -21,6 +21,10 @@ export interface Config {
   logLevel: string
   /** Watch the logdir for changes (false: load once). */
   watch: boolean
+  /** Per-run de-smoothing overrides (`--desmooth [PATTERN=]MODE`), first match wins; PATTERN is a regex searched in the run name. */
+  desmoothRules: Array<{ pattern: RegExp, mode: 'auto' | 'running-mean' | 'none' }>
+  /** Dataset and batch size for exact last-batch de-smoothing (`--dataset-size [PATTERN=]N --batch-size [PATTERN=]N`), paired by pattern. */
+  batchSizes: Array<{ pattern: RegExp | null, sizes: { datasetSize: number, batchSize: number } }>
 }
 
 /** The demo logdir shipped in the package (written by our own event writer). */
@@ -48,6 +52,11 @@ Options:
   --base-path PATH       serve under a URL prefix, e.g. /lossboard (reverse proxies, JupyterHub)
   --cors ORIGINS         allow browser notebooks from ORIGINS ('*' or comma-separated)
   --log-level LEVEL      trace|debug|info|warn|error                                [info]
+  --desmooth [PAT=]MODE  de-smoothing of runs whose name matches the regex PAT (all runs without
+                         PAT): auto (invert recognised Keras running means), running-mean
+                         (always invert), none (never); repeatable, first match wins     [auto]
+  --dataset-size [PAT=]N training samples per epoch and batch size: with both, the short
+  --batch-size [PAT=]N   last batch of each epoch is de-smoothed exactly (else flagged approximate)
   -h, --help             show this help
 `
 
@@ -69,6 +78,9 @@ export function parseConfig (argv: string[]): Config | 'help' {
       'base-path': { type: 'string' },
       cors: { type: 'string' },
       'log-level': { type: 'string' },
+      desmooth: { type: 'string', multiple: true },
+      'dataset-size': { type: 'string', multiple: true },
+      'batch-size': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -94,6 +106,49 @@ export function parseConfig (argv: string[]): Config | 'help' {
     basePath,
     cors: values.cors ?? '',
     logLevel: level,
-    watch: !(values.once ?? false)
+    watch: !(values.once ?? false),
+    desmoothRules: parseDesmoothRules(values.desmooth ?? []),
+    batchSizes: parseBatchSizes(values['dataset-size'] ?? [], values['batch-size'] ?? [])
   }
+}
+
+/** `[PATTERN=]VALUE` split at the last '='; PATTERN compiled as a regex (null when absent). */
+function patternValue (flag: string, arg: string): { pattern: RegExp | null, source: string, value: string } {
+  const at = arg.lastIndexOf('=')
+  if (at < 0) return { pattern: null, source: '', value: arg }
+  const source = arg.slice(0, at)
+  try {
+    return { pattern: new RegExp(source), source, value: arg.slice(at + 1) }
+  } catch (err) {
+    throw new ConfigError(`${flag}: '${source}' is not a valid regular expression (${(err as Error).message})`)
+  }
+}
+
+function parseDesmoothRules (args: string[]): Config['desmoothRules'] {
+  return args.map(arg => {
+    const { pattern, value } = patternValue('--desmooth', arg)
+    if (value !== 'auto' && value !== 'running-mean' && value !== 'none') throw new ConfigError(`--desmooth mode must be auto, running-mean or none, got '${value}'`)
+    return { pattern: pattern ?? /(?:)/, mode: value }
+  })
+}
+
+function parseBatchSizes (datasetArgs: string[], batchArgs: string[]): Config['batchSizes'] {
+  const positive = (flag: string, v: string): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${flag} must be a positive integer, got '${v}'`)
+    return n
+  }
+  const datasets = datasetArgs.map(a => patternValue('--dataset-size', a))
+  const batches = batchArgs.map(a => patternValue('--batch-size', a))
+  const out: Config['batchSizes'] = []
+  for (const d of datasets) {
+    const b = batches.find(x => x.source === d.source)
+    if (b === undefined) throw new ConfigError(`--dataset-size ${d.source === '' ? '' : d.source + '='}${d.value} needs a --batch-size ${d.source === '' ? '' : d.source + '='}N for the same runs`)
+    out.push({ pattern: d.pattern, sizes: { datasetSize: positive('--dataset-size', d.value), batchSize: positive('--batch-size', b.value) } })
+  }
+  for (const b of batches) {
+    if (!datasets.some(d => d.source === b.source)) throw new ConfigError(`--batch-size ${b.source === '' ? '' : b.source + '='}${b.value} needs a --dataset-size for the same runs`)
+  }
+  // Patterned entries first: a specific pattern beats the global one.
+  return out.sort((a, b) => (a.pattern === null ? 1 : 0) - (b.pattern === null ? 1 : 0))
 }

@@ -5,6 +5,7 @@ import { createLogger } from './log.js'
 import { ScalarStore } from './store/scalar-store.js'
 import { LogdirLoader } from './logdir/logdir-loader.js'
 import { runLoadCommand } from './load-command.js'
+import { createEnrichmentProvider } from './provider/enrichment.js'
 
 async function main (argv: string[]): Promise<void> {
   if (argv[0] === 'load') {
@@ -27,7 +28,8 @@ async function main (argv: string[]): Promise<void> {
   const loader = new LogdirLoader(config.logdir, store, log, { verifyDataCrc: config.verifyDataCrc })
   // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
   const [{ buildApp }, { watchLogdir }] = await Promise.all([import('./app.js'), import('./logdir/watch.js')])
-  const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath, cors: config.cors })
+  const enrichment = createEnrichmentProvider(store, { desmoothRules: config.desmoothRules, sizes: config.batchSizes })
+  const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath, cors: config.cors, enrichment })
   // Listen first: the server answers health and listing requests while the initial load runs.
   await app.listen({ host: config.host, port: config.port })
   log.info({ logdir: config.logdir, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}${config.basePath}/` }, 'lossboard listening')

@@ -1,13 +1,22 @@
-/** Contract between the enrichment (enrich/) and the HTTP API: enriched columns, annotations, per-tag summaries. */
+/** Contract between the enrichment (enrich/) and the HTTP API, and its implementation over the store: cached, incremental. */
 
-import type { ScalarStore } from '../store/scalar-store.js'
+import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
+import { isScalarTag } from '../store/scalar-store.js'
+import type { SmoothingFamily, FamilyGuess } from '../enrich/families.js'
+import { guessFamily, epochTagFor, isLearningRateTag, isCounterTag, higherIsBetter, isLossLike, trainCounterparts } from '../enrich/families.js'
+import { RunningMeanInverter, type SeriesData, type BatchSizes, type CrossCheck, POINT_RAW } from '../enrich/desmooth.js'
+import { JumpDetector, type JumpEvent, type JumpParams, type AnnotationKind, type Severity } from '../enrich/jumps.js'
+import { StaircaseDetector } from '../enrich/staircase.js'
+import { OverfittingDetector } from '../enrich/overfitting.js'
+import { LrStepTracker, lrChangesFromEpochs, attachLrCause, attachGradientCause, type LrChange } from '../enrich/causes.js'
+import { TbSmoother } from '../enrich/smooth.js'
+import { explain } from '../enrich/explain.js'
+import { fmt } from '../enrich/jumps.js'
 
-/** How a series' logger smoothed it (KERAS_LOGGING.md). */
-export type SmoothingFamily =
-  | 'keras-running-mean' // batch_* beside epoch_* (tf-keras 2.x / Keras 3): invertible
-  | 'lightning-step' | 'lightning-epoch' | 'hf-window-mean' | 'rl-rolling-mean'
-  | 'epoch-aggregate' | 'raw' | 'unknown'
+export type { SmoothingFamily } from '../enrich/families.js'
+export type { AnnotationKind, Severity } from '../enrich/jumps.js'
 
+/** Per-request override of the de-smoothing: `auto` inverts only what is recognised as invertible. */
 export type DesmoothMode = 'auto' | 'running-mean' | 'none'
 
 export interface EnrichOptions {
@@ -25,21 +34,28 @@ export interface EnrichOptions {
 /** Extra columns aligned with the stored series (same length and order as `step`). */
 export interface EnrichedColumns {
   family: SmoothingFamily
+  /**
+   * Best estimate of the raw value of each point: the inverted running mean where the series is
+   * one, else the stored value. Where only every N-th batch was logged, a point is the mean over
+   * the batches since the previous logged point (`desmoothedKind` 1, and a note says so).
+   */
   desmoothed?: Float64Array
+  /** |desmoothed − true raw value| ≤ bound; Infinity where the value is approximate (unknown last-batch size). */
   desmoothedBound?: Float64Array
   /** Epoch index of each point (-1 where unknown). */
   epoch?: Int32Array
+  /** 0 exact, 1 mean over a gap of unlogged batches, 2 approximate last batch, 3 not invertible, 4 raw (not a running mean). */
+  desmoothedKind?: Uint8Array
   smoothed?: Float64Array
   /** Human-readable notes (e.g. "gap form: every 5th batch logged, values are means over each gap"). */
   notes: string[]
   /** Cross-check of epoch values against the final running mean of each epoch. */
-  crossCheck?: { epochs: number, matched: number, maxRelError: number }
+  crossCheck?: CrossCheck
 }
 
-export type AnnotationKind = 'staircase-artifact' | 'spike' | 'level-shift' | 'non-finite' | 'oscillation' | 'plateau' | 'divergence' | 'overfitting' | 'restart'
-export type Severity = 'info' | 'warning' | 'critical'
-
+/** One annotation as the API serves it. */
 export interface Annotation {
+  /** Stable: derived from run, tag, kind and the start point; never reused for another annotation. */
   id: string
   run: string
   tag: string
@@ -47,12 +63,19 @@ export interface Annotation {
   severity: Severity
   startStep: number
   endStep: number
+  /** Wall time (float seconds) of the start point. */
   wallTime: number
   magnitude: { ratio: number, robustZ: number }
   baseline: number
   peak: number
   causes: Array<{ cause: string, evidence: string }>
   explanation: string
+  /** The annotated series: `raw` values, `desmoothed` batch values, or the `logged` running mean (staircase). */
+  series: 'raw' | 'desmoothed' | 'logged'
+  /** Still going on: its end (and peak) may still grow. */
+  open: boolean
+  /** Not yet confirmed (a spike waits for the following points to rule out an oscillation); not announced yet. */
+  tentative: boolean
 }
 
 export interface AnnotationFilter {
@@ -64,19 +87,623 @@ export interface AnnotationFilter {
 }
 
 /**
- * Implemented by the enrichment work (issue 4). Until then these give only what needs no
- * inference: the family 'unknown', no annotations, and no extra columns.
+ * What the HTTP layer needs from enrichment. Every method is synchronous and reads the store as
+ * it is now; results are cached per series and brought up to date incrementally (only points
+ * appended since the last call are processed).
  */
 export interface EnrichmentProvider {
+  /**
+   * Extra columns for one series, aligned with its `step` column at call time. Throws nothing:
+   * an unknown run/tag yields `{ family: 'unknown', notes }` without columns (the route checks existence first).
+   */
   columns (run: string, tag: string, opts: EnrichOptions): EnrichedColumns
+  /** Annotations matching the filter, ordered by run, tag and start step. */
   annotations (filter: AnnotationFilter): Annotation[]
+  /** The tag's smoothing family and its annotation counts per severity (tentative ones excluded). */
   tagSummary (run: string, tag: string): { family: SmoothingFamily, annotations: Record<Severity, number> }
+  /**
+   * Calls `listener` once for every annotation confirmed after subscription, soon after the
+   * append that created it (the provider processes appended points in a setImmediate after the
+   * store announces them, while anyone listens). Returns the unsubscribe function.
+   */
+  onAnnotation (listener: (a: Annotation) => void): () => void
 }
 
-export function createEnrichmentProvider (_store: ScalarStore): EnrichmentProvider {
-  return {
-    columns: () => ({ family: 'unknown', notes: [] }),
-    annotations: () => [],
-    tagSummary: () => ({ family: 'unknown', annotations: { info: 0, warning: 0, critical: 0 } })
+/** Command-line defaults of the provider. */
+export interface ProviderOptions {
+  /** Per-run de-smoothing override, first matching pattern wins (`--desmooth PATTERN=MODE`). */
+  desmoothRules?: Array<{ pattern: RegExp, mode: DesmoothMode }>
+  /** Dataset and batch size, optionally per run pattern (`--dataset-size`, `--batch-size`). */
+  sizes?: Array<{ pattern: RegExp | null, sizes: BatchSizes }>
+  /** Detector thresholds (defaults: DEFAULT_JUMP_PARAMS). */
+  params?: Partial<JumpParams>
+}
+
+/** Points of the analysed series before a jump in which a learning-rate change counts as "shortly before". */
+const LR_LOOKBACK_POINTS = 50
+const EMPTY_SUMMARY = (): Record<Severity, number> => ({ info: 0, warning: 0, critical: 0 })
+
+/** FNV-1a, 32 bits, hex: a short stable hash for annotation ids. */
+function fnv1a (s: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
   }
+  return (h >>> 0).toString(16).padStart(8, '0')
+}
+
+function seriesData (t: TagInfo): SeriesData {
+  const s = t.series!
+  const c = s.columns()
+  return { length: s.length, steps: c.steps, wallTimes: c.wallTimes, values: c.values, restarts: s.restarts }
+}
+
+/** Names of a run's tags, recomputed when tags are added. */
+interface RunContext {
+  size: number
+  tags: Set<string>
+}
+
+/** Cached enrichment of one (run, tag). */
+class TagState {
+  readonly key: string
+  readonly hash: string
+  guess: FamilyGuess
+  /** The inverter when the effective mode inverts a running mean. */
+  inverter: RunningMeanInverter | null = null
+  epochTag: string | null = null
+  invertMode: DesmoothMode = 'auto'
+  detector: JumpDetector | null = null
+  staircase: StaircaseDetector | null = null
+  overfitting: OverfittingDetector | null = null
+  overfitTrain: { run: string, tag: string } | null = null
+  /** Annotations by key, in creation order. */
+  readonly annotations = new Map<string, Annotation>()
+  readonly events = new Map<string, JumpEvent>()
+  restartCursor = 0
+  seenVersion = -1
+  seenDepsVersion = -1
+  rawCopy: Float64Array | null = null
+  rawCopyLength = 0
+  /** Version of the training series of the overfitting pair when last looked at. */
+  trainVersionSeen = -1
+  /** Inverters for requests with other sizes or a forced mode, by sizes key (at most 4). */
+  readonly oneOff = new Map<string, RunningMeanInverter>()
+  zeros: Float64Array | null = null
+  rawKinds: Uint8Array | null = null
+  readonly smoothers = new Map<number, { sm: TbSmoother, out: Float64Array }>()
+  lrSeen = ''
+  crossCheckFailed = false
+
+  constructor (readonly run: string, readonly tag: string, readonly info: TagInfo, guess: FamilyGuess) {
+    this.key = run + '\0' + tag
+    this.hash = fnv1a(this.key)
+    this.guess = guess
+  }
+}
+
+/** Creates the provider over `store`. */
+export function createEnrichmentProvider (store: ScalarStore, options: ProviderOptions = {}): EnrichmentProvider {
+  return new StoreEnrichment(store, options)
+}
+
+/**
+ * The provider: one {@link TagState} per (run, tag), created on first use and brought up to date
+ * on every call (O(new points)). While someone listens for annotations, appends are processed
+ * eagerly in a setImmediate after the store's notification so that the listener hears of new
+ * annotations without a query.
+ */
+class StoreEnrichment implements EnrichmentProvider {
+  private readonly states = new Map<string, TagState>()
+  private readonly runContexts = new Map<string, RunContext>()
+  private readonly lrTrackers = new Map<string, { info: TagInfo, tracker: LrStepTracker }>()
+  private readonly announced = new Set<string>()
+  private readonly listeners = new Set<(a: Annotation) => void>()
+  private readonly dirty = new Set<string>()
+  private flushScheduled = false
+
+  constructor (private readonly store: ScalarStore, private readonly opts: ProviderOptions) {
+    store.subscribe(change => {
+      if (change.kind === 'run-removed') {
+        for (const [k, s] of this.states) if (s.run === change.run) this.states.delete(k)
+        this.runContexts.delete(change.run)
+        for (const k of [...this.lrTrackers.keys()]) if (k.startsWith(change.run + '\0')) this.lrTrackers.delete(k)
+        return
+      }
+      if (change.kind !== 'points' || this.listeners.size === 0) return
+      const run = this.store.runs.get(change.run)
+      if (run === undefined) return
+      // Any tag of the run may depend on the changed ones (epoch events, learning rate, validation).
+      for (const t of run.tags.values()) if (isScalarTag(t) && t.series !== null) this.dirty.add(change.run + '\0' + t.name)
+      for (const other of this.store.runs.keys()) {
+        if (other !== change.run && other.slice(0, other.lastIndexOf('/') + 1) === change.run.slice(0, change.run.lastIndexOf('/') + 1)) {
+          const r = this.store.runs.get(other)!
+          for (const t of r.tags.values()) if (isScalarTag(t) && t.series !== null) this.dirty.add(other + '\0' + t.name)
+        }
+      }
+      this.scheduleFlush()
+    })
+  }
+
+  onAnnotation (listener: (a: Annotation) => void): () => void {
+    this.listeners.add(listener)
+    return () => { this.listeners.delete(listener) }
+  }
+
+  private scheduleFlush (): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => {
+      this.flushScheduled = false
+      const keys = [...this.dirty]
+      this.dirty.clear()
+      for (const k of keys) {
+        const i = k.indexOf('\0')
+        const st = this.state(k.slice(0, i), k.slice(i + 1))
+        if (st !== null) this.sync(st)
+      }
+    })
+  }
+
+  // --- public -------------------------------------------------------------------------------------
+
+  columns (run: string, tag: string, opts: EnrichOptions): EnrichedColumns {
+    const st = this.state(run, tag)
+    if (st === null) return { family: 'unknown', notes: [`no scalar series '${tag}' in run '${run}'`] }
+    this.sync(st)
+    const s = st.info.series!
+    const n = s.length
+    const c = s.columns()
+    const out: EnrichedColumns = { family: st.guess.family, notes: [st.guess.reason] }
+    if (opts.desmoothed) {
+      const sizes = this.requestSizes(run, opts)
+      const mode = opts.desmooth ?? 'auto'
+      const defaultMode = this.defaultMode(st)
+      const sameAsDefault = (mode === 'auto' || mode === defaultMode) && this.sameSizes(sizes, this.defaultSizes(run))
+      const effective = mode === 'auto' ? defaultMode : mode
+      if (effective === 'running-mean') {
+        let inv: RunningMeanInverter
+        if (sameAsDefault && st.inverter !== null) inv = st.inverter
+        else inv = this.oneOffInverter(st, sizes)
+        const ic = inv.columns()
+        out.desmoothed = ic.desmoothed
+        out.desmoothedBound = ic.bound
+        out.epoch = ic.epoch
+        out.desmoothedKind = ic.kind
+        out.crossCheck = inv.crossCheck()
+        out.notes.push(...inv.notes())
+        if (mode === 'running-mean' && st.guess.family !== 'keras-running-mean') out.notes.push('de-smoothing forced by the request (desmooth=running-mean): the series is treated as a running mean that resets at each epoch')
+      } else {
+        out.desmoothed = this.rawCopy(st, c.values, n)
+        out.desmoothedBound = this.zeros(st, n)
+        out.desmoothedKind = this.rawKinds(st, n)
+        out.epoch = this.epochFromRun(st, c.steps, n)
+        if (mode === 'none') out.notes.push('de-smoothing off (desmooth=none): desmoothed repeats the stored values')
+        else if (st.crossCheckFailed) out.notes.push('not inverted: the epoch values do not equal the last running mean of their epochs, so this is not a Keras running mean')
+        else if (st.guess.family !== 'raw') out.notes.push(`not inverted (${st.guess.family}): desmoothed repeats the stored values, which already are what the logger recorded`)
+      }
+    }
+    if (opts.smoothed) out.smoothed = this.smoothed(st, c.values, n, opts.smoothing)
+    return out
+  }
+
+  annotations (filter: AnnotationFilter): Annotation[] {
+    const out: Annotation[] = []
+    const runs = filter.run !== undefined ? [filter.run] : [...this.store.runs.keys()]
+    for (const run of runs) {
+      const r = this.store.runs.get(run)
+      if (r === undefined) continue
+      const tags = filter.tag !== undefined ? [filter.tag] : [...r.tags.keys()]
+      for (const tag of tags) {
+        const st = this.state(run, tag)
+        if (st === null) continue
+        this.sync(st)
+        for (const a of this.listOf(st)) {
+          if (filter.kind !== undefined && a.kind !== filter.kind) continue
+          if (filter.severity !== undefined && a.severity !== filter.severity) continue
+          if (filter.minStep !== undefined && a.endStep < filter.minStep) continue
+          out.push(a)
+        }
+      }
+    }
+    out.sort((a, b) => a.run < b.run ? -1 : a.run > b.run ? 1 : a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : a.startStep - b.startStep)
+    return out
+  }
+
+  tagSummary (run: string, tag: string): { family: SmoothingFamily, annotations: Record<Severity, number> } {
+    const st = this.state(run, tag)
+    if (st === null) return { family: 'unknown', annotations: EMPTY_SUMMARY() }
+    this.sync(st)
+    const counts = EMPTY_SUMMARY()
+    for (const a of st.annotations.values()) counts[a.severity]++
+    return { family: st.guess.family, annotations: counts }
+  }
+
+  // --- state --------------------------------------------------------------------------------------
+
+  private runContext (r: RunState): RunContext {
+    let ctx = this.runContexts.get(r.name)
+    if (ctx === undefined || ctx.size !== r.tags.size) {
+      const tags = new Set<string>()
+      for (const t of r.tags.values()) if (isScalarTag(t) && t.series !== null) tags.add(t.name)
+      ctx = { size: r.tags.size, tags }
+      this.runContexts.set(r.name, ctx)
+    }
+    return ctx
+  }
+
+  private state (run: string, tag: string): TagState | null {
+    const r = this.store.runs.get(run)
+    const t = r?.tags.get(tag)
+    if (r === undefined || t === undefined || !isScalarTag(t) || t.series === null) return null
+    const key = run + '\0' + tag
+    let st = this.states.get(key)
+    const guess = guessFamily({ run, tag, runTags: this.runContext(r).tags, runs: new Set(this.store.runs.keys()) })
+    if (st === undefined || st.info !== t || st.guess.family !== guess.family) {
+      st = new TagState(run, tag, t, guess)
+      this.states.set(key, st)
+    }
+    return st
+  }
+
+  private defaultMode (st: TagState): DesmoothMode {
+    for (const rule of this.opts.desmoothRules ?? []) {
+      if (rule.pattern.test(st.run)) {
+        if (rule.mode !== 'auto') return rule.mode
+        break
+      }
+    }
+    return st.guess.family === 'keras-running-mean' && !st.crossCheckFailed ? 'running-mean' : 'none'
+  }
+
+  private defaultSizes (run: string): BatchSizes | null {
+    for (const s of this.opts.sizes ?? []) if (s.pattern === null || s.pattern.test(run)) return s.sizes
+    return null
+  }
+
+  private requestSizes (run: string, opts: EnrichOptions): BatchSizes | null {
+    if (opts.datasetSize !== undefined && opts.batchSize !== undefined) return { datasetSize: opts.datasetSize, batchSize: opts.batchSize }
+    return this.defaultSizes(run)
+  }
+
+  private sameSizes (a: BatchSizes | null, b: BatchSizes | null): boolean {
+    return a === b || (a !== null && b !== null && a.datasetSize === b.datasetSize && a.batchSize === b.batchSize)
+  }
+
+  private epochSeries (st: TagState): SeriesData | null {
+    if (st.epochTag === null) return null
+    const t = this.store.runs.get(st.run)?.tags.get(st.epochTag)
+    return t?.series != null ? seriesData(t) : null
+  }
+
+  /** An inverter for a request whose sizes or mode differ from the defaults; cached per state, incremental. */
+  private oneOffInverter (st: TagState, sizes: BatchSizes | null): RunningMeanInverter {
+    const key = `${sizes?.datasetSize ?? ''}/${sizes?.batchSize ?? ''}`
+    let inv = st.oneOff.get(key)
+    if (inv === undefined) {
+      const r = this.store.runs.get(st.run)!
+      if (st.epochTag === null) st.epochTag = epochTagFor(st.tag, this.runContext(r).tags)
+      inv = new RunningMeanInverter(sizes)
+      if (st.oneOff.size >= 4) st.oneOff.delete(st.oneOff.keys().next().value!)
+      st.oneOff.set(key, inv)
+    }
+    inv.update(seriesData(st.info), this.epochSeries(st))
+    return inv
+  }
+
+  private depsVersion (st: TagState): number {
+    const r = this.store.runs.get(st.run)
+    return r === undefined ? 0 : r.version
+  }
+
+  /** Brings one tag's enrichment up to date with the store. */
+  private sync (st: TagState): void {
+    const s = st.info.series!
+    const r = this.store.runs.get(st.run)!
+    const deps = this.depsVersion(st)
+    if (s.version === st.seenVersion && deps === st.seenDepsVersion && !this.pairChanged(st)) return
+    st.seenVersion = s.version
+    st.seenDepsVersion = deps
+    const ctx = this.runContext(r)
+    const mode = this.defaultMode(st)
+    // 1. De-smoothing (running means only).
+    if (mode === 'running-mean') {
+      if (st.inverter === null) {
+        st.epochTag = epochTagFor(st.tag, ctx.tags)
+        st.inverter = new RunningMeanInverter(this.defaultSizes(st.run))
+      }
+      st.inverter.update(seriesData(st.info), this.epochSeries(st))
+      const cc = st.inverter.crossCheck()
+      if (st.guess.family === 'keras-running-mean' && cc.epochs >= 3 && cc.matched === 0 && cc.maxRelError > 1e-3 && !this.forcedRunningMean(st)) {
+        // Not a running mean after all (e.g. a raw per-batch value under a batch_ name).
+        st.crossCheckFailed = true
+        st.inverter = null
+        st.detector = null
+        st.staircase = null
+        st.annotations.clear(); st.events.clear()
+        st.seenVersion = -1
+        this.sync(st)
+        return
+      }
+    } else st.inverter = null
+    // 2. Jumps on the best raw series.
+    const c = s.columns()
+    const skip = isCounterTag(st.tag) || isLearningRateTag(st.tag)
+    const dir: 1 | -1 = higherIsBetter(st.tag) ? -1 : 1
+    const label = st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag
+    if (st.detector === null) {
+      st.detector = new JumpDetector({ direction: dir, label, restarts: s.restarts, params: this.opts.params })
+    }
+    const fresh: JumpEvent[] = []
+    if (st.inverter !== null) {
+      const ic = st.inverter.columns()
+      const view = { steps: c.steps, wallTimes: c.wallTimes, values: ic.desmoothed, bounds: ic.bound }
+      fresh.push(...this.filterSkip(skip, st.detector.update(view, st.inverter.stableLength())))
+      if (st.staircase === null) st.staircase = new StaircaseDetector(st.tag, dir)
+      fresh.push(...st.staircase.update(st.inverter.epochs, { steps: c.steps, wallTimes: c.wallTimes, logged: c.values, desmoothed: ic.desmoothed, bounds: ic.bound }, st.inverter.stableLength()))
+    } else {
+      fresh.push(...this.filterSkip(skip, st.detector.update({ steps: c.steps, wallTimes: c.wallTimes, values: c.values }, s.length)))
+    }
+    // 3. Overfitting, on a validation loss with a training counterpart.
+    fresh.push(...this.overfitting(st))
+    // 4. Restarts of the writer (the store records one just before the point that follows it).
+    while (st.restartCursor < s.restarts.length && s.restarts[st.restartCursor]!.index < s.length) {
+      const rs = s.restarts[st.restartCursor++]!
+      if (rs.index > 0) fresh.push(this.restartEvent(st, rs, c))
+    }
+    for (const ev of fresh) this.record(st, ev)
+    // 5. Causes from the run's other series (re-run when they change), then announcements.
+    this.attachCauses(st, r, ctx)
+    for (const ev of fresh) {
+      const a = st.annotations.get(ev.key)
+      if (a !== undefined) this.announce(a)
+    }
+  }
+
+  private forcedRunningMean (st: TagState): boolean {
+    for (const rule of this.opts.desmoothRules ?? []) if (rule.pattern.test(st.run)) return rule.mode === 'running-mean'
+    return false
+  }
+
+  private filterSkip (skip: boolean, evs: JumpEvent[]): JumpEvent[] {
+    return skip ? evs.filter(e => e.kind === 'non-finite') : evs
+  }
+
+  private pairChanged (st: TagState): boolean {
+    if (st.overfitTrain === null) return false
+    const t = this.store.runs.get(st.overfitTrain.run)?.tags.get(st.overfitTrain.tag)
+    return t?.series != null && t.series.version !== st.trainVersionSeen
+  }
+
+  private record (st: TagState, ev: JumpEvent): void {
+    st.events.set(ev.key, ev)
+    st.annotations.set(ev.key, this.toAnnotation(st, ev, false))
+  }
+
+  private announce (a: Annotation): void {
+    // A state rebuilt (new tags changed the family) re-detects the same annotations: announce each id once.
+    if (a.tentative || this.announced.has(a.id)) return
+    this.announced.add(a.id)
+    for (const l of this.listeners) l(a)
+  }
+
+  private toAnnotation (st: TagState, ev: JumpEvent, tentative: boolean): Annotation {
+    return {
+      id: `${st.hash}-${ev.key.replace('@', '-')}`,
+      run: st.run,
+      tag: st.tag,
+      kind: ev.kind,
+      severity: ev.severity,
+      startStep: ev.startStep,
+      endStep: ev.endStep,
+      wallTime: ev.wallTime,
+      magnitude: { ratio: ev.ratio, robustZ: ev.robustZ },
+      baseline: ev.baseline,
+      peak: ev.peak,
+      causes: ev.causes.map(c => ({ ...c })),
+      explanation: ev.explanation,
+      series: ev.kind === 'staircase-artifact' ? 'logged' : st.inverter !== null && ev.kind !== 'restart' ? 'desmoothed' : 'raw',
+      open: ev.open,
+      tentative
+    }
+  }
+
+  /** Current annotations of a tag: the recorded ones refreshed from their (mutable) events, then tentative ones. */
+  private listOf (st: TagState): Annotation[] {
+    const out: Annotation[] = []
+    for (const [key, ev] of st.events) {
+      const a = st.annotations.get(key)!
+      a.endStep = ev.endStep
+      a.magnitude.ratio = ev.ratio
+      a.magnitude.robustZ = ev.robustZ
+      a.peak = ev.peak
+      a.open = ev.open
+      a.causes = ev.causes.map(c => ({ ...c }))
+      a.explanation = ev.explanation
+      out.push(a)
+    }
+    if (st.detector !== null && !isCounterTag(st.tag) && !isLearningRateTag(st.tag)) {
+      for (const ev of st.detector.tentative()) out.push(this.toAnnotation(st, ev, true))
+    }
+    return out
+  }
+
+  private restartEvent (st: TagState, rs: { index: number, step: number, previousStep: number, wallTime: number, file: string, reason: string }, c: { values: ArrayLike<number> }): JumpEvent {
+    const before = c.values[rs.index - 1]!
+    const after = c.values[rs.index]!
+    const ev: JumpEvent = {
+      key: `restart@${rs.index}`,
+      kind: 'restart',
+      severity: 'info',
+      startIndex: rs.index,
+      endIndex: rs.index,
+      startStep: rs.step,
+      endStep: rs.step,
+      wallTime: rs.wallTime,
+      ratio: before !== 0 ? after / before : NaN,
+      robustZ: 0,
+      baseline: before,
+      peak: after,
+      causes: [{
+        cause: rs.reason === 'session-start' ? 'the writer restarted (SessionLog START)' : 'a new process or fit() call restarted the step counter',
+        evidence: `step went back from ${rs.previousStep} to ${rs.step} in ${rs.file || 'the same file'}; value ${fmt(before)} before, ${fmt(after)} after`
+      }],
+      explanation: '',
+      open: false
+    }
+    ev.explanation = explain(ev, st.tag)
+    return ev
+  }
+
+  // --- overfitting ------------------------------------------------------------------------------
+
+  private overfitting (st: TagState): JumpEvent[] {
+    if (!isLossLike(st.tag) || st.tag.startsWith('batch_')) return []
+    if (st.overfitting === null) {
+      const pair = trainCounterparts(st.run, st.tag).find(c => {
+        const t = this.store.runs.get(c.run)?.tags.get(c.tag)
+        return t !== undefined && isScalarTag(t) && t.series !== null
+      })
+      if (pair === undefined) return []
+      st.overfitTrain = pair
+      st.overfitting = new OverfittingDetector(st.run === pair.run ? st.tag : `${st.run}/${st.tag}`, st.run === pair.run ? pair.tag : `${pair.run}/${pair.tag}`)
+    }
+    const pair = st.overfitTrain!
+    const t = this.store.runs.get(pair.run)?.tags.get(pair.tag)
+    if (t?.series == null) return []
+    st.trainVersionSeen = t.series.version
+    const tc = t.series.columns()
+    const tn = t.series.length
+    const level = (step: number, prev: number): number => trainLevelAt(tc.steps, tc.values, tn, step, prev)
+    const c = st.info.series!.columns()
+    return st.overfitting.update({ steps: c.steps, wallTimes: c.wallTimes, values: c.values }, st.info.series!.length, level)
+  }
+
+  // --- causes -------------------------------------------------------------------------------------
+
+  private attachCauses (st: TagState, r: RunState, ctx: RunContext): void {
+    if (st.events.size === 0) return
+    const lrTags = [...ctx.tags].filter(isLearningRateTag)
+    const gradTags = [...ctx.tags].filter(t => /grad/i.test(t) && t !== st.tag && !isLearningRateTag(t))
+    const sig = lrTags.map(t => `${t}:${r.tags.get(t)!.series!.version}`).join('|') + '#' + gradTags.map(t => `${t}:${r.tags.get(t)!.series!.version}`).join('|') + '#' + st.events.size
+    if (sig === st.lrSeen) return
+    st.lrSeen = sig
+    const changes: LrChange[] = []
+    for (const lt of lrTags) changes.push(...this.lrChanges(st, r, lt))
+    const c = st.info.series!.columns()
+    for (const ev of st.events.values()) {
+      if (ev.kind === 'restart' || ev.kind === 'staircase-artifact' || ev.kind === 'overfitting') continue
+      const look = Math.max(1, ev.startStep - c.steps[Math.max(0, ev.startIndex - LR_LOOKBACK_POINTS)]!)
+      let changed = attachLrCause(ev, changes, look)
+      for (const gt of gradTags) {
+        const gs = this.state(st.run, gt)
+        if (gs === null || gs === st) continue
+        this.sync(gs)
+        changed = attachGradientCause(ev, gt, [...gs.events.values()], look) || changed
+      }
+      if (changed) ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag)
+    }
+  }
+
+  /** Learning-rate changes of one LR tag of the run, mapped onto steps of `st`'s series. */
+  private lrChanges (st: TagState, r: RunState, lrTag: string): LrChange[] {
+    const t = r.tags.get(lrTag)!
+    const s = t.series!
+    const c = s.columns()
+    if (lrTag.startsWith('epoch_') && st.inverter !== null) {
+      const inv = st.inverter
+      const steps = st.info.series!.columns().steps
+      return lrChangesFromEpochs(lrTag, c.steps, c.values, s.length, (e) => {
+        // The last fit's epoch with that index (a resumed fit repeats indices).
+        for (let k = inv.epochs.length - 1; k >= 0; k--) {
+          const ep = inv.epochs[k]!
+          if (ep.label !== e || ep.first > ep.last) continue
+          return [ep.g + 1, Math.max(steps[ep.last]!, ep.g + 1)]
+        }
+        return null
+      })
+    }
+    if (lrTag.startsWith('epoch_')) return []
+    const key = st.run + '\0' + lrTag
+    let tr = this.lrTrackers.get(key)
+    if (tr === undefined || tr.info !== t) { tr = { info: t, tracker: new LrStepTracker(lrTag) }; this.lrTrackers.set(key, tr) }
+    tr.tracker.update(c.steps, c.values, s.length)
+    return tr.tracker.changes
+  }
+
+  // --- columns helpers ----------------------------------------------------------------------------
+
+  private rawCopy (st: TagState, values: ArrayLike<number>, n: number): Float64Array {
+    let a = st.rawCopy
+    const have = st.rawCopyLength
+    if (a === null || a.length < n) {
+      const b = new Float64Array(Math.max(n, Math.ceil((a?.length ?? 0) * 1.5), 64))
+      if (a !== null) b.set(a.subarray(0, have))
+      a = st.rawCopy = b
+    }
+    for (let i = have; i < n; i++) a[i] = values[i]!
+    st.rawCopyLength = n
+    return a.subarray(0, n)
+  }
+
+  private zeros (st: TagState, n: number): Float64Array {
+    if (st.zeros === null || st.zeros.length < n) st.zeros = new Float64Array(Math.max(n, Math.ceil((st.zeros?.length ?? 0) * 1.5), 64))
+    return st.zeros.subarray(0, n)
+  }
+
+  private rawKinds (st: TagState, n: number): Uint8Array {
+    if (st.rawKinds === null || st.rawKinds.length < n) st.rawKinds = new Uint8Array(Math.max(n, Math.ceil((st.rawKinds?.length ?? 0) * 1.5), 64)).fill(POINT_RAW)
+    return st.rawKinds.subarray(0, n)
+  }
+
+  private smoothed (st: TagState, values: ArrayLike<number>, n: number, weight: number): Float64Array {
+    const w = Number.isFinite(weight) ? Math.min(1, Math.max(0, weight)) : 0
+    let e = st.smoothers.get(w)
+    if (e === undefined || e.sm.length > n) {
+      if (st.smoothers.size >= 4) st.smoothers.delete(st.smoothers.keys().next().value!)
+      e = { sm: new TbSmoother(w), out: new Float64Array(Math.max(n, 64)) }
+      st.smoothers.set(w, e)
+    }
+    if (e.out.length < n) {
+      const b = new Float64Array(Math.max(n, Math.ceil(e.out.length * 1.5)))
+      b.set(e.out.subarray(0, e.sm.length))
+      e.out = b
+    }
+    const view = e.out.subarray(0, n)
+    e.sm.extend(values.length === n ? values : (values as Float64Array).subarray(0, n), view, e.sm.length)
+    e.sm.finish(values, view)
+    return view
+  }
+
+  /** Epoch of each point from a Lightning `epoch` or HF `train/epoch` series of the run; -1 without one. */
+  private epochFromRun (st: TagState, steps: ArrayLike<number>, n: number): Int32Array {
+    const out = new Int32Array(n).fill(-1)
+    const r = this.store.runs.get(st.run)!
+    const et = ['epoch', 'train/epoch'].map(x => r.tags.get(x)).find(t => t !== undefined && t.series !== null && t !== st.info)
+    if (et === undefined) return out
+    const s = et.series!
+    const ec = s.columns()
+    let j = 0
+    for (let i = 0; i < n; i++) {
+      const step = steps[i]!
+      while (j + 1 < s.length && ec.steps[j + 1]! <= step) j++
+      if (j < s.length && ec.steps[j]! <= step && Number.isFinite(ec.values[j]!)) out[i] = Math.floor(ec.values[j]!)
+    }
+    return out
+  }
+}
+
+/** Median of the training values in (prev, step] (the last value ≤ step when none), by binary search on sorted steps. */
+function trainLevelAt (steps: ArrayLike<number>, values: ArrayLike<number>, n: number, step: number, prev: number): number {
+  // Upper bound: first index with steps > step (steps of one fit increase; other fits fall back to a scan).
+  let lo = 0; let hi = n
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (steps[mid]! <= step) lo = mid + 1; else hi = mid }
+  const end = lo
+  if (end === 0) return NaN
+  const xs: number[] = []
+  for (let i = end - 1; i >= 0 && steps[i]! > prev && xs.length < 512; i--) if (Number.isFinite(values[i]!)) xs.push(values[i]!)
+  if (xs.length === 0) return values[end - 1]!
+  xs.sort((a, b) => a - b)
+  return xs[xs.length >> 1]!
 }

@@ -1,0 +1,123 @@
+/** Causes that come from other series of the run: learning-rate changes and gradient-norm jumps. */
+
+import type { JumpEvent } from './jumps.js'
+import { fmt, fmtRatio } from './jumps.js'
+
+/** A change of the learning rate, located to a range of steps of the jump series. */
+export interface LrChange {
+  tag: string
+  from: number
+  to: number
+  /** The change happened somewhere in [stepLo, stepHi] (a single step for per-step series). */
+  stepLo: number
+  stepHi: number
+  /** How the location was found, for the evidence text. */
+  where: string
+}
+
+/** Relative change that counts as a learning-rate change (and not as schedule noise). Default 1.2. */
+export const LR_CHANGE_RATIO = 1.2
+
+/**
+ * Incrementally finds learning-rate changes in a per-step series. A change is recorded when the
+ * rate has moved by `LR_CHANGE_RATIO`× from the last anchor (the value after the previous change
+ * or the first value); a smooth schedule thus yields one change per 20 % of decay, and a step
+ * schedule one change per step. Steps of the LR series are those of the jump series (same writer).
+ */
+export class LrStepTracker {
+  readonly changes: LrChange[] = []
+  private n = 0
+  private anchor = NaN
+  private anchorStep = NaN
+  private prev = NaN
+  private prevStep = NaN
+
+  constructor (readonly tag: string) {}
+
+  update (steps: ArrayLike<number>, values: ArrayLike<number>, length: number): void {
+    for (let i = this.n; i < length; i++) {
+      const v = values[i]!; const s = steps[i]!
+      if (!(v > 0) || !Number.isFinite(v)) continue
+      if (!(this.anchor > 0)) { this.anchor = this.prev = v; this.anchorStep = this.prevStep = s; continue }
+      const r = v / this.anchor
+      if (r >= LR_CHANGE_RATIO || r <= 1 / LR_CHANGE_RATIO) {
+        // Abrupt: most of the change happened between two consecutive points.
+        const q = v / this.prev
+        const abrupt = q >= Math.sqrt(LR_CHANGE_RATIO) || q <= 1 / Math.sqrt(LR_CHANGE_RATIO)
+        this.changes.push(abrupt
+          ? { tag: this.tag, from: this.prev, to: v, stepLo: s, stepHi: s, where: `${this.tag} went from ${fmt(this.prev)} at step ${this.prevStep} to ${fmt(v)} at step ${s}` }
+          : { tag: this.tag, from: this.anchor, to: v, stepLo: this.anchorStep, stepHi: s, where: `${this.tag} drifted from ${fmt(this.anchor)} at step ${this.anchorStep} to ${fmt(v)} at step ${s}` })
+        this.anchor = v
+        this.anchorStep = s
+      }
+      this.prev = v
+      this.prevStep = s
+    }
+    this.n = length
+  }
+}
+
+/**
+ * Learning-rate changes of an epoch-level series (Keras `epoch_learning_rate`, `epoch_lr`): the
+ * value logged at epoch e is the rate at the end of epoch e, so a change between epochs e−1 and e
+ * happened somewhere inside epoch e's batches. `epochSteps(e)` maps an epoch index to the
+ * [first, last] batch steps of that epoch (from the epoch segmentation), or null when unknown.
+ */
+export function lrChangesFromEpochs (tag: string, epochs: ArrayLike<number>, values: ArrayLike<number>, length: number,
+  epochSteps: (epoch: number) => [number, number] | null): LrChange[] {
+  const out: LrChange[] = []
+  for (let i = 1; i < length; i++) {
+    const a = values[i - 1]!; const b = values[i]!
+    if (!(a > 0) || !(b > 0)) continue
+    const r = b / a
+    if (r < LR_CHANGE_RATIO && r > 1 / LR_CHANGE_RATIO) continue
+    const e = epochs[i]!
+    const range = epochSteps(e)
+    if (range === null) continue
+    out.push({
+      tag,
+      from: a,
+      to: b,
+      stepLo: range[0],
+      stepHi: range[1],
+      where: `${tag} was ${fmt(a)} at epoch ${epochs[i - 1]} and ${fmt(b)} at epoch ${e}; Keras logs the rate at the end of each epoch, so it changed within epoch ${e} (batch steps ${range[0]}–${range[1]})`
+    })
+  }
+  return out
+}
+
+/**
+ * Attaches a learning-rate cause to a jump when a change began at or before its start and ended
+ * at most `lookbackSteps` before it. The cause names the old and the new rate. Returns true when
+ * one was attached (an existing learning-rate cause is replaced, so this can be re-run).
+ */
+export function attachLrCause (ev: JumpEvent, changes: readonly LrChange[], lookbackSteps: number): boolean {
+  let best: LrChange | null = null
+  for (const c of changes) {
+    if (c.stepLo > ev.startStep) continue
+    if (ev.startStep - c.stepHi > lookbackSteps) continue
+    if (best === null || c.stepHi > best.stepHi) best = c
+  }
+  const at = ev.causes.findIndex(c => /learning-rate change/.test(c.cause))
+  if (best === null) return false
+  const up = best.to > best.from
+  const cause = {
+    cause: `learning-rate change: ${up ? 'raised' : 'lowered'} from ${fmt(best.from)} to ${fmt(best.to)} (${fmtRatio(best.to / best.from)})`,
+    evidence: `${best.where}; the ${ev.kind} starts at step ${ev.startStep}`
+  }
+  if (at >= 0) ev.causes[at] = cause
+  else ev.causes.unshift(cause)
+  return true
+}
+
+/** A jump of a gradient-norm series near the event's start, as a supporting cause. */
+export function attachGradientCause (ev: JumpEvent, gradTag: string, gradEvents: readonly JumpEvent[], windowSteps: number): boolean {
+  const hit = gradEvents.find(g => g.kind !== 'staircase-artifact' && g.kind !== 'restart' &&
+    Math.abs(g.startStep - ev.startStep) <= windowSteps)
+  if (hit === undefined || ev.causes.some(c => c.cause.startsWith('gradient norm'))) return false
+  ev.causes.push({
+    cause: 'gradient norm jumped at the same time (exploding gradients)',
+    evidence: `${gradTag} has a ${hit.kind} from step ${hit.startStep} (${fmtRatio(hit.ratio)} its baseline ${fmt(hit.baseline)})`
+  })
+  return true
+}

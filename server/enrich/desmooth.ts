@@ -1,0 +1,561 @@
+/** Inverts Keras-style running means into raw per-batch values, with epoch segmentation and float32 error bounds. */
+
+/**
+ * The part of a stored series the inverter reads. Columns are views that may be replaced between
+ * calls (the store grows them); only the first `length` entries are read. `restarts` are the
+ * indices where the writer's step went back (a new `fit()` or process), in increasing order.
+ */
+export interface SeriesData {
+  readonly length: number
+  readonly steps: ArrayLike<number>
+  readonly wallTimes: ArrayLike<number>
+  readonly values: ArrayLike<number>
+  readonly restarts: ReadonlyArray<{ readonly index: number }>
+}
+
+/** Dataset size and batch size, when the user gives them: they make the short last batch exact. */
+export interface BatchSizes {
+  datasetSize: number
+  batchSize: number
+}
+
+/** What a de-smoothed point is. Stored per point in {@link InverterColumns.kind}. */
+export const POINT_EXACT = 0
+/** Mean of the raw values over the batches since the previous logged point (update_freq N > 1). */
+export const POINT_GAP_MEAN = 1
+/** Last batch of an epoch whose size is unknown: value assumes an equal size, bound is infinite. */
+export const POINT_APPROX_LAST = 2
+/** Cannot be inverted (repeated counter inside an epoch): the logged value is passed through. */
+export const POINT_UNRECOVERABLE = 3
+/** Not a running mean: the logged value is the raw value. */
+export const POINT_RAW = 4
+
+/** Unit roundoff of float32 (round to nearest). */
+const U32 = 2 ** -24
+/** Unit roundoff of float64, for the recovery arithmetic itself. */
+const U64 = 2 ** -53
+/** How far back a value match may move an epoch end that wall-time ties misplaced. */
+const MATCH_LOOKBACK = 8
+
+/** One epoch as segmented. Indices are positions in the batch series; `first > last` means no logged point. */
+export interface EpochInfo {
+  /** Epoch index from the epoch-level event (its step), or counted from the fit start when inferred; -1 unknown. */
+  label: number
+  fit: number
+  first: number
+  last: number
+  /** Batch counter of the previous epoch's last batch (chosen inside [gLo, gHi]). */
+  g: number
+  gLo: number
+  gHi: number
+  /** Closed by an epoch-level event (or by the given sizes). */
+  closed: boolean
+  /** The last logged point is known to be the epoch's last batch. */
+  endKnown: boolean
+  /** Value of the epoch-level event that closed it (NaN if open or closed by sizes). */
+  eventValue: number
+  eventWallTime: number
+  /** Bit-equal float32 match of the event value and the last logged running mean. */
+  matched: boolean
+}
+
+/** Cross-check of the segmentation: an epoch value must equal the final running mean of its epoch. */
+export interface CrossCheck {
+  /** Closed epochs whose last batch was logged, so the check applies. */
+  epochs: number
+  /** Of those, epochs whose value equals the last running mean bit for bit (as float32). */
+  matched: number
+  /** Largest |epoch value − last running mean| / |epoch value| over the checked epochs. */
+  maxRelError: number
+}
+
+interface Fit {
+  start: number
+  /** Counter of the batch before the fit's first (0 for Keras: the first batch is 1). */
+  g0: number
+  /** 'step': the counter is the step; 'ordinal': steps do not increase (Keras 3 step-0 builds), count points. */
+  mode: 'step' | 'ordinal' | 'undecided'
+  /** Index of this fit's first epoch in `epochs`. */
+  firstEpoch: number
+  /** Feasible constant epoch length, from the closed epochs' end ranges. */
+  kLo: number
+  kHi: number
+  ended: boolean
+}
+
+/** Per-point outputs, aligned with the batch series (views of the first `length` entries). */
+export interface InverterColumns {
+  desmoothed: Float64Array
+  bound: Float64Array
+  epoch: Int32Array
+  kind: Uint8Array
+}
+
+/**
+ * Streaming inverter of a Keras running mean (KERAS_LOGGING.md §3). Feed it the batch series and
+ * the epoch-level series of the same run with {@link update} whenever either grew; it processes
+ * only the new points (amortised O(1) each) and revises earlier outputs only when an epoch closes
+ * (its last point) or when the constant epoch length becomes known (each epoch at most once more).
+ *
+ * Segmentation, in order of authority: a step regression starts a new `fit()`; an epoch-level event
+ * closes the epoch of the batch points written before it (wall-time bracketing, §3.6.1); a bit-equal
+ * match of the event value moves the end by up to 8 points when wall times tie (§3.6.2); with
+ * update_freq N the epoch start is bracketed by the logged steps and pinned by a constant epoch
+ * length when exactly one fits every closed epoch (§3.6.4). Without epoch events, the given sizes
+ * close an epoch every ceil(datasetSize / batchSize) batches; otherwise a fit is one epoch.
+ *
+ * Values: `L_k = (C_k·m_k − C_a·m_a) / (C_k − C_a)` with C the cumulative sample count (batch count
+ * when sizes are unknown) and a the previous logged point of the same epoch, never across a reset.
+ * With a gap (k − a > 1) that is the mean over the gap (kind {@link POINT_GAP_MEAN}).
+ *
+ * Error bound: Keras keeps float32 `total` and `count` and logs `total/count` as float32. Write
+ * T_k for the total after batch k. Then C_k·m̂_k = T̂_k(1+δ) with |δ| ≤ u = 2⁻²⁴, and
+ * T̂_k = fl(T̂_{k−1} + fl(n_k·L_k)), so in the difference C_b·m̂_b − C_a·m̂_a every rounding made
+ * before batch a cancels, and what is left is, per batch j in (a, b], u·(|T_j| + n_j·|L_j|), plus
+ * u·|T_b| + u·|T_a| from the two divisions. We double the division terms (a writer that rounds a
+ * float64 mean to float32 once more), bound |T_j| by |T_a| + |T_b − T_a| (values of one sign
+ * within a gap), take Σ n_j|L_j| = |T_b − T_a|, and add 25 % for second-order terms:
+ * `bound = 1.25·u·(g·(T_a + D) + D + 2T_b + 2T_a) / (C_b − C_a)` with D = |T_b − T_a|, g = b − a.
+ * Errors grow with the batch index k because T ≈ k·|m|. Where the epoch start is only bracketed,
+ * the bracket half-width δ adds δ·|m_b − m_a| / g. A last batch of unknown size gets an infinite
+ * bound: its true value is `m_K + ρ·(K−1)(m_K − m_{K−1})` for an unknown ρ = B/r ≥ 1.
+ */
+export class RunningMeanInverter {
+  private n = 0
+  private cap = 0
+  private desm = new Float64Array(0)
+  private bnd = new Float64Array(0)
+  private ep = new Int32Array(0)
+  private knd = new Uint8Array(0)
+  /** Batch counter per point (step, or ordinal within the fit). */
+  private ctr = new Float64Array(0)
+  /** Epochs in order; the last one is open (it may be empty). */
+  readonly epochs: EpochInfo[] = []
+  private readonly fits: Fit[] = []
+  /** Next unread epoch event. */
+  private evCursor = 0
+  private restartCursor = 0
+  /** Index of the point flagged as a possibly-last batch of the open epoch, or -1. */
+  private provisional = -1
+  private readonly sizes: BatchSizes | null
+  private readonly sizeK: number
+  private readonly sizeR: number
+  private lastWall = -Infinity
+  private values: ArrayLike<number> = []
+  private hasEpochSeries = false
+  /** First point of the current epoch whose outputs are not computed yet (they are computed in one pass). */
+  private pendingFrom = 0
+
+  constructor (sizes?: BatchSizes | null) {
+    const ok = sizes != null && Number.isInteger(sizes.datasetSize) && Number.isInteger(sizes.batchSize) &&
+      sizes.datasetSize > 0 && sizes.batchSize > 0
+    this.sizes = ok ? sizes! : null
+    this.sizeK = ok ? Math.ceil(sizes!.datasetSize / sizes!.batchSize) : 0
+    this.sizeR = ok ? sizes!.datasetSize - (this.sizeK - 1) * sizes!.batchSize : 0
+  }
+
+  /** Points processed. */
+  get length (): number { return this.n }
+
+  /**
+   * Consumes the points of `batch` and the events of `epochs` not seen yet. Both must only have
+   * grown since the previous call (the store only appends). `epochs` is null when the run has no
+   * epoch-level tag at all.
+   */
+  update (batch: SeriesData, epochs: SeriesData | null): void {
+    this.values = batch.values
+    this.hasEpochSeries = epochs !== null
+    this.ensureCapacity(batch.length)
+    for (let i = this.n; i < batch.length; i++) {
+      const w = batch.wallTimes[i]!
+      if (epochs !== null) {
+        while (this.evCursor < epochs.length && epochs.wallTimes[this.evCursor]! < w) {
+          this.closeByEvent(epochs, this.evCursor)
+          this.evCursor++
+        }
+      }
+      let restart = false
+      while (this.restartCursor < batch.restarts.length && batch.restarts[this.restartCursor]!.index <= i) {
+        if (batch.restarts[this.restartCursor]!.index === i) restart = true
+        this.restartCursor++
+      }
+      if (this.fits.length === 0 || restart) this.startFit(i)
+      this.addPoint(batch, i)
+      this.lastWall = w
+    }
+    this.computePending()
+    if (epochs !== null) {
+      // Events after the last batch point close the open epoch (and then empty ones).
+      while (this.evCursor < epochs.length && epochs.wallTimes[this.evCursor]! >= this.lastWall) {
+        this.closeByEvent(epochs, this.evCursor)
+        this.evCursor++
+      }
+    }
+  }
+
+  /** Computes the outputs of the current epoch's points added since the last computation. */
+  private computePending (): void {
+    const e = this.epochs[this.epochs.length - 1]
+    if (e !== undefined && this.pendingFrom < this.n && e.first <= e.last) this.computeEpoch(e, Math.max(this.pendingFrom, e.first))
+    this.pendingFrom = this.n
+  }
+
+  /** Views of the outputs for the points processed so far (valid until the next update). */
+  columns (): InverterColumns {
+    return {
+      desmoothed: this.desm.subarray(0, this.n),
+      bound: this.bnd.subarray(0, this.n),
+      epoch: this.ep.subarray(0, this.n),
+      kind: this.knd.subarray(0, this.n)
+    }
+  }
+
+  /**
+   * Points whose values will not change any more (except for a bound-sized revision when a
+   * constant epoch length becomes known): all but a provisional possibly-last batch of the open epoch.
+   */
+  stableLength (): number {
+    return this.provisional >= 0 ? this.provisional : this.n
+  }
+
+  /** The epoch value vs final running mean check over closed epochs whose last batch was logged. */
+  crossCheck (): CrossCheck {
+    let epochs = 0; let matched = 0; let maxRel = 0
+    for (const e of this.epochs) {
+      if (!e.closed || !e.endKnown || e.last < e.first || !Number.isFinite(e.eventValue)) continue
+      epochs++
+      if (e.matched) matched++
+      const v = e.eventValue
+      const m = this.values[e.last]!
+      const rel = v === 0 ? Math.abs(m) : Math.abs(m - v) / Math.abs(v)
+      if (rel > maxRel || rel !== rel) maxRel = rel
+    }
+    return { epochs, matched, maxRelError: maxRel }
+  }
+
+  /** The constant epoch length (batches) of the latest fit when exactly one fits, else null. */
+  epochLength (): number | null {
+    if (this.sizes !== null) return this.sizeK
+    const f = this.fits.at(-1)
+    if (f === undefined) return null
+    return f.kLo === f.kHi && Number.isFinite(f.kLo) ? f.kLo : null
+  }
+
+  /** Human-readable summary of what was done (the API's `notes`). */
+  notes (): string[] {
+    const out: string[] = []
+    let gap = 0; let approx = 0; let bad = 0
+    for (let i = 0; i < this.n; i++) {
+      const k = this.knd[i]
+      if (k === POINT_GAP_MEAN) gap++
+      else if (k === POINT_APPROX_LAST) approx++
+      else if (k === POINT_UNRECOVERABLE) bad++
+    }
+    const closed = this.epochs.filter(e => e.closed).length
+    const open = this.epochs.some(e => !e.closed && e.last >= e.first)
+    out.push(`running mean inverted per epoch: ${this.fits.length} fit(s), ${closed} closed epoch(s)${open ? ' and one in progress' : ''}`)
+    const k = this.epochLength()
+    if (k !== null) out.push(`epoch length: ${k} batches`)
+    if (gap > 0) out.push(`gap form: ${gap} point(s) follow unlogged batches (update_freq > 1); each such value is the mean raw value over the batches since the previous logged point of the epoch, not one batch`)
+    if (approx > 0) {
+      out.push(this.sizes === null
+        ? `${approx} point(s) are (or may be) the last batch of an epoch, whose size is unknown: value computed as for a full batch (damped toward the epoch mean), bound infinite; give the dataset size and batch size to make them exact`
+        : `${approx} point(s) are the last batch of an epoch whose length does not match the given sizes: value computed as for a full batch, bound infinite`)
+    }
+    if (this.sizes !== null) out.push(`sizes given: ${this.sizes.datasetSize} samples in batches of ${this.sizes.batchSize}: ${this.sizeK} batches per epoch, the last of ${this.sizeR}`)
+    if (bad > 0) out.push(`${bad} point(s) repeat a batch counter inside an epoch and cannot be inverted: logged value passed through`)
+    const uncertain = this.epochs.filter(e => e.gLo !== e.gHi && e.last >= e.first).length
+    if (uncertain > 0) out.push(`${uncertain} epoch start(s) only bracketed by the logged steps: their bounds include that uncertainty`)
+    return out
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private ensureCapacity (n: number): void {
+    if (n <= this.cap) return
+    const cap = Math.max(n, Math.ceil(this.cap * 1.5), 64)
+    const used = this.n
+    function grow<T extends Float64Array | Int32Array | Uint8Array> (a: T, b: T): T { b.set(a.subarray(0, used)); return b }
+    this.desm = grow(this.desm, new Float64Array(cap))
+    this.bnd = grow(this.bnd, new Float64Array(cap))
+    this.ep = grow(this.ep, new Int32Array(cap))
+    this.knd = grow(this.knd, new Uint8Array(cap))
+    this.ctr = grow(this.ctr, new Float64Array(cap))
+    this.cap = cap
+  }
+
+  private currentEpoch (): EpochInfo { return this.epochs[this.epochs.length - 1]! }
+
+  private newEpoch (fit: number, label: number, gLo: number, gHi: number): EpochInfo {
+    const e: EpochInfo = {
+      label, fit, first: this.n, last: this.n - 1, g: gLo, gLo, gHi,
+      closed: false, endKnown: false, eventValue: NaN, eventWallTime: NaN, matched: false
+    }
+    this.epochs.push(e)
+    return e
+  }
+
+  private newFit (start: number): void {
+    this.fits.push({ start, g0: 0, mode: 'undecided', firstEpoch: this.epochs.length, kLo: 1, kHi: Infinity, ended: false })
+    this.newEpoch(this.fits.length - 1, -1, 0, 0)
+  }
+
+  /** Ends the current fit (if any) and starts a new one at point i. */
+  private startFit (i: number): void {
+    const prev = this.fits.at(-1)
+    this.computePending()
+    if (prev !== undefined) {
+      prev.ended = true
+      // The open epoch of an interrupted fit did not end at an epoch boundary.
+      this.releaseProvisional()
+    }
+    this.newFit(i)
+  }
+
+  /** Recomputes the provisional possibly-last point as an ordinary one. */
+  private releaseProvisional (): void {
+    if (this.provisional < 0) return
+    const p = this.provisional
+    this.provisional = -1
+    for (let k = this.epochs.length - 1; k >= 0; k--) {
+      const e = this.epochs[k]!
+      if (e.first <= p && p <= e.last) { this.computeEpoch(e, p); return }
+    }
+  }
+
+  private addPoint (batch: SeriesData, i: number): void {
+    const fitIndex = this.fits.length - 1
+    const fit = this.fits[fitIndex]!
+    const step = batch.steps[i]!
+    this.n = i + 1
+    if (i === fit.start) {
+      // Keras counts batches from 1 in every fit; a series starting at ≤ 0 is taken to start at its first point.
+      fit.g0 = step >= 1 ? 0 : step - 1
+      for (let k = fit.firstEpoch; k < this.epochs.length; k++) {
+        const e = this.epochs[k]!
+        if (k === fit.firstEpoch) { e.g = e.gLo = e.gHi = fit.g0 } else {
+          const prev = this.epochs[k - 1]!
+          e.gLo = prev.gLo + 1
+          e.g = e.gLo
+        }
+      }
+      this.ctr[i] = step
+    } else if (fit.mode === 'undecided') {
+      if (step > batch.steps[i - 1]!) {
+        fit.mode = 'step'
+      } else {
+        // Steps that do not increase (Keras 3 builds that log every batch at step 0): count points.
+        fit.mode = 'ordinal'
+        fit.g0 = 0
+        for (let j = fit.start; j < i; j++) this.ctr[j] = j - fit.start + 1
+        const e0 = this.epochs[fit.firstEpoch]!
+        e0.g = e0.gLo = e0.gHi = 0
+      }
+    }
+    if (i !== fit.start) this.ctr[i] = fit.mode === 'ordinal' ? i - fit.start + 1 : step
+    if (fit.mode === 'ordinal' && i === fit.start + 1) {
+      for (let k = fit.firstEpoch; k < this.epochs.length; k++) if (this.epochs[k]!.first <= this.epochs[k]!.last) this.computeEpoch(this.epochs[k]!, this.epochs[k]!.first)
+    }
+    const c = this.ctr[i]!
+    let epoch = this.currentEpoch()
+    if (epoch.first > epoch.last) {
+      epoch.first = i
+      // The previous epoch's end is now bracketed from above too.
+      if (c - 1 < epoch.gHi) epoch.gHi = c - 1
+      if (epoch.gLo > epoch.gHi) epoch.gLo = epoch.gHi
+      this.noteEndBracket(fit, this.epochs.length - 2)
+      this.chooseG(fit, epoch)
+    }
+    epoch.last = i
+    if (this.provisional >= 0) {
+      // The previous point is no longer the newest: recompute it with the rest.
+      if (this.provisional < this.pendingFrom) this.pendingFrom = Math.max(this.provisional, epoch.first)
+      this.provisional = -1
+    }
+    // Without any epoch-level tag, the given sizes close an epoch after its K-th batch.
+    if (this.sizes !== null && !this.hasEpochSeries && c - epoch.g >= this.sizeK) {
+      this.computePending()
+      epoch = this.currentEpoch()
+      this.closeEpoch(epoch, NaN, NaN, epoch.label >= 0 ? epoch.label : this.epochs.length - 1 - fit.firstEpoch, true)
+    }
+  }
+
+  /** An epoch-level event closes the current epoch. */
+  private closeByEvent (ev: SeriesData, j: number): void {
+    if (this.fits.length === 0) this.newFit(this.n)
+    this.closeEpoch(this.currentEpoch(), ev.values[j]!, ev.wallTimes[j]!, ev.steps[j]!, false)
+  }
+
+  private closeEpoch (epoch: EpochInfo, value: number, wall: number, label: number, bySizes: boolean): void {
+    const fit = this.fits[epoch.fit]!
+    const values = this.values
+    epoch.closed = true
+    epoch.label = label
+    epoch.eventValue = value
+    epoch.eventWallTime = wall
+    let movedFirst = -1; let movedLast = -1
+    if (epoch.first <= epoch.last && Number.isFinite(value)) {
+      const f32 = Math.fround(value)
+      if (Math.fround(values[epoch.last]!) === f32) epoch.matched = true
+      else {
+        // Wall-time ties can put the first batch(es) of the next epoch before the event: the
+        // bit-equal running mean marks the true end.
+        for (let j = epoch.last - 1; j >= Math.max(epoch.first, epoch.last - MATCH_LOOKBACK); j--) {
+          if (Math.fround(values[j]!) === f32) {
+            movedFirst = j + 1
+            movedLast = epoch.last
+            epoch.last = j
+            epoch.matched = true
+            break
+          }
+        }
+      }
+    }
+    this.provisional = -1
+    const hasPoints = epoch.first <= epoch.last
+    epoch.endKnown = hasPoints && (epoch.matched || bySizes || fit.mode === 'ordinal' || this.segmentConsecutive(epoch))
+    // The next epoch starts right after this one; its start is bracketed by this epoch's end.
+    let lo: number; let hi: number
+    if (hasPoints) {
+      const cl = this.ctr[epoch.last]!
+      lo = epoch.endKnown ? cl : cl + 1
+      hi = epoch.endKnown ? cl : Infinity
+    } else {
+      lo = epoch.gLo + 1
+      hi = Infinity
+    }
+    const next = this.newEpoch(epoch.fit, label + 1, lo, hi)
+    if (movedFirst >= 0) {
+      next.first = movedFirst
+      next.last = movedLast
+      next.gHi = Math.min(next.gHi, this.ctr[movedFirst]! - 1)
+      if (next.gLo > next.gHi) next.gLo = next.gHi
+    }
+    if (hasPoints) this.computeEpoch(epoch, epoch.first)
+    this.pendingFrom = this.n
+    this.noteEndBracket(fit, this.epochs.length - 2)
+    if (movedFirst >= 0) {
+      this.chooseG(fit, next)
+      this.computeEpoch(next, next.first)
+    }
+  }
+
+  /** True when the epoch starts right after an exactly known start and every step advanced by one. */
+  private segmentConsecutive (epoch: EpochInfo): boolean {
+    if (epoch.first > epoch.last || epoch.gLo !== epoch.gHi) return false
+    if (this.ctr[epoch.first]! - epoch.g !== 1) return false
+    for (let i = epoch.first + 1; i <= epoch.last; i++) if (this.ctr[i]! !== this.ctr[i - 1]! + 1) return false
+    return true
+  }
+
+  /**
+   * The end of closed epoch `idx` is bracketed (by the start range of the epoch after it):
+   * intersect the constant-length hypothesis with it. When exactly one length remains, every
+   * bracketed epoch start of the fit is pinned and its epoch recomputed.
+   */
+  private noteEndBracket (fit: Fit, idx: number): void {
+    if (idx < fit.firstEpoch) return
+    const e = this.epochs[idx]!
+    const next = this.epochs[idx + 1]
+    if (!e.closed || next === undefined || next.fit !== e.fit) return
+    const j = idx - fit.firstEpoch + 1
+    const lo = Math.ceil((next.gLo - fit.g0) / j - 1e-9)
+    const hi = Number.isFinite(next.gHi) ? Math.floor((next.gHi - fit.g0) / j + 1e-9) : Infinity
+    const kLo = Math.max(fit.kLo, lo)
+    const kHi = Math.min(fit.kHi, hi)
+    if (kLo === fit.kLo && kHi === fit.kHi) return
+    fit.kLo = kLo
+    fit.kHi = kHi
+    if (kLo !== kHi) return
+    for (let k = fit.firstEpoch + 1; k < this.epochs.length; k++) {
+      const ek = this.epochs[k]!
+      if (ek.fit !== e.fit) break
+      if (ek.gLo === ek.gHi) continue
+      const g = fit.g0 + (k - fit.firstEpoch) * kLo
+      if (g < ek.gLo || g > ek.gHi) continue
+      ek.g = ek.gLo = ek.gHi = g
+      if (ek.first <= ek.last) this.computeEpoch(ek, ek.first)
+    }
+  }
+
+  /** Picks the epoch start inside its bracket, narrowed by the feasible constant epoch length. */
+  private chooseG (fit: Fit, e: EpochInfo): void {
+    if (e.gLo === e.gHi) { e.g = e.gLo; return }
+    const j = this.epochs.indexOf(e) - fit.firstEpoch
+    let lo = e.gLo; let hi = e.gHi
+    if (fit.kLo <= fit.kHi) {
+      const klo = fit.g0 + j * fit.kLo
+      const khi = fit.g0 + j * fit.kHi
+      if (Math.max(lo, klo) <= Math.min(hi, khi)) { lo = Math.max(lo, klo); hi = Math.min(hi, khi) }
+    }
+    if (lo === hi) { e.g = e.gLo = e.gHi = lo; return }
+    e.g = Math.round((lo + hi) / 2)
+  }
+
+  /** Cumulative weight after batch k: samples when the given sizes apply, batches otherwise. */
+  private weight (k: number, sizesApply: boolean): number {
+    if (!sizesApply) return k
+    return k < this.sizeK ? k * this.sizes!.batchSize : this.sizes!.datasetSize
+  }
+
+  /** (Re)computes the outputs of epoch e from point `from` to its last point. */
+  private computeEpoch (e: EpochInfo, from: number): void {
+    if (e.first > e.last) return
+    const fit = this.fits[e.fit]!
+    const values = this.values
+    const g = e.g
+    const delta = e.gLo === e.gHi ? 0 : Math.max(g - e.gLo, Number.isFinite(e.gHi) ? e.gHi - g : 0)
+    const open = !e.closed
+    const kFit = this.sizes !== null ? this.sizeK : (fit.kLo === fit.kHi ? fit.kLo : NaN)
+    const lastK = this.ctr[e.last]! - g
+    // The given sizes apply when the epoch has exactly the implied number of batches (or may still have, while open).
+    const sizesApply = this.sizes !== null && e.gLo === e.gHi &&
+      (open ? lastK <= this.sizeK : (e.endKnown && lastK === this.sizeK))
+    for (let i = Math.max(from, e.first); i <= e.last; i++) {
+      const m = values[i]!
+      const k = this.ctr[i]! - g
+      let ka = 0; let ma = 0
+      if (i > e.first) { ka = this.ctr[i - 1]! - g; ma = values[i - 1]! }
+      this.ep[i] = e.label
+      if (k <= ka || k < 1) {
+        this.desm[i] = m; this.bnd[i] = Infinity; this.knd[i] = POINT_UNRECOVERABLE
+        continue
+      }
+      const isLast = open
+        ? (i === this.n - 1 && !fit.ended && (kFit !== kFit || k >= kFit))
+        : (i === e.last && e.endKnown)
+      if (open && isLast) this.provisional = i
+      if (isLast && !(sizesApply && k === this.sizeK)) {
+        this.desm[i] = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
+        this.bnd[i] = Infinity
+        this.knd[i] = POINT_APPROX_LAST
+        continue
+      }
+      const Cb = this.weight(k, sizesApply)
+      const Ca = ka === 0 ? 0 : this.weight(ka, sizesApply)
+      const Tb = Cb * m; const Ta = Ca * ma
+      const dC = Cb - Ca
+      const value = ka === 0 ? m : (Tb - Ta) / dC
+      const D = Math.abs(Tb - Ta)
+      const gap = k - ka
+      const aTa = Math.abs(Ta); const aTb = Math.abs(Tb)
+      let b = 1.25 * U32 * (gap * (aTa + D) + D + 2 * aTb + 2 * aTa) / dC + 4 * U64 * (aTb + aTa) / dC
+      if (delta > 0 && ka > 0) b += delta * Math.abs(m - ma) / gap
+      this.desm[i] = value
+      this.bnd[i] = b === b ? b : Infinity
+      this.knd[i] = gap === 1 ? POINT_EXACT : POINT_GAP_MEAN
+    }
+  }
+}
+
+/**
+ * One-shot inversion of a whole series: the same as feeding {@link RunningMeanInverter} everything
+ * at once. Returns the outputs, the epochs and the cross-check.
+ */
+export function invertRunningMean (batch: SeriesData, epochs: SeriesData | null, sizes?: BatchSizes | null): {
+  columns: InverterColumns, epochs: EpochInfo[], crossCheck: CrossCheck, notes: string[], inverter: RunningMeanInverter
+} {
+  const inv = new RunningMeanInverter(sizes)
+  inv.update(batch, epochs)
+  return { columns: inv.columns(), epochs: inv.epochs, crossCheck: inv.crossCheck(), notes: inv.notes(), inverter: inv }
+}

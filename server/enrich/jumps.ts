@@ -1,0 +1,897 @@
+/** Jump annotations: streaming, robust, scale-free detection of spikes, level shifts, divergence, non-finite values, oscillation and plateaus. */
+
+import { Ring, MAD_TO_SIGMA, DIFF_MAD_TO_SIGMA, medianInPlace } from './robust.js'
+import { explain } from './explain.js'
+
+export type AnnotationKind = 'staircase-artifact' | 'spike' | 'level-shift' | 'non-finite' | 'oscillation' | 'plateau' | 'divergence' | 'overfitting' | 'restart'
+export type Severity = 'info' | 'warning' | 'critical'
+
+/** One reason offered for an annotation, with the numbers that support it. */
+export interface Cause {
+  cause: string
+  evidence: string
+}
+
+/**
+ * A detected event on one series. Indices are positions in the analysed series. Once emitted,
+ * `key` (kind + start index), `kind`, `startIndex` and `startStep` never change; `endIndex`,
+ * `endStep`, `peak`, magnitudes and causes may grow while the event is still going on.
+ */
+export interface JumpEvent {
+  key: string
+  kind: AnnotationKind
+  severity: Severity
+  startIndex: number
+  endIndex: number
+  startStep: number
+  endStep: number
+  /** Wall time of the start point. */
+  wallTime: number
+  /** Peak (or current) value over the baseline, in the direction that is bad for this metric (≥ 1 means worse). */
+  ratio: number
+  /** (peak − baseline) / robust noise scale, in the analysed space (log for positive series). */
+  robustZ: number
+  baseline: number
+  peak: number
+  causes: Cause[]
+  explanation: string
+  /** True while the event may still extend (its end is not yet known). */
+  open: boolean
+}
+
+/**
+ * Detection thresholds. Every threshold is in units of the robust noise scale σ of the analysed
+ * series (log values for a positive series, so the detector is scale-free) or a ratio to the
+ * baseline; defaults are chosen for ≤ 1 false annotation per 10,000 points on clean runs with
+ * Student-t (3 degrees of freedom) noise while still catching a 3× spike in moderate noise.
+ */
+export interface JumpParams {
+  /** Points in the rolling median baseline. Default 64. */
+  baselineWindow: number
+  /** Points needed before any jump can be reported. Default 16. */
+  minHistory: number
+  /** Robust z a single point needs to be a spike on its own, when the noise has Gaussian tails. Default 6. */
+  spikeZ: number
+  /**
+   * Heavier tails raise that threshold to spikeZ·h^tailExponent, where h (≥ 1) is how much the
+   * empirical 99th (after 600 points also the 99.5th, after 2,000 the 99.9th) percentile of past
+   * |z| exceeds the Gaussian one. Default 1.25: Student-t with 3 degrees of freedom then needs about 28σ.
+   */
+  tailExponent: number
+  /** Lowest peak/baseline ratio of a single-point spike. Default 3. */
+  spikeMinRatio: number
+  /** z above which a point counts as elevated. Default 3. */
+  elevatedZ: number
+  /** Lowest ratio of an elevated point (and so of any reported jump). Default 1.5. */
+  minRatio: number
+  /** Of the last `sustainWindow` points, `sustainCount` elevated ones open a sustained excursion. Defaults 9 and 5. */
+  sustainWindow: number
+  sustainCount: number
+  /** Consecutive normal points that end an excursion. Default 3. */
+  returnPoints: number
+  /** An excursion lasting this many points without returning is a level shift (or divergence). Default 32. */
+  shiftPoints: number
+  /** A level shift still not returned after this many points becomes the new baseline. Default 256. */
+  maxShiftPoints: number
+  /** Growth (ratio between the last and first third of a sustained excursion) that makes it a divergence. Default 2. */
+  divergenceGrowth: number
+  /** Spike candidates closer than this (points) are judged together (a burst, or an oscillation). Default 48. */
+  clusterGap: number
+  /** Oscillation: window (points), evaluation period, lag-L over lag-2L difference ratio, minimum amplitude in σ and in log units. */
+  oscWindow: number
+  oscEvery: number
+  oscRatio: number
+  oscMinZ: number
+  oscMinLogAmp: number
+  /** Block size (points) of the summary used for plateaus and slow divergence; doubles as the series grows past 256 blocks. Default 16. */
+  blockSize: number
+  /** Plateau: blocks a flat stretch must span, and the relative drop before and after it. Defaults 8 and 1.25. */
+  plateauBlocks: number
+  plateauDrop: number
+  /** Slow divergence: growth over the best level, in ratio and in block-noise units. Defaults 2 and 8. */
+  slowDivergenceGrowth: number
+  slowDivergenceZ: number
+}
+
+/** Documented defaults of {@link JumpParams}. */
+export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
+  baselineWindow: 64,
+  minHistory: 16,
+  spikeZ: 6,
+  tailExponent: 1.25,
+  spikeMinRatio: 3,
+  elevatedZ: 3,
+  minRatio: 1.5,
+  sustainWindow: 9,
+  sustainCount: 5,
+  returnPoints: 3,
+  shiftPoints: 32,
+  maxShiftPoints: 256,
+  divergenceGrowth: 2,
+  clusterGap: 48,
+  oscWindow: 96,
+  oscEvery: 32,
+  oscRatio: 2.5,
+  oscMinZ: 4,
+  oscMinLogAmp: 0.25,
+  blockSize: 16,
+  plateauBlocks: 8,
+  plateauDrop: 1.25,
+  slowDivergenceGrowth: 2,
+  slowDivergenceZ: 8
+})
+
+/** What the detector reads: full columns (views; only indices below the `upTo` of each call are read). */
+export interface PointsView {
+  steps: ArrayLike<number>
+  wallTimes: ArrayLike<number>
+  values: ArrayLike<number>
+  /** Per-point uncertainty of the value (e.g. the de-smoothing bound); Infinity = approximate. Optional. */
+  bounds?: ArrayLike<number>
+}
+
+/** How the detector reads the series. */
+export interface DetectorOptions {
+  /** +1 when higher values are worse (losses), −1 when lower values are worse (accuracy, reward). */
+  direction: 1 | -1
+  params?: Partial<JumpParams>
+  /** Indices where a new fit/process starts: detection state resets there. */
+  restarts?: ReadonlyArray<{ index: number }>
+  /** Short label of the series for explanations, e.g. `de-smoothed batch_loss`. */
+  label?: string
+}
+
+interface Excursion {
+  trigger: 'point' | 'sustained'
+  start: number
+  lastElevated: number
+  peakIdx: number
+  peakZ: number
+  normalRun: number
+  confirmed: JumpEvent | null
+  /** Analysed values of the excursion's points, from `start`. */
+  us: number[]
+}
+
+interface SpikeCandidate {
+  start: number
+  end: number
+  peakIdx: number
+  peakZ: number
+  level: number
+  trigger: 'point' | 'sustained'
+}
+
+interface Block {
+  med: number
+  first: number
+  last: number
+}
+
+/** Threshold multiplier before 200 points have shown how heavy the tails are (assumes moderately heavy ones). */
+const INITIAL_TAIL = 1.4
+/** Block medians in the rolling level used by slow-divergence detection. */
+const LEVEL_BLOCKS = 6
+/** Half-periods tried by the oscillation check. */
+const OSC_LAGS = [1, 2, 3, 4, 6, 8]
+const HIST_BINS = 256
+const HIST_WIDTH = 0.125
+
+/**
+ * Streaming jump detector over one series. {@link update} consumes new points in order, in
+ * amortised O(1) each (medians of fixed small windows, recomputed every few points), and appends
+ * to {@link events}. Feeding the same points in any chunking gives the same events.
+ *
+ * The analysed value is log(y) while every finite value so far is > 0, else y; a baseline is the
+ * median of the last `baselineWindow` normal points and the noise scale σ the larger of the
+ * lag-1-difference MAD (insensitive to trends) and half the MAD around the baseline, so robust z
+ * = (u − baseline) / σ is scale-free and not moved by outliers. Excursions open on one strong
+ * point (z ≥ max(spikeZ, tailFactor·q99(|z|)) and ratio ≥ spikeMinRatio) or on a majority of
+ * elevated points in a short window (whose median is far less heavy-tailed than single points);
+ * an excursion that returns within `shiftPoints` is a spike, one that stays is a level shift, or a
+ * divergence when it keeps growing or ends in NaN/Inf.
+ */
+export class JumpDetector {
+  readonly events: JumpEvent[] = []
+  /** Spike candidates not yet judged (they may merge into a burst or turn out to be an oscillation). */
+  private pending: SpikeCandidate[] = []
+  private readonly p: JumpParams
+  private readonly dir: 1 | -1
+  private readonly label: string
+  private readonly restarts: ReadonlyArray<{ index: number }>
+  private restartCursor = 0
+  n = 0
+  private logMode = true
+  private base = NaN
+  private sigma = NaN
+  private readonly baseRing: Ring
+  private readonly diffRing: Ring
+  private lastNormalU = NaN
+  private lastNormalIdx = -2
+  private sinceRecompute = 0
+  private readonly hist = new Uint32Array(HIST_BINS + 1)
+  private histCount = 0
+  private spikeThreshold: number
+  private sinceThreshold = 0
+  private elevMask = 0
+  private elevCount = 0
+  private exc: Excursion | null = null
+  private nonFiniteEvent: JumpEvent | null = null
+  private nonFiniteRun = false
+  // oscillation
+  private readonly oscRing: Ring
+  private readonly oscScratchA: Float64Array
+  private readonly oscScratchB: Float64Array
+  private readonly oscLinear: Float64Array
+  private sinceOsc = 0
+  private oscFlags = 0
+  private oscEvent: JumpEvent | null = null
+  private oscNotFlagged = 0
+  private lastOscEvalIdx = -1
+  // blocks
+  private blocks: Block[] = []
+  private blockSize: number
+  private readonly blockBuf: Float64Array
+  private blockFill = 0
+  private blockKept = 0
+  private blockFirst = 0
+  private slowDiv: JumpEvent | null = null
+  private bestBlock = -1
+  private bestLevel = NaN
+  private lastPlateauEndBlock = -1
+  private readonly view: { v: PointsView | null } = { v: null }
+
+  constructor (opts: DetectorOptions) {
+    this.p = { ...DEFAULT_JUMP_PARAMS, ...opts.params }
+    this.dir = opts.direction
+    this.label = opts.label ?? 'series'
+    this.restarts = opts.restarts ?? []
+    this.baseRing = new Ring(this.p.baselineWindow)
+    this.diffRing = new Ring(this.p.baselineWindow)
+    this.oscRing = new Ring(this.p.oscWindow)
+    this.oscScratchA = new Float64Array(this.p.oscWindow)
+    this.oscScratchB = new Float64Array(this.p.oscWindow)
+    this.oscLinear = new Float64Array(this.p.oscWindow)
+    this.spikeThreshold = this.p.spikeZ * INITIAL_TAIL
+    this.blockSize = this.p.blockSize
+    this.blockBuf = new Float64Array(Math.max(this.p.blockSize, 256))
+  }
+
+  /** Pending spike candidates as tentative events (shown, but not yet announced). */
+  tentative (): JumpEvent[] {
+    const v = this.view.v
+    if (v === null) return []
+    return this.pending.length ? [this.spikeEvent(v, this.pending)] : []
+  }
+
+  /** Consumes points [n, upTo) of `v`. */
+  update (v: PointsView, upTo: number): JumpEvent[] {
+    const before = this.events.length
+    this.view.v = v
+    for (let i = this.n; i < upTo; i++) {
+      while (this.restartCursor < this.restarts.length && this.restarts[this.restartCursor]!.index <= i) {
+        if (this.restarts[this.restartCursor]!.index === i && i > 0) this.reset(v, i)
+        this.restartCursor++
+      }
+      const y = v.values[i]!
+      if (!Number.isFinite(y)) { this.nonFinite(v, i, y); this.n = i + 1; continue }
+      if (this.nonFiniteRun) this.nonFiniteRun = false
+      if (this.logMode && !(y > 0)) {
+        // A value ≤ 0: log space no longer applies. Start over in linear space (rare; O(n) once).
+        this.logMode = false
+        this.resetState()
+        const keep = this.events.length
+        const saved = this.n
+        this.n = 0
+        this.restartCursor = 0
+        for (let j = 0; j < i; j++) this.step(v, j)
+        this.n = saved
+        this.dedupe(keep)
+      }
+      this.step(v, i)
+      this.n = i + 1
+    }
+    return this.events.slice(before)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private resetState (): void {
+    this.baseRing.clear(); this.diffRing.clear(); this.oscRing.clear()
+    this.base = NaN; this.sigma = NaN; this.lastNormalU = NaN; this.lastNormalIdx = -2
+    this.sinceRecompute = 0; this.hist.fill(0); this.histCount = 0
+    this.spikeThreshold = this.p.spikeZ * INITIAL_TAIL; this.sinceThreshold = 0
+    this.elevMask = 0; this.elevCount = 0; this.exc = null
+    this.sinceOsc = 0; this.oscFlags = 0; this.oscEvent = null; this.oscNotFlagged = 0
+    this.blocks = []; this.blockSize = this.p.blockSize; this.blockFill = 0
+    this.slowDiv = null; this.bestBlock = -1; this.bestLevel = NaN; this.lastPlateauEndBlock = -1
+    this.pending = []
+  }
+
+  /** Drops events re-detected after a linear-space restart that duplicate earlier keys. */
+  private dedupe (keep: number): void {
+    const seen = new Set(this.events.slice(0, keep).map(e => e.key))
+    const out = this.events.slice(0, keep)
+    for (const e of this.events.slice(keep)) if (!seen.has(e.key)) out.push(e)
+    this.events.length = 0
+    this.events.push(...out)
+  }
+
+  /** A new fit or process: finish what is open and forget the baseline. */
+  private reset (v: PointsView, i: number): void {
+    this.finishExcursion(v, i - 1, 'restart')
+    this.flushPending(v, true)
+    if (this.oscEvent) { this.oscEvent.open = false; this.oscEvent = null }
+    if (this.slowDiv) { this.slowDiv.open = false; this.slowDiv = null }
+    const log = this.logMode
+    this.resetState()
+    this.logMode = log
+    // A new fit may fail again: its first NaN/Inf gets its own annotation.
+    this.nonFiniteEvent = null
+    this.nonFiniteRun = false
+  }
+
+  private u (y: number): number { return this.logMode ? Math.log(y) : y }
+  private y (u: number): number { return this.logMode ? Math.exp(u) : u }
+
+  /** Ratio of "how much worse" than the baseline, ≥ 1 for a worse value. */
+  private ratioOf (u: number): number {
+    if (this.logMode) return Math.exp(this.dir * (u - this.base))
+    const b = this.base
+    const s = Math.max(Math.abs(b), this.sigma * 4)
+    return 1 + this.dir * (u - b) / s
+  }
+
+  private step (v: PointsView, i: number): void {
+    const y = v.values[i]!
+    const u = this.u(y)
+    this.oscRing.push(u)
+    this.addToBlock(v, i, u)
+    const ready = this.baseRing.size >= this.p.minHistory && this.sigma === this.sigma
+    let z = 0; let ratio = 1; let elevated = false
+    if (ready) {
+      let s = this.sigma
+      const bnd = v.bounds?.[i]
+      if (bnd !== undefined && bnd > 0) {
+        // A de-smoothing uncertainty larger than the noise must not look like a jump.
+        const su = this.logMode ? (Number.isFinite(bnd) ? Math.log1p(bnd / Math.max(y, 1e-300)) : Infinity) : bnd
+        if (su > s) s = su
+      }
+      z = this.dir * (u - this.base) / s
+      ratio = this.ratioOf(u)
+      elevated = z >= this.p.elevatedZ && ratio >= this.p.minRatio
+    }
+    const approx = v.bounds !== undefined && !Number.isFinite(v.bounds[i]!)
+    // Sliding count of elevated points among the last sustainWindow.
+    const w = this.p.sustainWindow
+    const outBit = (this.elevMask >>> (w - 1)) & 1
+    this.elevMask = ((this.elevMask << 1) | (elevated ? 1 : 0)) & ((1 << w) - 1)
+    this.elevCount += (elevated ? 1 : 0) - outBit
+
+    if (this.exc !== null) {
+      this.continueExcursion(v, i, u, z, ratio)
+    } else if (ready) {
+      const strong = !approx && z >= this.spikeThreshold && ratio >= this.p.spikeMinRatio
+      const sustained = this.elevCount >= this.p.sustainCount
+      if (strong || sustained) {
+        let start = i
+        if (!strong) {
+          for (let k = w - 1; k >= 0; k--) if ((this.elevMask >>> k) & 1) { start = i - k; break }
+        } else {
+          // The onset: elevated points right before a strong one belong to the same excursion.
+          for (let k = 1; k < w && ((this.elevMask >>> k) & 1); k++) start = i - k
+        }
+        const us: number[] = []
+        for (let j = start; j <= i; j++) us.push(this.u(v.values[j]!))
+        this.exc = { trigger: strong ? 'point' : 'sustained', start, lastElevated: i, peakIdx: i, peakZ: z, normalRun: 0, confirmed: null, us }
+        for (let j = start; j < i; j++) {
+          const zj = this.dir * (us[j - start]! - this.base) / this.sigma
+          if (zj > this.exc.peakZ) { this.exc.peakZ = zj; this.exc.peakIdx = j }
+        }
+      } else if (!elevated) {
+        this.acceptNormal(i, u, z)
+      }
+    } else {
+      this.acceptNormal(i, u, z)
+    }
+    this.oscillation(v, i)
+    this.flushPending(v, false)
+  }
+
+  /** A point that belongs to the baseline. */
+  private acceptNormal (i: number, u: number, z: number): void {
+    this.baseRing.push(u)
+    if (this.lastNormalIdx === i - 1) this.diffRing.push(Math.abs(u - this.lastNormalU))
+    this.lastNormalU = u
+    this.lastNormalIdx = i
+    if (this.sigma === this.sigma) {
+      const b = Math.min(HIST_BINS, Math.floor(Math.abs(z) / HIST_WIDTH))
+      this.hist[b]!++
+      this.histCount++
+      if (++this.sinceThreshold >= 256 && this.histCount >= 200) {
+        this.sinceThreshold = 0
+        // Gaussian |z| quantiles: 2.576 (99 %), 2.807 (99.5 %), 3.291 (99.9 %); each needs enough samples.
+        let h = this.histQuantile(0.99) / 2.5758
+        if (this.histCount >= 600) h = Math.max(h, this.histQuantile(0.995) / 2.8070)
+        if (this.histCount >= 2000) h = Math.max(h, this.histQuantile(0.999) / 3.2905)
+        this.spikeThreshold = this.p.spikeZ * Math.pow(Math.max(1, h), this.p.tailExponent)
+      }
+    }
+    // Refreshed at every point while the window fills, then every half window (the baseline lags
+    // by at most that much, which only makes it more conservative on a falling loss).
+    const full = this.baseRing.size >= this.p.baselineWindow
+    if (++this.sinceRecompute >= (full ? this.p.baselineWindow >> 1 : 1) && this.baseRing.size >= Math.min(this.p.minHistory, 8)) {
+      this.sinceRecompute = 0
+      this.recomputeBaseline()
+    }
+  }
+
+  /** q-quantile of the |z| histogram (bin upper edge). */
+  private histQuantile (q: number): number {
+    const target = this.histCount * q
+    let acc = 0
+    for (let k = 0; k <= HIST_BINS; k++) { acc += this.hist[k]!; if (acc >= target) return (k + 1) * HIST_WIDTH }
+    return HIST_BINS * HIST_WIDTH
+  }
+
+  private recomputeBaseline (): void {
+    const base = this.baseRing.median()
+    const sd = this.diffRing.size >= 4 ? DIFF_MAD_TO_SIGMA * this.diffRing.median() : NaN
+    const sl = MAD_TO_SIGMA * this.baseRing.mad(base)
+    let s = Math.max(sd === sd ? sd : sl, 0.5 * sl)
+    const floor = this.logMode ? 1e-4 : Math.max(1e-9 * Math.abs(base), 1e-300)
+    if (!(s > floor)) s = floor
+    this.base = base
+    this.sigma = s
+  }
+
+  private continueExcursion (v: PointsView, i: number, u: number, z: number, ratio: number): void {
+    const e = this.exc!
+    e.us.push(u)
+    const stay = z >= this.p.elevatedZ * 2 / 3 && ratio >= Math.sqrt(this.p.minRatio)
+    if (stay) {
+      e.lastElevated = i
+      e.normalRun = 0
+      if (z > e.peakZ) { e.peakZ = z; e.peakIdx = i }
+    } else e.normalRun++
+    if (e.confirmed !== null) {
+      const ev = e.confirmed
+      ev.endIndex = e.lastElevated
+      ev.endStep = v.steps[e.lastElevated]!
+      if (z > ev.robustZ) { ev.robustZ = z; ev.peak = this.y(u); ev.ratio = this.ratioOf(u) }
+      if (e.normalRun >= this.p.returnPoints) { this.finishExcursion(v, i, 'returned'); return }
+      if (i - e.start + 1 >= this.p.maxShiftPoints) { this.finishExcursion(v, i, 'rebaseline'); return }
+      return
+    }
+    if (e.normalRun >= this.p.returnPoints) { this.finishExcursion(v, i, 'returned'); return }
+    const len = i - e.start + 1
+    if (len >= this.p.shiftPoints && (len - this.p.shiftPoints) % 8 === 0) {
+      const level = this.medianOf(e.us)
+      const zl = this.dir * (level - this.base) / this.sigma
+      if (zl >= this.p.elevatedZ && this.ratioOf(level) >= this.p.minRatio) {
+        e.confirmed = this.sustainedEvent(v, e, this.isRising(e.us) ? 'divergence' : 'level-shift', i)
+        this.emit(e.confirmed)
+        return
+      }
+      if (len >= this.p.maxShiftPoints) this.finishExcursion(v, i, 'rebaseline')
+    }
+  }
+
+  private medianOf (xs: number[]): number {
+    const a = Float64Array.from(xs)
+    return medianInPlace(a, a.length)
+  }
+
+  /** Thirds of the excursion rise monotonically and the last is `divergenceGrowth`× the first. */
+  private isRising (us: number[]): boolean {
+    const n = us.length
+    if (n < 6) return n >= 3 && this.dir * (us[n - 1]! - us[0]!) >= this.growthU()
+    const t = Math.floor(n / 3)
+    const m1 = this.medianOf(us.slice(0, t))
+    const m2 = this.medianOf(us.slice(t, n - t))
+    const m3 = this.medianOf(us.slice(n - t))
+    return this.dir * (m2 - m1) > 0 && this.dir * (m3 - m2) > 0 && this.dir * (m3 - m1) >= this.growthU()
+  }
+
+  private growthU (): number {
+    return this.logMode ? Math.log(this.p.divergenceGrowth) : Math.max(this.p.elevatedZ * this.sigma, (this.p.divergenceGrowth - 1) * Math.abs(this.base))
+  }
+
+  /** Closes the open excursion; `end` is the last point processed. */
+  private finishExcursion (v: PointsView, end: number, why: 'returned' | 'rebaseline' | 'restart' | 'non-finite'): void {
+    const e = this.exc
+    if (e === null) return
+    this.exc = null
+    if (e.confirmed !== null) {
+      const ev = e.confirmed
+      ev.open = false
+      ev.endIndex = why === 'rebaseline' ? end : e.lastElevated
+      ev.endStep = v.steps[ev.endIndex]!
+      if (why === 'rebaseline') this.rebaseline(e)
+      else this.readmitTail(v, e, end)
+      return
+    }
+    if (why === 'non-finite') {
+      // Growth that ends in NaN/Inf is a divergence however short it was.
+      const len = e.lastElevated - e.start + 1
+      if (len >= 2 && (this.isRising(e.us.slice(0, len)) || e.peakZ >= this.p.spikeZ)) {
+        const ev = this.sustainedEvent(v, e, 'divergence', e.lastElevated)
+        ev.open = false
+        this.emit(ev)
+      }
+      return
+    }
+    if (why === 'rebaseline') { this.rebaseline(e); return }
+    const level = e.lastElevated - e.start + 1 >= 5 ? this.medianOf(e.us.slice(0, e.lastElevated - e.start + 1)) : e.us[e.peakIdx - e.start]!
+    this.pending.push({ start: e.start, end: e.lastElevated, peakIdx: e.peakIdx, peakZ: e.peakZ, level, trigger: e.trigger })
+    this.readmitTail(v, e, end)
+  }
+
+  /** The normal points that ended an excursion join the baseline. */
+  private readmitTail (v: PointsView, e: Excursion, end: number): void {
+    for (let j = e.lastElevated + 1; j <= end; j++) {
+      const u = e.us[j - e.start]
+      if (u !== undefined) this.acceptNormal(j, u, this.dir * (u - this.base) / this.sigma)
+    }
+    void v
+  }
+
+  /** A lasting shift: the recent level becomes the baseline. */
+  private rebaseline (e: Excursion): void {
+    this.baseRing.clear()
+    this.diffRing.clear()
+    const us = e.us
+    const from = Math.max(0, us.length - this.p.baselineWindow)
+    for (let j = from; j < us.length; j++) {
+      this.baseRing.push(us[j]!)
+      if (j > from) this.diffRing.push(Math.abs(us[j]! - us[j - 1]!))
+    }
+    this.lastNormalIdx = -2
+    this.recomputeBaseline()
+  }
+
+  private startByMidpoint (e: Excursion, level: number): number {
+    const half = this.base + (level - this.base) / 2
+    for (let j = 0; j < e.us.length; j++) if (this.dir * (e.us[j]! - half) >= 0) return e.start + j
+    return e.start
+  }
+
+  private sustainedEvent (v: PointsView, e: Excursion, kind: 'level-shift' | 'divergence', end: number): JumpEvent {
+    const level = this.medianOf(e.us.slice(0, end - e.start + 1))
+    const start = kind === 'divergence' ? e.start : this.startByMidpoint(e, level)
+    const peakU = e.us[e.peakIdx - e.start]!
+    const ev = this.makeEvent(v, kind, kind === 'divergence' ? 'critical' : 'warning', start, Math.min(end, e.lastElevated), e.peakZ, peakU)
+    ev.open = true
+    const lenPts = e.lastElevated - start + 1
+    const levelRatio = this.ratioOf(level)
+    ev.causes.push(kind === 'divergence'
+      ? { cause: 'training instability (learning rate too high, exploding gradients)', evidence: `${this.label} kept growing from step ${v.steps[start]}: ${fmt(this.y(e.us[0]!))} → ${fmt(this.y(peakU))}, ${fmtRatio(ev.ratio)} the baseline ${fmt(ev.baseline)} (robust z ${ev.robustZ.toFixed(1)})` }
+      : { cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `${this.label} stayed at about ${fmtRatio(levelRatio)} its baseline ${fmt(ev.baseline)} for ${lenPts}+ points from step ${v.steps[start]} (median level ${fmt(this.y(level))}, peak ${fmt(ev.peak)} at step ${v.steps[e.peakIdx]})` })
+    ev.explanation = explain(ev, this.label)
+    return ev
+  }
+
+  private makeEvent (v: PointsView, kind: AnnotationKind, severity: Severity, start: number, end: number, z: number, peakU: number): JumpEvent {
+    return {
+      key: `${kind}@${start}`,
+      kind,
+      severity,
+      startIndex: start,
+      endIndex: end,
+      startStep: v.steps[start]!,
+      endStep: v.steps[end]!,
+      wallTime: v.wallTimes[start]!,
+      ratio: this.ratioOf(peakU),
+      robustZ: z,
+      baseline: this.y(this.base),
+      peak: this.y(peakU),
+      causes: [],
+      explanation: '',
+      open: false
+    }
+  }
+
+  private emit (ev: JumpEvent): void {
+    if (ev.explanation === '') ev.explanation = explain(ev, this.label)
+    this.events.push(ev)
+  }
+
+  /** Judges pending spike candidates: a burst of them is one spike, unless an oscillation covers them. */
+  private flushPending (v: PointsView, force: boolean): void {
+    if (this.pending.length === 0) return
+    const last = this.pending[this.pending.length - 1]!
+    const quiet = this.n - 1 - last.end >= this.p.clusterGap && this.lastOscEvalIdx >= last.end + this.p.oscEvery
+    if (!quiet && !force) return
+    const group = this.pending
+    this.pending = []
+    const osc = this.events.find(e => e.kind === 'oscillation' && e.endIndex >= group[0]!.start && e.startIndex <= last.end)
+    if (osc !== undefined || (this.oscEvent !== null && this.oscEvent.startIndex <= last.end)) return
+    if (this.oscFlags > 0 && group.length >= 3) return
+    this.emit(this.spikeEvent(v, group))
+  }
+
+  private spikeEvent (v: PointsView, group: SpikeCandidate[]): JumpEvent {
+    let best = group[0]!
+    for (const c of group) if (c.peakZ > best.peakZ) best = c
+    const first = group[0]!
+    const lastC = group[group.length - 1]!
+    const peakU = this.u(v.values[best.peakIdx]!)
+    const e: Excursion = { trigger: first.trigger, start: first.start, lastElevated: first.end, peakIdx: first.peakIdx, peakZ: first.peakZ, normalRun: 0, confirmed: null, us: [] }
+    for (let j = first.start; j <= first.end; j++) e.us.push(this.u(v.values[j]!))
+    const start = group.length === 1 ? this.startByMidpoint(e, first.level) : first.start
+    const ev = this.makeEvent(v, 'spike', 'warning', start, lastC.end, best.peakZ, peakU)
+    const width = lastC.end - start + 1
+    ev.causes.push(group.length === 1
+      ? { cause: width <= 2 ? 'one bad batch (corrupt or mislabelled samples, an outlier, a data-pipeline glitch)' : 'a short run of bad batches (data-pipeline or shuffling problem)', evidence: `${this.label} reached ${fmt(ev.peak)} at step ${v.steps[best.peakIdx]}, ${fmtRatio(ev.ratio)} the baseline ${fmt(ev.baseline)} (robust z ${ev.robustZ.toFixed(1)}), and was back at the baseline after ${width} point(s)` }
+      : { cause: 'a burst of bad batches', evidence: `${group.length} separate excursions between steps ${v.steps[start]} and ${v.steps[lastC.end]}; the largest reached ${fmt(ev.peak)} (${fmtRatio(ev.ratio)} the baseline ${fmt(ev.baseline)}, robust z ${ev.robustZ.toFixed(1)})` })
+    ev.explanation = explain(ev, this.label)
+    return ev
+  }
+
+  private nonFinite (v: PointsView, i: number, y: number): void {
+    if (this.exc !== null) this.finishExcursion(v, i - 1, 'non-finite')
+    this.flushPending(v, true)
+    const what = y !== y ? 'NaN' : y > 0 ? '+Infinity' : '-Infinity'
+    if (this.nonFiniteEvent === null) {
+      let lastFinite = NaN
+      for (let j = i - 1; j >= Math.max(0, i - 1000); j--) { const x = v.values[j]!; if (Number.isFinite(x)) { lastFinite = x; break } }
+      const base = this.base === this.base ? this.y(this.base) : lastFinite
+      const ev: JumpEvent = {
+        key: `non-finite@${i}`,
+        kind: 'non-finite',
+        severity: 'critical',
+        startIndex: i,
+        endIndex: i,
+        startStep: v.steps[i]!,
+        endStep: v.steps[i]!,
+        wallTime: v.wallTimes[i]!,
+        ratio: Number.isFinite(lastFinite) && base !== 0 ? Math.abs(lastFinite / base) : NaN,
+        robustZ: this.sigma === this.sigma && Number.isFinite(lastFinite) ? this.dir * (this.u(Math.abs(lastFinite) || 1e-300) - this.base) / this.sigma : NaN,
+        baseline: base,
+        peak: lastFinite,
+        causes: [{ cause: 'numerical overflow or an invalid operation (NaN/Inf in the loss)', evidence: `first non-finite value (${what}) at step ${v.steps[i]}${Number.isFinite(lastFinite) ? `; the last finite value before it was ${fmt(lastFinite)}` : ''}` }],
+        explanation: '',
+        open: true
+      }
+      this.nonFiniteEvent = ev
+      this.emit(ev)
+    } else if (this.nonFiniteRun && this.nonFiniteEvent.open) {
+      this.nonFiniteEvent.endIndex = i
+      this.nonFiniteEvent.endStep = v.steps[i]!
+    } else if (this.nonFiniteEvent.open) this.nonFiniteEvent.open = false
+    if (this.nonFiniteEvent.open && this.nonFiniteEvent.endIndex === i && i !== this.nonFiniteEvent.startIndex) {
+      const c = this.nonFiniteEvent.causes[0]!
+      c.evidence = c.evidence.replace(/; non-finite through step .*$/, '') + `; non-finite through step ${v.steps[i]} (${i - this.nonFiniteEvent.startIndex + 1} points)`
+    }
+    this.nonFiniteRun = true
+  }
+
+  // --- oscillation --------------------------------------------------------------------------------
+
+  private oscillation (v: PointsView, i: number): void {
+    if (++this.sinceOsc < this.p.oscEvery || this.oscRing.size < this.p.oscWindow) return
+    this.sinceOsc = 0
+    this.lastOscEvalIdx = i
+    const flagged = this.sigma === this.sigma && this.oscWindowFlagged()
+    if (flagged) {
+      this.oscFlags++
+      this.oscNotFlagged = 0
+      if (this.oscEvent === null && this.oscFlags >= 2) {
+        const start = Math.max(0, i - this.p.oscWindow - this.p.oscEvery + 1)
+        const ev = this.makeEvent(v, 'oscillation', 'warning', start, i, this.lastOscZ, this.base + this.dir * this.lastOscAmp)
+        ev.ratio = Math.exp(this.lastOscAmp)
+        if (!this.logMode) ev.ratio = 1 + this.lastOscAmp / Math.max(Math.abs(this.base), this.sigma)
+        ev.open = true
+        ev.causes.push({ cause: 'learning rate too high for the curvature, or batches too small', evidence: `${this.label} alternates with a typical swing of ${this.logMode ? `${fmtRatio(Math.exp(this.lastOscAmp))} between neighbouring highs and lows` : fmt(this.lastOscAmp)} every ${this.lastOscLag} point(s) (period ≈ ${2 * this.lastOscLag}), ${this.lastOscRatio.toFixed(1)}× the change over a full period, from step ${v.steps[start]}` })
+        ev.explanation = explain(ev, this.label)
+        this.oscEvent = ev
+        this.emit(ev)
+      } else if (this.oscEvent !== null) {
+        this.oscEvent.endIndex = i
+        this.oscEvent.endStep = v.steps[i]!
+      }
+    } else {
+      this.oscFlags = 0
+      if (this.oscEvent !== null && ++this.oscNotFlagged >= 2) { this.oscEvent.open = false; this.oscEvent = null }
+    }
+  }
+
+  private lastOscAmp = 0
+  private lastOscZ = 0
+  private lastOscLag = 1
+  private lastOscRatio = 0
+
+  /**
+   * Lag-L differences much larger than lag-2L ones, with a large amplitude, for some L: a
+   * period-2L oscillation makes u_i − u_{i−L} large and u_i − u_{i−2L} small, while i.i.d. noise
+   * makes both alike and a trend makes the lag-2L ones larger. Means of |differences| screen each
+   * lag in one pass; medians (robust) decide.
+   */
+  private oscWindowFlagged (): boolean {
+    const r = this.oscRing
+    const n = r.size
+    const x = this.oscLinear
+    for (let j = 0; j < n; j++) x[j] = r.recent(n - 1 - j)
+    const minAmp = Math.max(this.p.oscMinZ * this.sigma, this.logMode ? this.p.oscMinLogAmp : 0.1 * Math.abs(this.base))
+    for (const L of OSC_LAGS) {
+      if (4 * L >= n) break
+      let sa = 0; let sb = 0
+      for (let j = L; j < n; j++) sa += Math.abs(x[j]! - x[j - L]!)
+      for (let j = 2 * L; j < n; j++) sb += Math.abs(x[j]! - x[j - 2 * L]!)
+      const ma = sa / (n - L); const mb = sb / (n - 2 * L)
+      if (!(ma >= 0.5 * this.p.oscRatio * mb && ma >= 0.5 * minAmp)) continue
+      let na = 0; let nb = 0
+      for (let j = L; j < n; j++) this.oscScratchA[na++] = Math.abs(x[j]! - x[j - L]!)
+      for (let j = 2 * L; j < n; j++) this.oscScratchB[nb++] = Math.abs(x[j]! - x[j - 2 * L]!)
+      const a = medianInPlace(this.oscScratchA, na)
+      const b = medianInPlace(this.oscScratchB, nb)
+      if (a >= this.p.oscRatio * b && a >= minAmp) {
+        this.lastOscAmp = a
+        this.lastOscZ = a / 2 / this.sigma
+        this.lastOscLag = L
+        this.lastOscRatio = b > 0 ? a / b : Infinity
+        return true
+      }
+    }
+    return false
+  }
+
+  // --- blocks: plateau and slow divergence --------------------------------------------------------
+
+  private addToBlock (v: PointsView, i: number, u: number): void {
+    if (this.blockFill === 0) { this.blockFirst = i; this.blockKept = 0 }
+    // Blocks larger than the buffer keep every stride-th point (a systematic sample).
+    const stride = Math.max(1, Math.ceil(this.blockSize / this.blockBuf.length))
+    if (this.blockFill % stride === 0 && this.blockKept < this.blockBuf.length) this.blockBuf[this.blockKept++] = u
+    this.blockFill++
+    if (this.blockFill < this.blockSize) return
+    const med = medianInPlace(this.blockBuf, this.blockKept)
+    this.blocks.push({ med, first: this.blockFirst, last: i })
+    this.blockFill = 0
+    this.onBlock(v)
+    if (this.blocks.length >= 512) this.mergeBlocks()
+  }
+
+  private mergeBlocks (): void {
+    const out: Block[] = []
+    for (let k = 0; k + 1 < this.blocks.length; k += 2) {
+      const a = this.blocks[k]!; const b = this.blocks[k + 1]!
+      out.push({ med: (a.med + b.med) / 2, first: a.first, last: b.last })
+    }
+    if (this.blocks.length % 2) out.push(this.blocks[this.blocks.length - 1]!)
+    this.blocks = out
+    this.bestBlock = this.bestBlock >= 0 ? Math.floor(this.bestBlock / 2) : -1
+    this.lastPlateauEndBlock = this.lastPlateauEndBlock >= 0 ? Math.floor(this.lastPlateauEndBlock / 2) : -1
+    this.blockSize *= 2
+  }
+
+  /** Noise of block medians, from their lag-1 differences. */
+  private blockSigma (from: number, to: number): number {
+    const n = to - from
+    if (n < 4) return NaN
+    const a = new Float64Array(n)
+    for (let k = from + 1; k <= to; k++) a[k - from - 1] = Math.abs(this.blocks[k]!.med - this.blocks[k - 1]!.med)
+    return DIFF_MAD_TO_SIGMA * medianInPlace(a, n)
+  }
+
+  private onBlock (v: PointsView): void {
+    const B = this.blocks
+    const j = B.length - 1
+    const cur = B[j]!
+    const sB = this.blockSigma(Math.max(0, j - 64), j)
+    if (!(sB === sB)) return
+    const sb = Math.max(sB, this.logMode ? 1e-4 : 1e-12)
+    // Slow divergence: the rolling median of the last LEVEL_BLOCKS blocks rises well above the best
+    // such level reached so far (a single extreme block cannot trigger it).
+    if (j + 1 < LEVEL_BLOCKS) return
+    const lv = new Float64Array(LEVEL_BLOCKS)
+    for (let k = 0; k < LEVEL_BLOCKS; k++) lv[k] = B[j - k]!.med
+    const level = medianInPlace(lv, LEVEL_BLOCKS)
+    if (this.bestBlock < 0 || this.dir * (level - this.bestLevel) < 0) { this.bestLevel = level; this.bestBlock = j }
+    const rise = this.dir * (level - this.bestLevel)
+    const growth = this.logMode ? Math.log(this.p.slowDivergenceGrowth) : (this.p.slowDivergenceGrowth - 1) * Math.abs(this.bestLevel)
+    if (this.slowDiv === null) {
+      if (j - this.bestBlock >= 4 && rise >= growth && rise >= this.p.slowDivergenceZ * sb) {
+        let ups = 0
+        const from = Math.max(1, this.bestBlock - LEVEL_BLOCKS + 1)
+        for (let k = from; k <= j; k++) if (this.dir * (B[k]!.med - B[k - 1]!.med) > 0) ups++
+        const startBlock = B[Math.max(0, this.bestBlock - Math.floor(LEVEL_BLOCKS / 2))]!
+        const covered = this.exc !== null || this.events.some(e => (e.kind === 'level-shift' || e.kind === 'divergence' || e.kind === 'non-finite') && e.endIndex >= startBlock.first && e.startIndex <= cur.last)
+        if (ups / (j - from + 1) >= 0.6 && !covered) {
+          const ev: JumpEvent = {
+            key: `divergence@${startBlock.first}`,
+            kind: 'divergence',
+            severity: 'critical',
+            startIndex: startBlock.first,
+            endIndex: cur.last,
+            startStep: v.steps[startBlock.first]!,
+            endStep: v.steps[cur.last]!,
+            wallTime: v.wallTimes[startBlock.first]!,
+            ratio: this.logMode ? Math.exp(rise) : 1 + rise / Math.max(Math.abs(this.bestLevel), sb),
+            robustZ: rise / sb,
+            baseline: this.y(this.bestLevel),
+            peak: this.y(level),
+            causes: [{ cause: 'a sustained upward trend (learning rate too high or growing, accumulating numerical error, a drifting data stream)', evidence: `the median of ${this.label} over blocks of ${this.blockSize} points rose from its best level ${fmt(this.y(this.bestLevel))} (around step ${v.steps[startBlock.first]}) to ${fmt(this.y(level))}; ${ups} of the ${j - from + 1} block-to-block changes since were upward` }],
+            explanation: '',
+            open: true
+          }
+          this.slowDiv = ev
+          this.emit(ev)
+        }
+      }
+    } else {
+      const ev = this.slowDiv
+      if (rise >= growth / 2) {
+        ev.endIndex = cur.last; ev.endStep = v.steps[cur.last]!
+        const r = this.logMode ? Math.exp(rise) : 1 + rise / Math.max(Math.abs(this.bestLevel), sb)
+        if (r > ev.ratio) { ev.ratio = r; ev.robustZ = rise / sb; ev.peak = this.y(level) }
+      } else { ev.open = false; this.slowDiv = null; this.bestLevel = level; this.bestBlock = j }
+    }
+    this.plateau(v, sb)
+  }
+
+  /** A long flat stretch between two stretches of progress. */
+  private plateau (v: PointsView, sb: number): void {
+    const B = this.blocks
+    const j = B.length - 1
+    const P = this.p.plateauBlocks
+    if (j < P + 4) return
+    const drop = this.logMode ? Math.log(this.p.plateauDrop) : 3 * sb
+    const tol = Math.max(this.logMode ? Math.log(this.p.plateauDrop) / 2 : 0, 3 * sb)
+    // The two newest blocks resumed progress below a flat stretch that ends two blocks earlier.
+    const c = j - 2
+    let lo = B[c]!.med; let hi = B[c]!.med
+    let s = c
+    while (s - 1 > this.lastPlateauEndBlock && s - 1 >= 0) {
+      const m = B[s - 1]!.med
+      const nlo = Math.min(lo, m); const nhi = Math.max(hi, m)
+      if (nhi - nlo > tol) break
+      lo = nlo; hi = nhi; s--
+    }
+    if (c - s + 1 < P) return
+    const bandBad = this.dir > 0 ? hi : lo
+    const bandGood = this.dir > 0 ? lo : hi
+    // Progress after: the newest two blocks are clearly better than the flat band.
+    if (!(this.dir * (bandGood - B[j]!.med) >= drop && this.dir * (bandGood - B[j - 1]!.med) >= drop / 2)) return
+    // Progress before: a block in the 4 before the stretch was clearly worse.
+    let before = -Infinity
+    for (let k = Math.max(0, s - 4); k < s; k++) before = Math.max(before, this.dir * (B[k]!.med - bandBad))
+    if (!(before >= drop)) return
+    const first = B[s]!.first; const last = B[c]!.last
+    const levelU = (lo + hi) / 2
+    const prevU = B[Math.max(0, s - 1)]!.med
+    const ev: JumpEvent = {
+      key: `plateau@${first}`,
+      kind: 'plateau',
+      severity: 'info',
+      startIndex: first,
+      endIndex: last,
+      startStep: v.steps[first]!,
+      endStep: v.steps[last]!,
+      wallTime: v.wallTimes[first]!,
+      ratio: this.logMode ? Math.exp(this.dir * (levelU - B[j]!.med)) : 1 + this.dir * (levelU - B[j]!.med) / Math.max(Math.abs(B[j]!.med), sb),
+      robustZ: this.dir * (bandGood - B[j]!.med) / sb,
+      baseline: this.y(prevU),
+      peak: this.y(levelU),
+      causes: [{ cause: 'a saddle point or poor local minimum, or a learning rate too small to make progress', evidence: `${this.label} stayed within ${this.logMode ? `${((Math.exp(hi - lo) - 1) * 100).toFixed(0)} %` : fmt(hi - lo)} of ${fmt(this.y(levelU))} for ${last - first + 1} points (steps ${v.steps[first]}–${v.steps[last]}), after falling from ${fmt(this.y(prevU))}, and fell again to ${fmt(this.y(B[j]!.med))} afterwards` }],
+      explanation: '',
+      open: false
+    }
+    this.lastPlateauEndBlock = c
+    this.emit(ev)
+  }
+}
+
+/** Formats a value for evidence strings: 4 significant digits, exponent for extremes. */
+export function fmt (x: number): string {
+  if (!Number.isFinite(x)) return String(x)
+  const a = Math.abs(x)
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return x.toExponential(3)
+  return Number(x.toPrecision(4)).toString()
+}
+
+/** `×3.2` style multiplier. */
+export function fmtRatio (r: number): string {
+  if (!Number.isFinite(r)) return `×${r}`
+  return r >= 100 ? `×${r.toExponential(1)}` : `×${r.toFixed(r >= 10 ? 0 : 1)}`
+}

@@ -1,0 +1,73 @@
+/** TensorBoard's chart smoothing (debiased EMA), computed server-side on the full series, incrementally. */
+
+/**
+ * TensorBoard's `classicSmoothing` (webapp/widgets/line_chart_v2/data_transformer.ts, same math
+ * as the legacy chart's `resmoothDataset`; ../shared/reference/TENSORBOARD_HTTP_API.md §5):
+ *
+ * - a non-finite weight counts as 0, and the weight is clamped to [0, 1];
+ * - a series whose values all equal the first one (`==`, so one NaN makes it non-constant) is
+ *   returned unchanged;
+ * - a non-finite value is passed through and does not touch the average;
+ * - otherwise `last = last·w + (1−w)·y`, `k += 1`, and the output is `last / (1 − w^k)`
+ *   (`w == 1` divides by 1, so the line is 0: TensorBoard's own behaviour, issue #5370).
+ *
+ * The index, not the step, drives the decay, exactly as in TensorBoard. Weight 0 returns the values.
+ */
+export function tbSmooth (values: ArrayLike<number>, weight: number): Float64Array {
+  const s = new TbSmoother(weight)
+  const out = new Float64Array(values.length)
+  s.extend(values, out, 0)
+  s.finish(values, out)
+  return out
+}
+
+/**
+ * Incremental form of {@link tbSmooth}: `extend` smooths the values from `from` on, in O(new
+ * points). The constant-series rule depends on the whole series, so `finish` must be called after
+ * each extension; it rewrites the output only while the series is still constant (then the output
+ * is the values themselves), which costs O(n) only for constant series.
+ */
+export class TbSmoother {
+  readonly weight: number
+  private last = 0
+  private k = 0
+  /** Index up to which the input was consumed. */
+  length = 0
+  /** True while every value so far `==` the first one. */
+  private constant = true
+  private first = NaN
+
+  constructor (weight: number) {
+    let w = Number.isFinite(weight) ? weight : 0
+    w = Math.min(1, Math.max(0, w))
+    this.weight = w
+  }
+
+  /** Smooths values[from..) into out[from..); `from` must equal the previous `length`. */
+  extend (values: ArrayLike<number>, out: Float64Array, from: number): void {
+    if (from !== this.length) throw new Error(`TbSmoother.extend: expected from=${this.length}, got ${from}`)
+    const w = this.weight
+    for (let i = from; i < values.length; i++) {
+      const y = values[i]!
+      if (i === 0) this.first = y
+      else if (this.constant && !(y === this.first)) this.constant = false
+      if (!Number.isFinite(y)) {
+        out[i] = y
+        continue
+      }
+      this.last = this.last * w + (1 - w) * y
+      this.k++
+      const debias = w === 1 ? 1 : 1 - Math.pow(w, this.k)
+      out[i] = this.last / debias
+    }
+    this.length = values.length
+  }
+
+  /** Applies the constant-series rule over out[0..length). */
+  finish (values: ArrayLike<number>, out: Float64Array): void {
+    if (!this.constant || this.length === 0) return
+    // `first === first` is false only for NaN: a NaN start makes the series non-constant.
+    if (!(this.first === this.first)) { this.constant = false; return }
+    for (let i = 0; i < this.length; i++) out[i] = values[i]!
+  }
+}
