@@ -602,7 +602,7 @@ export function wantsDesmoothed (family: string | null | undefined): boolean {
 export type StreamEvent =
   | { kind: 'catalog' } // runs or tags appeared/disappeared: reload the lists
   | { kind: 'reset' } // the server lost track of what we have seen (restart, overflow): reload everything
-  | { kind: 'points', run: string, tags: string[] | null } // null: any tag of the run
+  | { kind: 'points', run: string, tags: string[] | null, count: number } // tags null: any tag of the run; count 0 if not said
   | { kind: 'annotation', run: string | null, tag: string | null }
   | { kind: 'ignore' }
 
@@ -632,7 +632,8 @@ export function parseStreamEvent (eventName: string, dataText: string): StreamEv
       return { kind: 'reset' }
     case 'points': {
       const tags = Array.isArray(d.tags) ? d.tags.filter((t): t is string => typeof t === 'string') : str(d, 'tag') !== null ? [str(d, 'tag')!] : null
-      return run === null ? { kind: 'catalog' } : { kind: 'points', run, tags }
+      const count = typeof d.count === 'number' && Number.isFinite(d.count) ? d.count : 0
+      return run === null ? { kind: 'catalog' } : { kind: 'points', run, tags, count }
     }
     case 'annotation': {
       const a = d.annotation !== null && typeof d.annotation === 'object' ? d.annotation as Record<string, unknown> : d

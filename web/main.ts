@@ -121,6 +121,12 @@ class Card {
     this.dirty = true
   }
 
+  /** The tag's annotations changed: fetch them again (the series stay). */
+  invalidateAnnotations (): void {
+    this.annGen++
+    this.dirty = true
+  }
+
   /** The query changed (settings or zoom): forget every answer, including those still in flight. */
   resetQuery (): void {
     this.epoch++
@@ -581,19 +587,31 @@ function onStreamEvent (e: StreamEvent): void {
     let unknown = !state.runs.some(r => r.run === e.run)
     for (const t of tags) {
       if (!state.tagIndex.get(t)?.has(e.run)) unknown = true
-      const card = cards.get(t)
-      if (card === undefined) continue
-      card.invalidate(e.run)
-      card.schedule()
+      cards.get(t)?.invalidate(e.run)
+      cards.get(t)?.schedule()
     }
+    // A running mean's de-smoothing also reads its run's other series (the epoch_* values): redo those cards too.
+    for (const [t, byRun] of state.tagIndex) {
+      if (!tags.includes(t) && byRun.get(e.run)?.family === 'keras-running-mean') { cards.get(t)?.invalidate(e.run); cards.get(t)?.schedule() }
+    }
+    bumpRunPoints(e.run, e.count)
     if (unknown) reloadCatalog()
     return
   }
   if (e.kind === 'annotation') {
     for (const c of cards.values()) {
-      if (e.tag === null || c.tag === e.tag) { c.invalidate(e.run ?? undefined); c.schedule() }
+      if (e.tag === null || c.tag === e.tag) { c.invalidateAnnotations(); c.schedule() }
     }
   }
+}
+
+/** Keeps a run's point count in the run list current between catalog reloads. */
+function bumpRunPoints (run: string, count: number): void {
+  const r = state.runs.find(x => x.run === run)
+  if (r === undefined || count <= 0) return
+  r.points = (r.points ?? 0) + count
+  const meta = document.querySelector(`#run-list li.run[data-run="${CSS.escape(run)}"] .run-meta`)
+  if (meta !== null) meta.textContent = `${formatCount(r.points)} pts`
 }
 
 function setLive (live: boolean): void {

@@ -277,8 +277,8 @@ test('family chips only for smoothing families worth knowing; de-smoothed is ask
 })
 
 test('stream events: points name their run and tag; annotations carry theirs inside; others reload the catalog or are ignored', () => {
-  assert.deepEqual(parseStreamEvent('points', JSON.stringify({ type: 'points', run: 'a', tag: 'loss', firstStep: 3, lastStep: 4 })), { kind: 'points', run: 'a', tags: ['loss'] })
-  assert.deepEqual(parseStreamEvent('message', JSON.stringify({ type: 'points', run: 'a', tags: ['x', 'y'] })), { kind: 'points', run: 'a', tags: ['x', 'y'] })
+  assert.deepEqual(parseStreamEvent('points', JSON.stringify({ type: 'points', run: 'a', tag: 'loss', firstStep: 3, lastStep: 4, count: 2 })), { kind: 'points', run: 'a', tags: ['loss'], count: 2 })
+  assert.deepEqual(parseStreamEvent('message', JSON.stringify({ type: 'points', run: 'a', tags: ['x', 'y'] })), { kind: 'points', run: 'a', tags: ['x', 'y'], count: 0 })
   assert.deepEqual(parseStreamEvent('annotation', JSON.stringify({ type: 'annotation', annotation: ann({ run: 'b', tag: 'loss' }) })), { kind: 'annotation', run: 'b', tag: 'loss' })
   assert.deepEqual(parseStreamEvent('run-added', '{"type":"run-added","run":"c"}'), { kind: 'catalog' })
   assert.deepEqual(parseStreamEvent('tag-added', '{"run":"c","tag":"t"}'), { kind: 'catalog' })

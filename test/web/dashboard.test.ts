@@ -235,6 +235,8 @@ test('points appended to an event file appear in the chart within seconds, pushe
   console.log(`# live update: appended point at step ${last} shown after ${ms} ms`)
   assert.equal((await legend(page, 'loss', 'torch/a')).value, '0.25')
   assert.ok(ms < 5000)
+  // The run list counts the new points too: 300 loss + 30 lr + 20 appended.
+  await page.waitForFunction(() => document.querySelector('#run-list li.run[data-run="torch/a"] .run-meta')?.textContent === '350 pts')
 })
 
 test('screenshot of the whole dashboard for a human to look at', async (t) => {
