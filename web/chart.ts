@@ -305,12 +305,13 @@ export class TagChart {
     const withBand = new Set(model.series.filter(s => s.role === 'desmoothed').map(s => s.run))
     for (const v of model.runs) {
       if (!withBand.has(v.run) || v.desmoothed === null || v.bound === null) continue
-      this.fillBand(u, v.x, v.desmoothed, v.bound, withAlpha(model.colours.get(v.run) ?? '#888888', 0.18))
+      this.fillBand(u, v.x, v.desmoothed, v.bound, withAlpha(model.colours.get(v.run) ?? '#888888', 0.18), model.logY)
     }
     ctx.restore()
   }
 
-  private fillBand (u: uPlot, xs: Float64Array, ys: Float64Array, bound: Float64Array, fill: string): void {
+  /** Fills y ± bound as polygons, broken wherever the bound is unknown or infinite (or the band leaves a log axis). */
+  private fillBand (u: uPlot, xs: Float64Array, ys: Float64Array, bound: Float64Array, fill: string, logY: boolean): void {
     const ctx = u.ctx
     let open = false
     let start = 0
@@ -322,7 +323,7 @@ export class TagChart {
     }
     ctx.fillStyle = fill
     for (let i = 0; i < xs.length; i++) {
-      const ok = Number.isFinite(ys[i]!) && Number.isFinite(bound[i]!)
+      const ok = Number.isFinite(ys[i]!) && Number.isFinite(bound[i]!) && (!logY || ys[i]! - bound[i]! > 0)
       if (ok && !open) { ctx.beginPath(); ctx.moveTo(u.valToPos(xs[i]!, 'x', true), u.valToPos(ys[i]! + bound[i]!, 'y', true)); open = true; start = i } else if (ok) ctx.lineTo(u.valToPos(xs[i]!, 'x', true), u.valToPos(ys[i]! + bound[i]!, 'y', true))
       else if (open) close(i - 1)
     }
