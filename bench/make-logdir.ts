@@ -140,6 +140,24 @@ export function writeMixedFile (file: string, spec: MixedSpec): { bytes: number,
   return { bytes: out.close(), scalarEvents, nonScalarEvents, nonScalarBytes }
 }
 
+/**
+ * One event file whose events each carry `tags` values (one per tag) at the same step, the layout
+ * of a writer that batches a step's scalars into one Summary. Used where the number of points
+ * matters more than the event layout (the 10 M-point memory load).
+ */
+export function writeMultiValueFile (file: string, spec: ScalarFileSpec): number {
+  const rand = rng(spec.seed)
+  const tags = tagNames(spec.tags)
+  const w0 = spec.wallTime0 ?? 1_700_000_000
+  const out = new StreamingFile(file)
+  out.builder.fileVersion(w0)
+  for (let step = 0; step < spec.steps; step++) {
+    out.builder.scalars(step, w0 + step * 0.01, tags.map((tag, i) => ({ tag, value: (1 + i) * (1 + 0.1 * (rand() - 0.5)), encoding: spec.encoding })))
+    out.flushIfBig()
+  }
+  return out.close()
+}
+
 export interface ManyRunsSpec { runs: number, tags: number, points: number, seed: number }
 
 /** `runs` run directories, each with one small event file of tags × points simple_value scalars. */
@@ -195,6 +213,33 @@ export function multiRunLogdir (runs: number, eventsPerRun: number, tags = 10): 
       writeScalarFile(path.join(run, eventFileName(1_700_000_000 + r, 'bench', r)), { steps: Math.ceil(eventsPerRun / tags), tags, encoding: 'simple_value', seed: r, wallTime0: 1_700_000_000 + r })
     }
   })
+}
+
+/** `points` scalar points in one run: events of 10 values each (the memory benchmark's input). */
+export function pointsLogdir (points: number): string {
+  const params = { kind: 'points', points, tags: 10, seed: 0, v: 1 }
+  return cachedLogdir(`points-${points}`, params, (dir) => {
+    const run = path.join(dir, 'run')
+    mkdirSync(run)
+    writeMultiValueFile(path.join(run, eventFileName(1_700_000_000, 'bench', 1)), { steps: Math.ceil(points / 10), tags: 10, encoding: 'simple_value', seed: 0 })
+  })
+}
+
+/** The mixed logdir of target 2: 10 scalar events a step plus a histogram, a tensor histogram and a 16 KiB image every 10 steps. */
+export function mixedLogdir (steps: number): string {
+  const params = { kind: 'mixed', steps, v: 2 }
+  return cachedLogdir(`mixed-${steps}`, params, (dir) => {
+    const run = path.join(dir, 'run')
+    mkdirSync(run)
+    const r = writeMixedFile(path.join(run, eventFileName(1_700_000_000, 'bench', 1)), { steps, scalarTags: 10, imageBytes: 16 * 1024, histogramBuckets: 30, everySteps: 10, seed: 0 })
+    writeFileSync(path.join(dir, 'counts.json'), JSON.stringify(r))
+  })
+}
+
+/** The startup logdir of target 5: `runs` runs × 10 tags × `points` points, one small file per run. */
+export function manyRunsLogdir (runs: number, points: number): string {
+  const params = { kind: 'many-runs', runs, points, tags: 10, seed: 0, v: 1 }
+  return cachedLogdir(`many-runs-${runs}x${points}`, params, (dir) => writeManyRuns(dir, { runs, tags: 10, points, seed: 0 }))
 }
 
 /** CLI: `tsx bench/make-logdir.ts --out DIR [--scenario scalars|tensor|mixed|many-runs] [--events N] [--small]`. */

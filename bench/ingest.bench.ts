@@ -1,0 +1,77 @@
+/** Target 1: ingest of 2 M scalar events (every point kept, every CRC verified) against the page-cache + CRC32C limit. */
+
+import { ingestLogdir, multiRunLogdir } from './make-logdir.js'
+import { QUICK, report, progress, median, lossboardLoad, limit, type LoadJson, type LimitJson } from './lib.js'
+
+/*
+ * Each round runs, in fresh processes and in alternating order, `lossboard load DIR --json` (the
+ * real CLI) and bench/limit.ts (read the same bytes, CRC32C them, nothing else; with the JS CRC
+ * that verifies small records, and with the native addon over whole chunks). Medians over the
+ * rounds are reported; ingest MB/s over the JS limit's is "our ingest as a fraction of the limit".
+ * The files: 2 M events over 10 tags, simple_value (~49 bytes a record, TB's writer layout) and
+ * TF2 tensor_content (~69 bytes a record, scalars metadata on every event, as TF2 writes it).
+ */
+
+const EVENTS = QUICK ? 500_000 : 2_000_000
+const ROUNDS = QUICK ? 3 : 5
+
+async function measure (name: string, dir: string, events: number): Promise<void> {
+  const loads: LoadJson[] = []
+  const limits: LimitJson[] = []
+  const nativeLimits: LimitJson[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? ['load', 'limit', 'native'] : ['native', 'limit', 'load']
+    for (const what of order) {
+      if (what === 'load') loads.push(await lossboardLoad(dir))
+      else if (what === 'limit') limits.push((await limit(dir, 'js'))!)
+      else {
+        const n = await limit(dir, 'native')
+        if (n !== null) nativeLimits.push(n)
+      }
+    }
+    progress(`${name} round ${r + 1}/${ROUNDS}: ${(loads.at(-1)!.eventsPerSecond / 1e6).toFixed(2)} M events/s, ${loads.at(-1)!.mbPerSecond.toFixed(0)} MB/s; limit ${limits.at(-1)!.mbPerSecond.toFixed(0)} MB/s`)
+  }
+  const l = loads[0]!
+  const seconds = median(loads.map(x => x.seconds))
+  const evps = l.records / seconds
+  const mbps = l.bytes / 1e6 / seconds
+  const limitMbps = median(limits.map(x => x.mbPerSecond))
+  const cpu = median(loads.map(x => x.cpuSeconds ?? NaN))
+  const full = events >= 2_000_000
+  report({
+    scenario: `ingest/${name}`,
+    metrics: {
+      events: l.records,
+      bytes: l.bytes,
+      bytesPerRecord: +(l.bytes / l.records).toFixed(1),
+      seconds,
+      eventsPerSecond: evps,
+      mbPerSecond: mbps,
+      bestEventsPerSecond: Math.max(...loads.map(x => x.eventsPerSecond)),
+      eventsPerCpuSecond: l.records / cpu,
+      limitMbPerSecond: limitMbps,
+      fractionOfLimit: mbps / limitMbps,
+      ...(nativeLimits.length > 0 ? { nativeLimitMbPerSecond: median(nativeLimits.map(x => x.mbPerSecond)), fractionOfNativeLimit: mbps / median(nativeLimits.map(x => x.mbPerSecond)) } : {}),
+      rssMB: median(loads.map(x => x.rssBytes)) / 1e6
+    },
+    targets: [
+      { what: `≥ 3,000,000 events/s on one core${full ? '' : ' (quick run: smaller file)'}`, met: evps >= 3e6 },
+      { what: '≥ 150 MB/s on one core', met: mbps >= 150 },
+      { what: '≥ 50% of the read + CRC32C limit', met: mbps / limitMbps >= 0.5 }
+    ],
+    notes: [`median of ${ROUNDS} fresh processes; limit = 4 MiB readSync + JS CRC32C over every byte (native limit: the addon over whole chunks), each in a fresh process of the same kind`]
+  })
+}
+
+async function main (): Promise<void> {
+  progress(`generating inputs (cached under bench/.data) …`)
+  const simple = ingestLogdir('simple_value', EVENTS)
+  const tensor = ingestLogdir('tensor_content', EVENTS)
+  await measure('simple_value', simple, EVENTS)
+  await measure('tensor_content', tensor, EVENTS)
+  // Two runs of half the events each: what a second core could be given (one run per core).
+  const multi = multiRunLogdir(2, EVENTS / 2)
+  await measure('2-runs-simple_value', multi, EVENTS)
+}
+
+main().catch((err) => { process.stderr.write(`${(err as Error).stack ?? String(err)}\n`); process.exitCode = 1 })
