@@ -124,7 +124,7 @@ export class TagChart {
     const axis = this.axis
     const xValues = axis === 'wall'
       ? undefined
-      : (_u: uPlot, splits: number[]) => splits.map(v => axis === 'relative' ? formatDuration(v) : formatTick(v))
+      : (_u: uPlot, splits: Array<number | null>) => splits.map(v => v === null ? '' : axis === 'relative' ? formatDuration(v) : formatTick(v))
     return {
       width: Math.max(200, Math.floor(this.host.clientWidth)),
       height: HEIGHT,
@@ -132,7 +132,8 @@ export class TagChart {
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
       scales: {
         x: { time: axis === 'wall' },
-        y: { distr: model.logY ? 3 : 1 }
+        // Log: range to the data, not to whole decades (uPlot's default), so a loss between 0.4 and 1.5 fills the plot.
+        y: model.logY ? { distr: 3, range: (_u, min, max) => uPlot.rangeLog(min, max, 10, false) } : { distr: 1 }
       },
       axes: [
         {
@@ -148,7 +149,8 @@ export class TagChart {
           stroke: AXIS_STROKE,
           grid: { stroke: GRID_STROKE, width: 1 },
           ticks: { stroke: GRID_STROKE, width: 1 },
-          values: (_u, splits) => splits.map(formatTick),
+          // On a log axis uPlot passes null for the ticks it leaves unlabelled.
+          values: (_u, splits: Array<number | null>) => splits.map(v => v === null ? '' : formatTick(v)),
           size: (_u, values) => Math.max(40, 12 + 7 * Math.max(0, ...(values ?? []).map(v => String(v).length))),
           font: '11px system-ui, sans-serif'
         }

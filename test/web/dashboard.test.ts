@@ -195,6 +195,12 @@ test('smoothing re-queries the server (debounced) and de-smoothed can be switche
   await page.waitForFunction(() => location.hash.includes('x=wall'))
   await page.locator(`${card('loss')} canvas`).first().waitFor()
   assert.equal((await legend(page, 'loss', 'torch/a')).step, String(RAW_STEPS - 1))
+
+  // 6. Log scale: the same lines on a log axis (uPlot leaves some log ticks unlabelled: no errors from that).
+  await page.locator('#log-y').check()
+  await page.waitForFunction(() => location.hash.includes('logy=1'))
+  await page.locator(`${card('loss')} canvas`).first().waitFor()
+  assert.equal((await legend(page, 'loss', 'torch/a')).value, formatValue(Math.fround(rawLoss(1, RAW_STEPS - 1))))
 })
 
 test('annotations of a tag are drawn and listed; clicking one shows its causes and explanation', async (t) => {
