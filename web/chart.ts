@@ -2,7 +2,7 @@
 
 import uPlot from 'uplot'
 import type { AnnotationMark, ChartModel, XAxis } from './columns.js'
-import { formatDuration, formatTick, formatStep, legendRows, marksAt } from './columns.js'
+import { formatDuration, formatTick, formatStep, legendRows, logRange, marksAt } from './columns.js'
 
 /** What the chart tells its owner. */
 export interface ChartEvents {
@@ -133,7 +133,7 @@ export class TagChart {
       scales: {
         x: { time: axis === 'wall' },
         // Log: range to the data, not to whole decades (uPlot's default), so a loss between 0.4 and 1.5 fills the plot.
-        y: model.logY ? { distr: 3, range: (_u, min, max) => uPlot.rangeLog(min, max, 10, false) } : { distr: 1 }
+        y: model.logY ? { distr: 3, range: (_u, min, max) => logRange(min, max) } : { distr: 1 }
       },
       axes: [
         {

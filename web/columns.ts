@@ -338,6 +338,17 @@ export function buildChartModel (views: RunView[], colours: Map<string, string>,
   return { data, series, runs: views.filter(v => v.x.length > 0), colours, logY: d.logY, signature }
 }
 
+/**
+ * y range of a log axis: the data's range padded by 5% of its width in log space (at least 2% of
+ * a decade), not widened to whole decades. Non-positive or missing bounds give uPlot's safe [0.1, 10].
+ */
+export function logRange (min: number | null, max: number | null): [number, number] {
+  if (min === null || max === null || !(min > 0) || !(max > 0)) return [0.1, 10]
+  const a = Math.log10(min); const b = Math.log10(max)
+  const pad = Math.max(0.02, (b - a) * 0.05)
+  return [10 ** (a - pad), 10 ** (b + pad)]
+}
+
 // ---------------------------------------------------------------------------------------------
 // Legend
 // ---------------------------------------------------------------------------------------------

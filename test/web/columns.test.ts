@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {
   annotationMarks, ascendingIndices, assignColours, buildChartModel, clampSmoothing, decodeColumn, decodeScalars,
   decodeSettings, DEFAULT_SETTINGS, encodeSettings, familyLabel, formatBytes, formatDesmoothed, formatDuration, formatStep, formatTick, formatValue,
-  groupTags, latestWinsIndices, legendRows, makeMatcher, marksAt, nearestIndex, parseStreamEvent, plotColumn,
+  groupTags, latestWinsIndices, legendRows, logRange, makeMatcher, marksAt, nearestIndex, parseStreamEvent, plotColumn,
   pointsForWidth, pointsPerRun, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, unionRange, wantsDesmoothed, wireToNumber,
   type Annotation, type Display, type Role, type ScalarsBody, type TagEntry
 } from '../../web/columns.js'
@@ -158,6 +158,18 @@ test('buildChartModel skips runs without points and gives an empty table when no
   assert.deepEqual(m.series, [])
   assert.deepEqual(m.runs, [])
   assert.deepEqual(m.data, [[]])
+})
+
+test('logRange pads the data range in log space instead of widening it to whole decades', () => {
+  // log10(0.5) = -0.301, log10(1.5) = 0.176: width 0.477, pad 0.0239
+  const [lo, hi] = logRange(0.5, 1.5)
+  assert.ok(Math.abs(Math.log10(lo) - (-0.301 - 0.0239)) < 1e-3 && lo > 0.4, `lo ${lo}`)
+  assert.ok(Math.abs(Math.log10(hi) - (0.176 + 0.0239)) < 1e-3 && hi < 2, `hi ${hi}`)
+  // a flat series still gets a visible range: ±0.02 decades
+  const [flo, fhi] = logRange(1, 1)
+  assert.ok(Math.abs(flo - 10 ** -0.02) < 1e-12 && Math.abs(fhi - 10 ** 0.02) < 1e-12)
+  assert.deepEqual(logRange(null, 1), [0.1, 10])
+  assert.deepEqual(logRange(-1, 1), [0.1, 10])
 })
 
 test('nearestIndex finds the closest x (ties go left) and -1 for an empty array', () => {
