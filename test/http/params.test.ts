@@ -4,6 +4,9 @@ import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { GENERATED } from '../helpers/paths.js'
 import { startServer, get, type Server } from './helpers.js'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { REPO } from '../helpers/paths.js'
 import { ERROR_CODES } from '../../server/http/errors.js'
 
 /** [route, query string, the parameter the 400 must name, a fragment of the message]. */
@@ -100,6 +103,13 @@ describe('/api/v1 input validation', () => {
     for (const q of hostile) {
       const r = await get(`${srv.origin}/api/v1/scalars?${q}`)
       assert.ok(r.status < 500, `${q.slice(0, 60)} → ${r.status}`)
+    }
+  })
+
+  it('documents every error code with its status in docs/api.md', () => {
+    const doc = readFileSync(path.join(REPO, 'docs', 'api.md'), 'utf8')
+    for (const [code, status] of Object.entries(ERROR_CODES)) {
+      assert.match(doc, new RegExp(`^\\| \`${code}\` \\| ${status} \\|`, 'm'), code)
     }
   })
 
