@@ -13,6 +13,9 @@ export interface LoaderOptions {
   progressIntervalMs?: number
 }
 
+/** During a full pass, the event loop gets a turn at least this often (between runs). */
+const YIELD_EVERY_MS = 10
+
 /**
  * Re-reads of a run after its latest watcher event, in ms from that event. chokidar passes a
  * file's first 'change' and drops the ones that follow within 50 ms (index.js _throttle), so an
@@ -160,6 +163,7 @@ export class LogdirLoader {
     let totalFiles = 0
     for (const n of names) totalFiles += found.runs.get(n)!.files.length
     const progress = this.initialLoadDone ? null : this.startProgress(totalFiles, t0)
+    let lastYield = performance.now()
     for (const n of names) {
       let loader = this.runs.get(n)
       if (loader === undefined) {
@@ -169,6 +173,12 @@ export class LogdirLoader {
       loader.setFiles(found.runs.get(n)!.files)
       await this.readRun(loader, this.stats)
       if (progress) progress.filesDone += loader.files.size
+      // Runs of small files never fill a chunk, so the run loader never yields for them: yield
+      // here, by time, so that requests and progress lines are served while many runs load.
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+        await yieldToEventLoop()
+        lastYield = performance.now()
+      }
     }
     if (progress) clearInterval(progress.timer)
     if (!this.initialLoadDone) {
