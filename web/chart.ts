@@ -2,7 +2,7 @@
 
 import uPlot from 'uplot'
 import type { AnnotationMark, ChartModel, XAxis } from './columns.js'
-import { formatDuration, formatTick, formatStep, legendRows, logRange, marksAt } from './columns.js'
+import { annotationWhere, formatDuration, formatTick, legendRows, logRange, marksAt } from './columns.js'
 
 /** What the chart tells its owner. */
 export interface ChartEvents {
@@ -218,7 +218,7 @@ export class TagChart {
       const head = document.createElement('b')
       head.textContent = `${a.kind} · ${a.severity}`
       const where = document.createElement('span')
-      where.textContent = ` ${a.run} · step ${formatStep(a.startStep)}${a.endStep !== a.startStep ? `–${formatStep(a.endStep)}` : ''}`
+      where.textContent = ` ${annotationWhere(a)}`
       const text = document.createElement('div')
       text.textContent = a.causes?.[0] ? `cause: ${a.causes[0].cause}` : (a.explanation ?? '').slice(0, 140)
       row.append(head, where, text)

@@ -451,6 +451,16 @@ export function marksAt (marks: AnnotationMark[], x: number, tol: number): Annot
   return marks.filter(m => x >= m.x0 - tol && x <= m.x1 + tol).sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity])
 }
 
+/**
+ * Where an annotation is, for lists and tooltips: "run · step 150", "run · steps 40–41", with
+ * "ongoing" while the server says it may still grow and "tentative" while it is unconfirmed.
+ */
+export function annotationWhere (a: Annotation): string {
+  const flags = a as { open?: unknown, tentative?: unknown }
+  const steps = a.endStep !== a.startStep ? `steps ${formatStep(a.startStep)}–${formatStep(a.endStep)}` : `step ${formatStep(a.startStep)}`
+  return [a.run, steps, flags.open === true ? 'ongoing' : '', flags.tentative === true ? 'tentative' : ''].filter(Boolean).join(' · ')
+}
+
 /** Counts by severity, from a tag entry's summary or, failing that, from fetched annotations. */
 export function severityCounts (anns: Annotation[]): Record<Severity, number> {
   const c: Record<Severity, number> = { info: 0, warning: 0, critical: 0 }

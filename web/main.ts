@@ -3,8 +3,8 @@
 import { api, openStream, HttpError, type Health } from './api.js'
 import { TagChart } from './chart.js'
 import {
-  annotationMarks, assignColours, buildChartModel, clampSmoothing, compareNames, decodeScalars, decodeSettings,
-  encodeSettings, familyLabel, formatBytes, formatCount, formatStep, formatValue, groupTags, makeMatcher,
+  annotationMarks, annotationWhere, assignColours, buildChartModel, clampSmoothing, compareNames, decodeScalars, decodeSettings,
+  encodeSettings, familyLabel, formatBytes, formatCount, formatValue, groupTags, makeMatcher,
   pointsPerRun, runView, scalarsQuery, severityCounts, stepRangeFor, unionRange, wantsDesmoothed, SEVERITY_RANK,
   type Annotation, type AnnotationMark, type RunEntry, type RunView, type Series, type Settings, type StreamEvent, type TagEntry
 } from './columns.js'
@@ -330,7 +330,7 @@ class Card {
       const li = h('li', { class: `ann-item sev-${a.severity}`, 'data-kind': a.kind, tabindex: '0' },
         h('i', { class: 'dot' }),
         h('b', {}, a.kind),
-        h('span', { class: 'ann-where' }, ` ${a.run} · step ${formatStep(a.startStep)}${a.endStep !== a.startStep ? `–${formatStep(a.endStep)}` : ''}`),
+        h('span', { class: 'ann-where' }, ` ${annotationWhere(a)}`),
         h('span', { class: 'ann-cause' }, a.causes?.[0]?.cause ?? ''))
       li.addEventListener('click', () => this.showDetail([a]))
       li.addEventListener('keydown', (e) => { if (e.key === 'Enter') this.showDetail([a]) })
@@ -355,7 +355,7 @@ class Card {
       const mag = a.magnitude ? `×${formatValue(a.magnitude.ratio, 3)} of baseline · robust z ${formatValue(a.magnitude.robustZ, 3)}` : ''
       this.detailEl.append(h('section', { class: `ann-card sev-${a.severity}` },
         h('div', { class: 'ann-title' }, h('b', {}, a.kind), h('span', { class: `chip sev sev-${a.severity}` }, a.severity)),
-        h('div', { class: 'ann-meta' }, `${a.run} · steps ${formatStep(a.startStep)}–${formatStep(a.endStep)}${mag ? ` · ${mag}` : ''}${Number.isFinite(a.baseline) ? ` · baseline ${formatValue(a.baseline)} → peak ${formatValue(a.peak)}` : ''}`),
+        h('div', { class: 'ann-meta' }, `${annotationWhere(a)}${mag ? ` · ${mag}` : ''}${Number.isFinite(a.baseline) ? ` · baseline ${formatValue(a.baseline)} → peak ${formatValue(a.peak)}` : ''}`),
         causes,
         h('p', { class: 'ann-expl' }, a.explanation ?? '')))
     }

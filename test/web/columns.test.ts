@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  annotationMarks, ascendingIndices, assignColours, buildChartModel, clampSmoothing, decodeColumn, decodeScalars,
+  annotationMarks, annotationWhere, ascendingIndices, assignColours, buildChartModel, clampSmoothing, decodeColumn, decodeScalars,
   decodeSettings, DEFAULT_SETTINGS, encodeSettings, familyLabel, formatBytes, formatDesmoothed, formatDuration, formatStep, formatTick, formatValue,
   groupTags, latestWinsIndices, legendRows, logRange, makeMatcher, marksAt, nearestIndex, parseStreamEvent, plotColumn,
   pointsForWidth, pointsPerRun, rolesFor, runView, scalarsQuery, stepRangeFor, styleFor, unionRange, wantsDesmoothed, wireToNumber,
@@ -210,6 +210,12 @@ test('annotation marks: placed on the x axis, runs not shown dropped, least seve
   assert.deepEqual(marksAt(marks, 9, 0.5).map(m => m.annotation.id), [])
   assert.deepEqual(marksAt(marks, 9.6, 0.5).map(m => m.annotation.id), ['c'])
   assert.deepEqual(marksAt(marks, 5.5, 5).map(m => m.annotation.id), ['c', 'w'], 'most severe first')
+})
+
+test('annotationWhere names the run and the step or step range, flagging ongoing and tentative ones', () => {
+  assert.equal(annotationWhere(ann({ startStep: 150, endStep: 150 })), 'r · step 150')
+  assert.equal(annotationWhere(ann({ startStep: 1000, endStep: 1200 })), 'r · steps 1,000–1,200')
+  assert.equal(annotationWhere({ ...ann({}), open: true, tentative: true } as Annotation), 'r · steps 5–6 · ongoing · tentative')
 })
 
 test('stepRangeFor widens the zoom window by one point on each side, in steps', () => {
