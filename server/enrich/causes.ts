@@ -110,6 +110,27 @@ export function attachLrCause (ev: JumpEvent, changes: readonly LrChange[], look
   return true
 }
 
+/**
+ * For a plateau: a learning-rate change near its end (within `windowSteps`), after which progress
+ * resumed. Returns true when one was attached.
+ */
+export function attachLrCauseAtEnd (ev: JumpEvent, changes: readonly LrChange[], windowSteps: number): boolean {
+  let best: LrChange | null = null
+  for (const c of changes) {
+    if (c.stepLo > ev.endStep + windowSteps || c.stepHi < ev.endStep - windowSteps) continue
+    if (best === null || Math.abs(c.stepHi - ev.endStep) < Math.abs(best.stepHi - ev.endStep)) best = c
+  }
+  if (best === null) return false
+  const cause = {
+    cause: `learning-rate change: ${best.to > best.from ? 'raised' : 'lowered'} from ${fmt(best.from)} to ${fmt(best.to)} (${fmtRatio(best.to / best.from)}) when progress resumed`,
+    evidence: `${best.where}; the plateau ends at step ${ev.endStep}`
+  }
+  const at = ev.causes.findIndex(c => /learning-rate change/.test(c.cause))
+  if (at >= 0) ev.causes[at] = cause
+  else ev.causes.unshift(cause)
+  return true
+}
+
 /** A jump of a gradient-norm series near the event's start, as a supporting cause. */
 export function attachGradientCause (ev: JumpEvent, gradTag: string, gradEvents: readonly JumpEvent[], windowSteps: number): boolean {
   const hit = gradEvents.find(g => g.kind !== 'staircase-artifact' && g.kind !== 'restart' &&

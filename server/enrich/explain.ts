@@ -40,6 +40,9 @@ export function explain (ev: Explainable, label: string): string {
     case 'oscillation':
       return `${label} alternates up and down with a large amplitude ${span} instead of settling. Sustained high-amplitude alternation means the optimiser overshoots back and forth across a valley: the learning rate is too high for the curvature, or the batches are so small that each gradient points somewhere else.${lrSentence(ev)} Lower the learning rate (or add decay), increase the batch size, or tune momentum; a little noise is normal, this much is not.`
     case 'plateau':
+      if (ev.causes.some(c => /learning-rate change: lowered/.test(c.cause))) {
+        return `${label} made no progress ${span} and resumed falling when the learning rate was lowered (see the evidence). The rate was too high to descend further: the optimiser kept bouncing between the walls of a valley instead of moving down it. A schedule that decays earlier or more smoothly (cosine, or reduce-on-plateau with a shorter patience) would have saved those steps.`
+      }
       return `${label} made no progress ${span} and then resumed falling. A long flat stretch in the middle of training usually means the optimiser sat near a saddle point or in a poor local minimum, or that the learning rate was too small to move on; it found its way out here, but the time was wasted. A learning-rate schedule with warm restarts, a larger initial rate with decay, or an adaptive optimiser shortens such stalls; better initialisation and normalisation help too.`
     case 'overfitting':
       return `The validation loss has been rising ${span} while the training loss kept falling: the model is overfitting, memorising the training set instead of learning what generalises. The best model was the one at the start of this stretch. Use early stopping on the validation loss (or restore that checkpoint), add regularisation (weight decay, dropout), more or augmented data, or a smaller model.`

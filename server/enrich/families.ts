@@ -115,6 +115,15 @@ export function isCounterTag (tag: string): boolean {
     /steps_per_second|samples_per_second|per_sec|fps|runtime|time_elapsed|throughput|total_flos|hp_metric|^time\//i.test(tag)
 }
 
+/**
+ * Optimiser and RL diagnostics (PPO's approx_kl, clip fraction, explained variance, entropy,
+ * schedules of momentum or temperature): their jumps are not loss jumps and they are often
+ * degenerate (long runs of exact zeros), so only NaN/Inf is annotated on them.
+ */
+export function isDiagnosticTag (tag: string): boolean {
+  return /approx_kl|(^|[/_])kl($|[/_])|clip_fraction|clip_range|explained_variance|entropy|n_updates|(^|[/_])std$|weight_decay|momentum|temperature|epsilon|(^|[/_])beta\d?$/i.test(tag)
+}
+
 /** Metrics where higher is better: their problem jumps go down. */
 export function higherIsBetter (tag: string): boolean {
   return /acc|accuracy|auc|precision|recall|f1|iou|reward|rew_|return|score|success|bleu|rouge|dice|map\b|r2|explained_variance/i.test(tag)

@@ -55,7 +55,7 @@ export interface JumpParams {
   /**
    * Heavier tails raise that threshold to spikeZ·h^tailExponent, where h (≥ 1) is how much the
    * empirical 99th (after 600 points also the 99.5th, after 2,000 the 99.9th) percentile of past
-   * |z| exceeds the Gaussian one. Default 1.25: Student-t with 3 degrees of freedom then needs about 28σ.
+   * |z| exceeds the Gaussian one. Default 1.5: Student-t with 3 degrees of freedom (h ≈ 3.5) then needs about 39σ.
    */
   tailExponent: number
   /** Lowest peak/baseline ratio of a single-point spike. Default 3. */
@@ -77,7 +77,11 @@ export interface JumpParams {
   divergenceGrowth: number
   /** Spike candidates closer than this (points) are judged together (a burst, or an oscillation). Default 48. */
   clusterGap: number
-  /** Oscillation: window (points), evaluation period, lag-L over lag-2L difference ratio, minimum amplitude in σ and in log units. */
+  /**
+   * Oscillation: window (points), evaluation period (points), half-period over full-period
+   * difference ratio (default 2.5), and the minimum median swing between neighbouring highs and
+   * lows: log units for positive series (default 0.3, a 35 % swing), σ units for others (default 4).
+   */
   oscWindow: number
   oscEvery: number
   oscRatio: number
@@ -98,7 +102,7 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   baselineWindow: 64,
   minHistory: 16,
   spikeZ: 6,
-  tailExponent: 1.25,
+  tailExponent: 1.5,
   spikeMinRatio: 3,
   elevatedZ: 3,
   minRatio: 1.5,
@@ -113,7 +117,7 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   oscEvery: 32,
   oscRatio: 2.5,
   oscMinZ: 4,
-  oscMinLogAmp: 0.25,
+  oscMinLogAmp: 0.3,
   blockSize: 16,
   plateauBlocks: 8,
   plateauDrop: 1.25,
@@ -172,8 +176,8 @@ interface Block {
 const INITIAL_TAIL = 1.4
 /** Block medians in the rolling level used by slow-divergence detection. */
 const LEVEL_BLOCKS = 6
-/** Half-periods tried by the oscillation check. */
-const OSC_LAGS = [1, 2, 3, 4, 6, 8]
+/** Longest half-period (points) the oscillation check looks for. */
+const OSC_MAX_HALF_PERIOD = 12
 const HIST_BINS = 256
 const HIST_WIDTH = 0.125
 
@@ -202,6 +206,11 @@ export class JumpDetector {
   private restartCursor = 0
   n = 0
   private logMode = true
+  /** Largest |value| seen (linear space only needs it, as a scale for levels near 0). */
+  private maxAbs = 0
+  /** First index of the current fit (warm-up points are checked once the baseline exists). */
+  private fitStart = 0
+  private warmChecked = false
   private base = NaN
   private sigma = NaN
   private readonly baseRing: Ring
@@ -223,6 +232,7 @@ export class JumpDetector {
   private readonly oscScratchA: Float64Array
   private readonly oscScratchB: Float64Array
   private readonly oscLinear: Float64Array
+  private readonly oscMeans = new Float64Array(OSC_MAX_HALF_PERIOD * 2 + 1)
   private sinceOsc = 0
   private oscFlags = 0
   private oscEvent: JumpEvent | null = null
@@ -238,6 +248,8 @@ export class JumpDetector {
   private slowDiv: JumpEvent | null = null
   private bestBlock = -1
   private bestLevel = NaN
+  /** Rolling level (median of the last LEVEL_BLOCKS block medians) at each block. */
+  private levels: number[] = []
   private lastPlateauEndBlock = -1
   private readonly view: { v: PointsView | null } = { v: null }
 
@@ -269,42 +281,49 @@ export class JumpDetector {
     const before = this.events.length
     this.view.v = v
     for (let i = this.n; i < upTo; i++) {
-      while (this.restartCursor < this.restarts.length && this.restarts[this.restartCursor]!.index <= i) {
-        if (this.restarts[this.restartCursor]!.index === i && i > 0) this.reset(v, i)
-        this.restartCursor++
-      }
       const y = v.values[i]!
-      if (!Number.isFinite(y)) { this.nonFinite(v, i, y); this.n = i + 1; continue }
-      if (this.nonFiniteRun) this.nonFiniteRun = false
-      if (this.logMode && !(y > 0)) {
+      if (this.logMode && Number.isFinite(y) && !(y > 0)) {
         // A value ≤ 0: log space no longer applies. Start over in linear space (rare; O(n) once).
         this.logMode = false
-        this.resetState()
         const keep = this.events.length
-        const saved = this.n
-        this.n = 0
+        this.resetState()
         this.restartCursor = 0
-        for (let j = 0; j < i; j++) this.step(v, j)
-        this.n = saved
+        this.fitStart = 0
+        this.nonFiniteEvent = null
+        this.nonFiniteRun = false
+        for (let j = 0; j < i; j++) this.point(v, j)
         this.dedupe(keep)
       }
-      this.step(v, i)
-      this.n = i + 1
+      this.point(v, i)
     }
     return this.events.slice(before)
+  }
+
+  private point (v: PointsView, i: number): void {
+    while (this.restartCursor < this.restarts.length && this.restarts[this.restartCursor]!.index <= i) {
+      if (this.restarts[this.restartCursor]!.index === i && i > 0) this.reset(v, i)
+      this.restartCursor++
+    }
+    const y = v.values[i]!
+    if (!Number.isFinite(y)) this.nonFinite(v, i, y)
+    else {
+      if (this.nonFiniteRun) this.nonFiniteRun = false
+      this.step(v, i)
+    }
+    this.n = i + 1
   }
 
   // ---------------------------------------------------------------------------------------------
 
   private resetState (): void {
     this.baseRing.clear(); this.diffRing.clear(); this.oscRing.clear()
-    this.base = NaN; this.sigma = NaN; this.lastNormalU = NaN; this.lastNormalIdx = -2
+    this.base = NaN; this.sigma = NaN; this.lastNormalU = NaN; this.lastNormalIdx = -2; this.maxAbs = 0; this.warmChecked = false
     this.sinceRecompute = 0; this.hist.fill(0); this.histCount = 0
     this.spikeThreshold = this.p.spikeZ * INITIAL_TAIL; this.sinceThreshold = 0
     this.elevMask = 0; this.elevCount = 0; this.exc = null
-    this.sinceOsc = 0; this.oscFlags = 0; this.oscEvent = null; this.oscNotFlagged = 0
+    this.sinceOsc = 0; this.oscFlags = 0; this.oscEvent = null; this.oscNotFlagged = 0; this.oscSigmaRef = Infinity
     this.blocks = []; this.blockSize = this.p.blockSize; this.blockFill = 0
-    this.slowDiv = null; this.bestBlock = -1; this.bestLevel = NaN; this.lastPlateauEndBlock = -1
+    this.slowDiv = null; this.bestBlock = -1; this.bestLevel = NaN; this.levels = []; this.lastPlateauEndBlock = -1
     this.pending = []
   }
 
@@ -326,6 +345,7 @@ export class JumpDetector {
     const log = this.logMode
     this.resetState()
     this.logMode = log
+    this.fitStart = i
     // A new fit may fail again: its first NaN/Inf gets its own annotation.
     this.nonFiniteEvent = null
     this.nonFiniteRun = false
@@ -338,16 +358,19 @@ export class JumpDetector {
   private ratioOf (u: number): number {
     if (this.logMode) return Math.exp(this.dir * (u - this.base))
     const b = this.base
-    const s = Math.max(Math.abs(b), this.sigma * 4)
+    // A level near 0 makes a ratio meaningless: measure against the series' own scale then.
+    const s = Math.max(Math.abs(b), this.sigma * 4, 0.05 * this.maxAbs)
     return 1 + this.dir * (u - b) / s
   }
 
   private step (v: PointsView, i: number): void {
     const y = v.values[i]!
     const u = this.u(y)
+    if (Math.abs(y) > this.maxAbs) this.maxAbs = Math.abs(y)
     this.oscRing.push(u)
     this.addToBlock(v, i, u)
     const ready = this.baseRing.size >= this.p.minHistory && this.sigma === this.sigma
+    if (ready && !this.warmChecked) this.checkWarmup(v, i)
     let z = 0; let ratio = 1; let elevated = false
     if (ready) {
       let s = this.sigma
@@ -396,6 +419,25 @@ export class JumpDetector {
     }
     this.oscillation(v, i)
     this.flushPending(v, false)
+  }
+
+  /**
+   * Points seen before the baseline existed are judged once against the first baseline (whose
+   * median and difference-based σ are not moved by a few outliers): a strong single point among
+   * them is a spike candidate like any other. This finds a bad batch in the very first steps.
+   */
+  private checkWarmup (v: PointsView, upTo: number): void {
+    this.warmChecked = true
+    for (let j = this.fitStart; j < upTo; j++) {
+      const y = v.values[j]!
+      if (!Number.isFinite(y) || (this.logMode && !(y > 0))) continue
+      if (v.bounds !== undefined && !Number.isFinite(v.bounds[j]!)) continue
+      const u = this.u(y)
+      const z = this.dir * (u - this.base) / this.sigma
+      if (z >= this.spikeThreshold && this.ratioOf(u) >= this.p.spikeMinRatio) {
+        this.pending.push({ start: j, end: j, peakIdx: j, peakZ: z, level: u, trigger: 'point' })
+      }
+    }
   }
 
   /** A point that belongs to the baseline. */
@@ -502,6 +544,9 @@ export class JumpDetector {
     const e = this.exc
     if (e === null) return
     this.exc = null
+    // The excursion's elevated points must not count toward the next one.
+    this.elevMask = 0
+    this.elevCount = 0
     if (e.confirmed !== null) {
       const ev = e.confirmed
       ev.open = false
@@ -672,6 +717,7 @@ export class JumpDetector {
     if (++this.sinceOsc < this.p.oscEvery || this.oscRing.size < this.p.oscWindow) return
     this.sinceOsc = 0
     this.lastOscEvalIdx = i
+    if (this.oscFlags === 0 && this.oscEvent === null) this.oscSigmaRef = this.sigma
     const flagged = this.sigma === this.sigma && this.oscWindowFlagged()
     if (flagged) {
       this.oscFlags++
@@ -682,7 +728,7 @@ export class JumpDetector {
         ev.ratio = Math.exp(this.lastOscAmp)
         if (!this.logMode) ev.ratio = 1 + this.lastOscAmp / Math.max(Math.abs(this.base), this.sigma)
         ev.open = true
-        ev.causes.push({ cause: 'learning rate too high for the curvature, or batches too small', evidence: `${this.label} alternates with a typical swing of ${this.logMode ? `${fmtRatio(Math.exp(this.lastOscAmp))} between neighbouring highs and lows` : fmt(this.lastOscAmp)} every ${this.lastOscLag} point(s) (period ≈ ${2 * this.lastOscLag}), ${this.lastOscRatio.toFixed(1)}× the change over a full period, from step ${v.steps[start]}` })
+        ev.causes.push({ cause: 'learning rate too high for the curvature, or batches too small', evidence: `${this.label} alternates with a typical swing of ${this.logMode ? `${fmtRatio(Math.exp(this.lastOscAmp))} between neighbouring highs and lows` : fmt(this.lastOscAmp)} every ${this.lastOscLag} point(s) (period ≈ ${this.lastOscPeriod}), ${this.lastOscRatio.toFixed(1)}× the change over a full period, from step ${v.steps[start]}` })
         ev.explanation = explain(ev, this.label)
         this.oscEvent = ev
         this.emit(ev)
@@ -700,38 +746,56 @@ export class JumpDetector {
   private lastOscZ = 0
   private lastOscLag = 1
   private lastOscRatio = 0
+  private lastOscPeriod = 2
+  private oscSigmaRef = Infinity
 
   /**
-   * Lag-L differences much larger than lag-2L ones, with a large amplitude, for some L: a
-   * period-2L oscillation makes u_i − u_{i−L} large and u_i − u_{i−2L} small, while i.i.d. noise
-   * makes both alike and a trend makes the lag-2L ones larger. Means of |differences| screen each
-   * lag in one pass; medians (robust) decide.
+   * A periodic pattern: differences at some lag L (half a period) much larger than at a lag m
+   * near 2L (a full period), with a large amplitude. I.i.d. noise makes all lags alike, and a
+   * trend makes longer lags larger (so the largest difference never comes before the smallest).
+   * Means of |differences| at every lag find the candidate pair in one pass; medians (robust)
+   * decide.
    */
   private oscWindowFlagged (): boolean {
     const r = this.oscRing
     const n = r.size
     const x = this.oscLinear
     for (let j = 0; j < n; j++) x[j] = r.recent(n - 1 - j)
-    const minAmp = Math.max(this.p.oscMinZ * this.sigma, this.logMode ? this.p.oscMinLogAmp : 0.1 * Math.abs(this.base))
-    for (const L of OSC_LAGS) {
-      if (4 * L >= n) break
-      let sa = 0; let sb = 0
-      for (let j = L; j < n; j++) sa += Math.abs(x[j]! - x[j - L]!)
-      for (let j = 2 * L; j < n; j++) sb += Math.abs(x[j]! - x[j - 2 * L]!)
-      const ma = sa / (n - L); const mb = sb / (n - 2 * L)
-      if (!(ma >= 0.5 * this.p.oscRatio * mb && ma >= 0.5 * minAmp)) continue
-      let na = 0; let nb = 0
-      for (let j = L; j < n; j++) this.oscScratchA[na++] = Math.abs(x[j]! - x[j - L]!)
-      for (let j = 2 * L; j < n; j++) this.oscScratchB[nb++] = Math.abs(x[j]! - x[j - 2 * L]!)
-      const a = medianInPlace(this.oscScratchA, na)
-      const b = medianInPlace(this.oscScratchB, nb)
-      if (a >= this.p.oscRatio * b && a >= minAmp) {
-        this.lastOscAmp = a
-        this.lastOscZ = a / 2 / this.sigma
-        this.lastOscLag = L
-        this.lastOscRatio = b > 0 ? a / b : Infinity
-        return true
-      }
+    const maxLag = Math.min(OSC_MAX_HALF_PERIOD * 2, Math.floor(n / 4))
+    const means = this.oscMeans
+    for (let m = 1; m <= maxLag; m++) {
+      let sum = 0
+      for (let j = m; j < n; j++) sum += Math.abs(x[j]! - x[j - m]!)
+      means[m] = sum / (n - m)
+    }
+    // Half a period: the shortest lag whose mean difference is within 10 % of the largest
+    // (an alternation makes every odd lag equally large).
+    let top = 0
+    for (let m = 1; m <= maxLag / 2; m++) if (means[m]! > top) top = means[m]!
+    let L = 1
+    while (L < maxLag / 2 && means[L]! < 0.9 * top) L++
+    const lo = Math.max(L + 1, Math.floor(1.5 * L)); const hi = Math.min(maxLag, Math.ceil(2.5 * L))
+    let M = lo
+    for (let m = lo + 1; m <= hi; m++) if (means[m]! < means[M]!) M = m
+    // The ratio test already says the periodic part dominates the noise (differences over a full
+    // period are noise only). "High amplitude" is then absolute in log space (oscMinLogAmp); in
+    // linear space it is relative to the level and to the noise measured before the pattern began
+    // (the pattern itself feeds the baseline noise estimate).
+    const sigma = Math.min(this.sigma, this.oscSigmaRef)
+    const minAmp = this.logMode ? this.p.oscMinLogAmp : Math.max(this.p.oscMinZ * sigma, 0.1 * Math.abs(this.base))
+    if (!(means[L]! >= 0.5 * this.p.oscRatio * means[M]! && means[L]! >= 0.5 * minAmp)) return false
+    let na = 0; let nb = 0
+    for (let j = L; j < n; j++) this.oscScratchA[na++] = Math.abs(x[j]! - x[j - L]!)
+    for (let j = M; j < n; j++) this.oscScratchB[nb++] = Math.abs(x[j]! - x[j - M]!)
+    const a = medianInPlace(this.oscScratchA, na)
+    const b = medianInPlace(this.oscScratchB, nb)
+    if (a >= this.p.oscRatio * b && a >= minAmp) {
+      this.lastOscAmp = a
+      this.lastOscZ = a / 2 / sigma
+      this.lastOscLag = L
+      this.lastOscPeriod = M
+      this.lastOscRatio = b > 0 ? a / b : Infinity
+      return true
     }
     return false
   }
@@ -760,6 +824,12 @@ export class JumpDetector {
     }
     if (this.blocks.length % 2) out.push(this.blocks[this.blocks.length - 1]!)
     this.blocks = out
+    const lv = new Float64Array(LEVEL_BLOCKS)
+    this.levels = []
+    for (let j = LEVEL_BLOCKS - 1; j < out.length; j++) {
+      for (let k = 0; k < LEVEL_BLOCKS; k++) lv[k] = out[j - k]!.med
+      this.levels[j] = medianInPlace(lv, LEVEL_BLOCKS)
+    }
     this.bestBlock = this.bestBlock >= 0 ? Math.floor(this.bestBlock / 2) : -1
     this.lastPlateauEndBlock = this.lastPlateauEndBlock >= 0 ? Math.floor(this.lastPlateauEndBlock / 2) : -1
     this.blockSize *= 2
@@ -787,17 +857,19 @@ export class JumpDetector {
     const lv = new Float64Array(LEVEL_BLOCKS)
     for (let k = 0; k < LEVEL_BLOCKS; k++) lv[k] = B[j - k]!.med
     const level = medianInPlace(lv, LEVEL_BLOCKS)
+    this.levels[j] = level
     if (this.bestBlock < 0 || this.dir * (level - this.bestLevel) < 0) { this.bestLevel = level; this.bestBlock = j }
     const rise = this.dir * (level - this.bestLevel)
     const growth = this.logMode ? Math.log(this.p.slowDivergenceGrowth) : (this.p.slowDivergenceGrowth - 1) * Math.abs(this.bestLevel)
     if (this.slowDiv === null) {
       if (j - this.bestBlock >= 4 && rise >= growth && rise >= this.p.slowDivergenceZ * sb) {
-        let ups = 0
-        const from = Math.max(1, this.bestBlock - LEVEL_BLOCKS + 1)
-        for (let k = from; k <= j; k++) if (this.dir * (B[k]!.med - B[k - 1]!.med) > 0) ups++
+        // A trend, not a step: both halves of the stretch since the best level carry part of the rise.
+        const mid = this.bestBlock + Math.floor((j - this.bestBlock) / 2)
+        const midLevel = this.levels[mid] ?? this.bestLevel
+        const spread = this.dir * (midLevel - this.bestLevel) >= rise / 5 && this.dir * (level - midLevel) >= rise / 5
         const startBlock = B[Math.max(0, this.bestBlock - Math.floor(LEVEL_BLOCKS / 2))]!
         const covered = this.exc !== null || this.events.some(e => (e.kind === 'level-shift' || e.kind === 'divergence' || e.kind === 'non-finite') && e.endIndex >= startBlock.first && e.startIndex <= cur.last)
-        if (ups / (j - from + 1) >= 0.6 && !covered) {
+        if (spread && !covered) {
           const ev: JumpEvent = {
             key: `divergence@${startBlock.first}`,
             kind: 'divergence',
@@ -811,7 +883,7 @@ export class JumpDetector {
             robustZ: rise / sb,
             baseline: this.y(this.bestLevel),
             peak: this.y(level),
-            causes: [{ cause: 'a sustained upward trend (learning rate too high or growing, accumulating numerical error, a drifting data stream)', evidence: `the median of ${this.label} over blocks of ${this.blockSize} points rose from its best level ${fmt(this.y(this.bestLevel))} (around step ${v.steps[startBlock.first]}) to ${fmt(this.y(level))}; ${ups} of the ${j - from + 1} block-to-block changes since were upward` }],
+            causes: [{ cause: 'a sustained upward trend (learning rate too high or growing, accumulating numerical error, a drifting data stream)', evidence: `the median of ${this.label} over ${LEVEL_BLOCKS} blocks of ${this.blockSize} points rose steadily from its best level ${fmt(this.y(this.bestLevel))} (around step ${v.steps[startBlock.first]}) through ${fmt(this.y(midLevel))} to ${fmt(this.y(level))} (step ${v.steps[cur.last]})` }],
             explanation: '',
             open: true
           }
@@ -830,36 +902,49 @@ export class JumpDetector {
     this.plateau(v, sb)
   }
 
-  /** A long flat stretch between two stretches of progress. */
+  /**
+   * A long flat stretch between two stretches of progress, found `plateauBlocks` blocks after
+   * progress resumed. On rolling levels (medians of 6 block medians): the stretch [s, c] of ≥
+   * `plateauBlocks` blocks stays within a narrow band; the level fell by `plateauDrop`× over the
+   * 2·plateauBlocks blocks before s and over the plateauBlocks blocks after c; and the rate of
+   * progress inside the stretch is under a quarter of the rate before and after. A loss whose
+   * decrease only slows down (convergence) never has a rate that recovers, so it is no plateau.
+   */
   private plateau (v: PointsView, sb: number): void {
     const B = this.blocks
+    const Lv = this.levels
     const j = B.length - 1
     const P = this.p.plateauBlocks
-    if (j < P + 4) return
+    const c = j - P
+    if (c - P < 3 * P || Lv[j] === undefined) return
     const drop = this.logMode ? Math.log(this.p.plateauDrop) : 3 * sb
     const tol = Math.max(this.logMode ? Math.log(this.p.plateauDrop) / 2 : 0, 3 * sb)
-    // The two newest blocks resumed progress below a flat stretch that ends two blocks earlier.
-    const c = j - 2
-    let lo = B[c]!.med; let hi = B[c]!.med
+    const after = this.dir * (Lv[c]! - Lv[j]!)
+    if (!(after >= drop)) return
+    let lo = Lv[c]!; let hi = lo
     let s = c
-    while (s - 1 > this.lastPlateauEndBlock && s - 1 >= 0) {
-      const m = B[s - 1]!.med
+    while (s - 1 > this.lastPlateauEndBlock && s - 1 >= 2 * P && c - s < 256 && Lv[s - 1] !== undefined) {
+      const m = Lv[s - 1]!
       const nlo = Math.min(lo, m); const nhi = Math.max(hi, m)
       if (nhi - nlo > tol) break
       lo = nlo; hi = nhi; s--
     }
-    if (c - s + 1 < P) return
-    const bandBad = this.dir > 0 ? hi : lo
-    const bandGood = this.dir > 0 ? lo : hi
-    // Progress after: the newest two blocks are clearly better than the flat band.
-    if (!(this.dir * (bandGood - B[j]!.med) >= drop && this.dir * (bandGood - B[j - 1]!.med) >= drop / 2)) return
-    // Progress before: a block in the 4 before the stretch was clearly worse.
-    let before = -Infinity
-    for (let k = Math.max(0, s - 4); k < s; k++) before = Math.max(before, this.dir * (B[k]!.med - bandBad))
-    if (!(before >= drop)) return
+    if (c - s + 1 < P || Lv[s - 2 * P] === undefined) return
+    const before = this.dir * (Lv[s - 2 * P]! - Lv[s]!)
+    const during = Math.max(0, this.dir * (Lv[s]! - Lv[c]!))
+    const rateBefore = before / (2 * P); const rateAfter = after / P; const rateDuring = during / (c - s)
+    if (!(before >= drop && rateDuring <= 0.25 * rateBefore && rateDuring <= 0.25 * rateAfter)) return
+    this.emitPlateau(v, s, c, lo, hi, s - 2 * P, sb)
+  }
+
+  private emitPlateau (v: PointsView, s: number, c: number, lo: number, hi: number, beforeAt: number, sb: number): void {
+    const B = this.blocks
+    const j = B.length - 1
     const first = B[s]!.first; const last = B[c]!.last
     const levelU = (lo + hi) / 2
-    const prevU = B[Math.max(0, s - 1)]!.med
+    const prevU = this.levels[beforeAt] ?? B[beforeAt]!.med
+    const nowU = B[j]!.med
+    const bandGood = this.dir > 0 ? lo : hi
     const ev: JumpEvent = {
       key: `plateau@${first}`,
       kind: 'plateau',
@@ -869,11 +954,11 @@ export class JumpDetector {
       startStep: v.steps[first]!,
       endStep: v.steps[last]!,
       wallTime: v.wallTimes[first]!,
-      ratio: this.logMode ? Math.exp(this.dir * (levelU - B[j]!.med)) : 1 + this.dir * (levelU - B[j]!.med) / Math.max(Math.abs(B[j]!.med), sb),
-      robustZ: this.dir * (bandGood - B[j]!.med) / sb,
+      ratio: this.logMode ? Math.exp(this.dir * (levelU - nowU)) : 1 + this.dir * (levelU - nowU) / Math.max(Math.abs(nowU), sb),
+      robustZ: this.dir * (bandGood - nowU) / sb,
       baseline: this.y(prevU),
       peak: this.y(levelU),
-      causes: [{ cause: 'a saddle point or poor local minimum, or a learning rate too small to make progress', evidence: `${this.label} stayed within ${this.logMode ? `${((Math.exp(hi - lo) - 1) * 100).toFixed(0)} %` : fmt(hi - lo)} of ${fmt(this.y(levelU))} for ${last - first + 1} points (steps ${v.steps[first]}–${v.steps[last]}), after falling from ${fmt(this.y(prevU))}, and fell again to ${fmt(this.y(B[j]!.med))} afterwards` }],
+      causes: [{ cause: 'a saddle point or poor local minimum, or a learning rate too small to make progress', evidence: `${this.label} stayed within ${this.logMode ? `${((Math.exp(hi - lo) - 1) * 100).toFixed(0)} %` : fmt(hi - lo)} of ${fmt(this.y(levelU))} for ${last - first + 1} points (steps ${v.steps[first]}–${v.steps[last]}), after falling from ${fmt(this.y(prevU))}, and fell again to ${fmt(this.y(nowU))} afterwards` }],
       explanation: '',
       open: false
     }

@@ -3,12 +3,12 @@
 import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
 import type { SmoothingFamily, FamilyGuess } from '../enrich/families.js'
-import { guessFamily, epochTagFor, isLearningRateTag, isCounterTag, higherIsBetter, isLossLike, trainCounterparts } from '../enrich/families.js'
+import { guessFamily, epochTagFor, isLearningRateTag, isCounterTag, isDiagnosticTag, higherIsBetter, isLossLike, trainCounterparts } from '../enrich/families.js'
 import { RunningMeanInverter, type SeriesData, type BatchSizes, type CrossCheck, POINT_RAW } from '../enrich/desmooth.js'
 import { JumpDetector, type JumpEvent, type JumpParams, type AnnotationKind, type Severity } from '../enrich/jumps.js'
 import { StaircaseDetector } from '../enrich/staircase.js'
 import { OverfittingDetector } from '../enrich/overfitting.js'
-import { LrStepTracker, lrChangesFromEpochs, attachLrCause, attachGradientCause, type LrChange } from '../enrich/causes.js'
+import { LrStepTracker, lrChangesFromEpochs, attachLrCause, attachLrCauseAtEnd, attachGradientCause, type LrChange } from '../enrich/causes.js'
 import { TbSmoother } from '../enrich/smooth.js'
 import { explain } from '../enrich/explain.js'
 import { fmt } from '../enrich/jumps.js'
@@ -429,7 +429,7 @@ class StoreEnrichment implements EnrichmentProvider {
     } else st.inverter = null
     // 2. Jumps on the best raw series.
     const c = s.columns()
-    const skip = isCounterTag(st.tag) || isLearningRateTag(st.tag)
+    const skip = noJumps(st.tag)
     const dir: 1 | -1 = higherIsBetter(st.tag) ? -1 : 1
     const label = st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag
     if (st.detector === null) {
@@ -523,7 +523,7 @@ class StoreEnrichment implements EnrichmentProvider {
       a.explanation = ev.explanation
       out.push(a)
     }
-    if (st.detector !== null && !isCounterTag(st.tag) && !isLearningRateTag(st.tag)) {
+    if (st.detector !== null && !noJumps(st.tag)) {
       for (const ev of st.detector.tentative()) out.push(this.toAnnotation(st, ev, true))
     }
     return out
@@ -595,6 +595,10 @@ class StoreEnrichment implements EnrichmentProvider {
     for (const ev of st.events.values()) {
       if (ev.kind === 'restart' || ev.kind === 'staircase-artifact' || ev.kind === 'overfitting') continue
       const look = Math.max(1, ev.startStep - c.steps[Math.max(0, ev.startIndex - LR_LOOKBACK_POINTS)]!)
+      if (ev.kind === 'plateau') {
+        if (attachLrCauseAtEnd(ev, changes, look)) ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag)
+        continue
+      }
       let changed = attachLrCause(ev, changes, look)
       for (const gt of gradTags) {
         const gs = this.state(st.run, gt)
@@ -692,6 +696,11 @@ class StoreEnrichment implements EnrichmentProvider {
     }
     return out
   }
+}
+
+/** Tags whose jumps are not annotated (only their NaN/Inf): counters, learning rates, optimiser diagnostics. */
+function noJumps (tag: string): boolean {
+  return isCounterTag(tag) || isLearningRateTag(tag) || isDiagnosticTag(tag)
 }
 
 /** Median of the training values in (prev, step] (the last value ≤ step when none), by binary search on sorted steps. */
