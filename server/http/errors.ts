@@ -17,10 +17,12 @@ export const ERROR_CODES = {
   LB_ERR_INTERNAL: 500
 } as const
 
+/** An exact run name that the store does not hold. */
 export function runNotFound (run: string): ApiError {
   return new ApiError(404, 'LB_ERR_NOT_FOUND_RUN', `run not found: '${run}'`, { run })
 }
 
+/** An exact tag that the one named run does not hold as a scalar tag. */
 export function tagNotFound (run: string, tag: string): ApiError {
   return new ApiError(404, 'LB_ERR_NOT_FOUND_TAG', `tag '${tag}' not found in run '${run}'`, { run, tag })
 }

@@ -5,6 +5,7 @@ import compress from '@fastify/compress'
 import cors from '@fastify/cors'
 import swagger from '@fastify/swagger'
 
+/** What the hygiene plugins need from the app's configuration. */
 export interface HygieneOptions {
   /** Allowed CORS origins: '' (CORS off), '*', or a comma-separated list of origins. */
   cors?: string

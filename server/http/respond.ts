@@ -6,8 +6,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { FORMATS } from './schemas.js'
 import type { Chunk } from '../provider/encode.js'
 
+/** A data response format (format= or Accept). */
 export type Format = typeof FORMATS[number]
 
+/** Content-Type of each format; always UTF-8. */
 export const CONTENT_TYPES: Record<Format, string> = {
   json: 'application/json; charset=utf-8',
   csv: 'text/csv; charset=utf-8',

@@ -31,6 +31,7 @@ const range = {
   endTime: Type.Optional(Type.Number({ description: 'Keep points with wall time ≤ endTime.' }))
 }
 
+/** Allowed values of the enumerated parameters (also used by the hand-written checks and messages). */
 export const SERIES_NAMES = ['raw', 'desmoothed', 'smoothed'] as const
 export const NON_FINITE_POLICIES = ['string', 'null', 'literal'] as const
 export const DESMOOTH_MODES = ['auto', 'running-mean', 'none'] as const
@@ -54,13 +55,16 @@ const data = {
   format: Type.Optional(StringEnum(FORMATS, { description: 'Response format; overrides the Accept header (application/json, text/csv, application/x-ndjson). Default json.' }))
 }
 
+/** Querystring of /api/v1/runs. */
 export const RunsQuery = Type.Object({
   run: selection.run,
   runRe: selection.runRe
 })
 
+/** Querystring of /api/v1/tags. */
 export const TagsQuery = Type.Object({ ...selection })
 
+/** Querystring of /api/v1/scalars (selection, ranges, series, formats, thinning). */
 export const ScalarsQuery = Type.Object({
   ...selection,
   ...range,
@@ -69,6 +73,7 @@ export const ScalarsQuery = Type.Object({
   method: Type.Optional(StringEnum(DOWNSAMPLE_METHODS, { default: 'minmax', description: 'Thinning method: min and max of each bucket (keeps every spike), or LTTB.' }))
 })
 
+/** Querystring of /api/v1/export (as /scalars, without thinning, plus pivot and runColumn). */
 export const ExportQuery = Type.Object({
   ...selection,
   ...range,
@@ -77,11 +82,13 @@ export const ExportQuery = Type.Object({
   runColumn: Type.Optional(StringEnum(['run', 'dir_name'] as const, { default: 'run', description: 'Name of the run column; dir_name gives tbparse\'s name (the logdir itself is then \'\').' }))
 })
 
+/** Querystring of /api/v1/stream (filters only: they never 404). */
 export const StreamQuery = Type.Object({
   ...selection,
   lastEventId: Type.Optional(Type.String({ maxLength: 200, description: 'Resume after this event id, like the Last-Event-ID header (which wins when both are sent).' }))
 })
 
+/** Validated query types (after defaults and coercion by Fastify's Ajv). */
 export type RunsQueryT = Static<typeof RunsQuery>
 export type TagsQueryT = Static<typeof TagsQuery>
 export type ScalarsQueryT = Static<typeof ScalarsQuery>
@@ -124,6 +131,7 @@ const FileIssue = Type.Object({
   detail: Type.Optional(Type.String())
 })
 
+/** JSON body of /api/v1/runs (documents provider/dto.ts RunDto). */
 export const RunsResponse = Type.Object({
   runs: Type.Array(Type.Object({
     run: Type.String(),
@@ -139,6 +147,7 @@ export const RunsResponse = Type.Object({
 
 const Severities = Type.Object({ info: Type.Integer(), warning: Type.Integer(), critical: Type.Integer() })
 
+/** JSON body of /api/v1/tags (documents TagDto). */
 export const TagsResponse = Type.Object({
   tags: Type.Array(Type.Object({
     run: Type.String(),
@@ -158,6 +167,7 @@ export const TagsResponse = Type.Object({
 
 const Num = Type.Union([Type.Number(), Type.String({ enum: ['NaN', 'Infinity', '-Infinity'] }), Type.Null()])
 
+/** One series of /api/v1/scalars in JSON (documents SeriesDto). */
 export const SeriesBody = Type.Object({
   run: Type.String(),
   tag: Type.String(),
@@ -179,11 +189,13 @@ export const SeriesBody = Type.Object({
   nonFinite: Type.Optional(Type.Record(Type.String(), Type.Array(Type.Tuple([Type.Integer(), Type.String()]))))
 })
 
+/** JSON body of /api/v1/scalars: one series, or several. */
 export const ScalarsResponse = Type.Union([SeriesBody, Type.Object({ series: Type.Array(SeriesBody) })], {
   description: 'One series object when the request names exactly one run and one tag (run= and tag= once each, no regex); otherwise {series: [...]}. ' +
     'CSV and NDJSON instead give one row per point: run, tag, step, wallTime, value and the asked-for columns.'
 })
 
+/** JSON body of /healthz (the loader totals come beside these two fields). */
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
   loading: Type.Boolean({ description: 'True while the first full load of the logdir is running.' })

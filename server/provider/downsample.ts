@@ -10,6 +10,7 @@ export interface Candidates {
   list: Uint32Array | null
 }
 
+/** How to thin: min and max per bucket, or Largest-Triangle-Three-Buckets. */
 export type DownsampleMethod = 'minmax' | 'lttb'
 
 /** Position of the k-th candidate. */

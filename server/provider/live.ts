@@ -16,6 +16,7 @@ interface AnnotationSource {
   onAnnotation?: (listener: (a: Annotation) => void) => (() => void) | void
 }
 
+/** Construction options of a {@link LiveFeed}. */
 export interface LiveFeedOptions {
   /** Events kept for resumption with Last-Event-ID. */
   bufferSize?: number

@@ -5,6 +5,7 @@ import { isScalarTag } from '../store/scalar-store.js'
 import type { EnrichmentProvider } from './enrichment.js'
 import type { RunDto, TagDto } from './dto.js'
 
+/** Re-exported for callers that imported them from here before dto.ts existed. */
 export type { RunDto, TagDto } from './dto.js'
 
 /** Every run in TensorBoard's /data/runs order (start time, then name), optionally filtered. */

@@ -21,6 +21,7 @@ export interface PointRange {
   endTime?: number
 }
 
+/** Enrichment parameters of a request, passed to the provider as they are. */
 export interface EnrichParams {
   /** TensorBoard's EMA weight, 0 ≤ w < 1. */
   smoothing: number
@@ -29,6 +30,7 @@ export interface EnrichParams {
   batchSize?: number
 }
 
+/** Everything that shapes a slice besides the series itself. */
 export interface SliceOptions {
   wanted: SeriesWanted
   range: PointRange

@@ -16,11 +16,17 @@ import { exportRoutes } from './export.js'
 import { streamRoutes } from './stream.js'
 import { openapiRoutes } from './openapi.js'
 
+/** The store to read and the enrichment provider shared with the annotations route. */
 export interface ApiOptions {
   store: ScalarStore
   enrichment: EnrichmentProvider
 }
 
+/**
+ * Registers /runs, /tags, /scalars, /export, /stream, /openapi.json, /docs under the plugin's
+ * prefix (/api/v1), with this scope's query handling, its JSON error bodies (a 400 names the
+ * parameter, a 404 the run or tag; never a 500 for input) and a JSON 404 for unknown paths.
+ */
 export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promise<void> {
   const { store, enrichment } = opts
   installQueryHandling(app)

@@ -20,6 +20,7 @@ const EXPORT_JSON_SCHEMA = {
   additionalProperties: { type: 'array', items: {} }
 }
 
+/** Registers GET /export. Bodies are generated as they are sent: one series' slice (and enrichment) at a time. */
 export async function exportRoutes (app: FastifyInstance, opts: { store: ScalarStore, enrichment: EnrichmentProvider }): Promise<void> {
   const { store, enrichment } = opts
   app.get('/export', {

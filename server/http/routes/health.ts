@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { LoaderTotals } from '../../logdir/logdir-loader.js'
 import { HealthResponse } from '../schemas.js'
 
+/** Registers GET /healthz. It never fails: progress is read from the loader's totals. */
 export async function healthRoutes (app: FastifyInstance, opts: { totals: () => LoaderTotals }): Promise<void> {
   app.get('/healthz', {
     schema: {

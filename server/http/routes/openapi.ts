@@ -6,6 +6,7 @@ interface OpenApiParam { name: string, in: string, required?: boolean, descripti
 interface OpenApiOp { summary?: string, description?: string, tags?: string[], parameters?: OpenApiParam[], responses?: Record<string, { description?: string, content?: Record<string, unknown> }> }
 interface OpenApiDoc { info: { title: string, description?: string }, paths: Record<string, Record<string, OpenApiOp>> }
 
+/** Registers GET /openapi.json and GET /docs; both reflect every route registered at the time of the request. */
 export async function openapiRoutes (app: FastifyInstance): Promise<void> {
   app.get('/openapi.json', {
     schema: {

@@ -22,6 +22,10 @@ export function sseMessage (event: LiveEventDto, id?: string): string {
   return (id !== undefined ? `id: ${id}\n` : '') + `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`
 }
 
+/**
+ * Registers GET /stream over one LiveFeed for the app's lifetime. Open streams are ended in
+ * preClose, so `app.close()` never waits on a client.
+ */
 export async function streamRoutes (app: FastifyInstance, opts: { store: ScalarStore, enrichment: EnrichmentProvider }): Promise<void> {
   const feed = new LiveFeed(opts.store, opts.enrichment, { bootId: BOOT_ID })
   const open = new Set<PassThrough>()
