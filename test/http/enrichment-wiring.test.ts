@@ -133,6 +133,16 @@ describe('enrichment columns through the API', () => {
     assert.deepEqual(wide[1], ['train', '0', '1700000000', '0.5', '1', '0', ''])
   })
 
+  it('passes the enrichment parameters of an export to the provider, once per series', async () => {
+    provider.calls.length = 0
+    const r = (await get(`${srv.origin}/api/v1/export?${qs([['tag', 'loss'], ['series', 'smoothed'], ['smoothing', 0.25], ['desmooth', 'none'], ['datasetSize', 10], ['batchSize', 3], ['format', 'csv']])}`)).text()
+    assert.deepEqual(provider.calls, [{ desmoothed: false, smoothed: true, smoothing: 0.25, desmooth: 'none', datasetSize: 10, batchSize: 3 }])
+    const rows = parseCsv(r)
+    assert.deepEqual(rows[0], ['run', 'tag', 'step', 'wall_time', 'smoothed'])
+    assert.equal(rows[1]![4], String(0.5 + 0.25))
+    assert.equal(rows[8]![4], 'NaN')
+  })
+
   it('puts each tag\'s family and annotation counts in /tags', async () => {
     const tags = (await get(`${srv.origin}/api/v1/tags`)).json().tags
     assert.deepEqual(tags.map((t: any) => [t.tag, t.family, t.annotations]), [

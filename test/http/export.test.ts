@@ -61,6 +61,9 @@ describe('/api/v1/export over corpus/generated', () => {
       assert.equal(sameNumbers(nd.map((o: any) => num(o[col])), fromCsv), null, `ndjson ${col}`)
     }
     assert.ok(js.value.includes('NaN') && js.value.includes('Infinity'), 'pytorch/nan_mid is in the export')
+    const lit = (await get(`${srv.origin}/api/v1/export?${q.replace('csv', 'ndjson')}&nonFinite=literal`)).text()
+    assert.match(lit, /"value":NaN\}\n/)
+    assert.match(lit, /"value":Infinity\}\n/)
     const nul = (await get(`${srv.origin}/api/v1/export?${q.replace('csv', 'json')}&nonFinite=null`)).json()
     const back = nul.value.slice()
     for (const [row, spelling] of nul.nonFinite.value) { assert.equal(back[row], null); back[row] = spelling }

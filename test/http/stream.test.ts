@@ -151,6 +151,12 @@ describe('/api/v1/stream', () => {
     await append(trainFile, 'loss', [7])
     const p = await c.next(e => e.event === 'points')
     assert.deepEqual([p.data.run, p.data.tag, p.data.firstStep], ['train', 'loss', 7])
+    const byRe = await client('?runRe=^ev&tag=loss')
+    await byRe.next(e => e.event === 'hello')
+    await append(trainFile, 'loss', [8])
+    await append(path.join(tmp.dir, 'eval', eventFileName(1700000500)), 'loss', [12])
+    const q = await byRe.next(e => e.event === 'points')
+    assert.deepEqual([q.data.run, q.data.firstStep], ['eval', 12])
   })
 
   it('replays the events missed since Last-Event-ID, and asks a client with a foreign id to reset', async () => {

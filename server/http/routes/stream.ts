@@ -1,5 +1,6 @@
 /** /api/v1/stream: Server-Sent Events announcing new runs, tags, appended points and annotations; resumable with Last-Event-ID. */
 
+import { randomUUID } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { ScalarStore } from '../../store/scalar-store.js'
@@ -10,7 +11,6 @@ import { runMatcher, tagMatcher } from '../../provider/selection.js'
 import { parseSelection } from '../query.js'
 import { StreamQuery, type StreamQueryT } from '../schemas.js'
 import { ERROR_RESPONSES } from '../route-helpers.js'
-import { BOOT_ID } from '../respond.js'
 
 /** Seconds between keep-alive comments, so idle proxies keep the connection open. */
 const HEARTBEAT_MS = 15_000
@@ -27,7 +27,8 @@ export function sseMessage (event: LiveEventDto, id?: string): string {
  * preClose, so `app.close()` never waits on a client.
  */
 export async function streamRoutes (app: FastifyInstance, opts: { store: ScalarStore, enrichment: EnrichmentProvider }): Promise<void> {
-  const feed = new LiveFeed(opts.store, opts.enrichment, { bootId: BOOT_ID })
+  // A fresh id per app: event ids of another server (or an earlier process) are never resumed here.
+  const feed = new LiveFeed(opts.store, opts.enrichment, { bootId: randomUUID().slice(0, 8) })
   const open = new Set<PassThrough>()
   // End open streams before the server stops accepting, or close() would wait for them forever.
   app.addHook('preClose', async () => {
