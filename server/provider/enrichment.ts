@@ -371,24 +371,24 @@ class StoreEnrichment implements EnrichmentProvider {
     return a === b || (a !== null && b !== null && a.datasetSize === b.datasetSize && a.batchSize === b.batchSize)
   }
 
-  private epochSeries (st: TagState): SeriesData | null {
-    if (st.epochTag === null) return null
-    const t = this.store.runs.get(st.run)?.tags.get(st.epochTag)
+  private epochSeries (st: TagState, tag: string | null = st.epochTag): SeriesData | null {
+    if (tag === null) return null
+    const t = this.store.runs.get(st.run)?.tags.get(tag)
     return t?.series != null ? seriesData(t) : null
   }
 
   /** An inverter for a request whose sizes or mode differ from the defaults; cached per state, incremental. */
   private oneOffInverter (st: TagState, sizes: BatchSizes | null): RunningMeanInverter {
-    const key = `${sizes?.datasetSize ?? ''}/${sizes?.batchSize ?? ''}`
+    const r = this.store.runs.get(st.run)!
+    const epochTag = epochTagFor(st.tag, this.runContext(r).tags)
+    const key = `${sizes?.datasetSize ?? ''}/${sizes?.batchSize ?? ''}/${epochTag ?? ''}`
     let inv = st.oneOff.get(key)
     if (inv === undefined) {
-      const r = this.store.runs.get(st.run)!
-      if (st.epochTag === null) st.epochTag = epochTagFor(st.tag, this.runContext(r).tags)
       inv = new RunningMeanInverter(sizes)
       if (st.oneOff.size >= 4) st.oneOff.delete(st.oneOff.keys().next().value!)
       st.oneOff.set(key, inv)
     }
-    inv.update(seriesData(st.info), this.epochSeries(st))
+    inv.update(seriesData(st.info), this.epochSeries(st, epochTag))
     return inv
   }
 
@@ -409,8 +409,18 @@ class StoreEnrichment implements EnrichmentProvider {
     const mode = this.defaultMode(st)
     // 1. De-smoothing (running means only).
     if (mode === 'running-mean') {
+      const epochTag = epochTagFor(st.tag, ctx.tags)
+      if (st.inverter !== null && epochTag !== st.epochTag) {
+        // The run's epoch-level tag appeared after the first epoch: segment again with it (once).
+        st.inverter = null
+        st.detector = null
+        st.staircase = null
+        st.events.clear()
+        st.annotations.clear()
+        st.restartCursor = 0
+      }
       if (st.inverter === null) {
-        st.epochTag = epochTagFor(st.tag, ctx.tags)
+        st.epochTag = epochTag
         st.inverter = new RunningMeanInverter(this.defaultSizes(st.run))
       }
       st.inverter.update(seriesData(st.info), this.epochSeries(st))

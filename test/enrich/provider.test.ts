@@ -1,0 +1,157 @@
+/** The enrichment provider over a live store: aligned columns, overrides, incremental appends, announcements. */
+
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import pino from 'pino'
+import { GENERATED, tempDir } from '../helpers/paths.js'
+import { loadLogdir } from '../helpers/load.js'
+import { Rng } from '../helpers/scenarios.js'
+import { ScalarStore } from '../../server/store/scalar-store.js'
+import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
+import { EventFileBuilder, eventFileName } from '../../server/records/event-writer.js'
+import { createEnrichmentProvider, type Annotation, type EnrichOptions } from '../../server/provider/enrichment.js'
+import { tbSmooth } from '../../server/enrich/smooth.js'
+import { parseConfig, type Config } from '../../server/config.js'
+
+const ALL: EnrichOptions = { desmoothed: true, smoothed: true, smoothing: 0.6, desmooth: 'auto' }
+
+test('columns are aligned with the series; smoothed is TensorBoard\'s EMA of the stored values', async () => {
+  const { store } = await loadLogdir(path.join(GENERATED, 'keras_style'))
+  const p = createEnrichmentProvider(store)
+  for (const [run, tag] of [['lr_jump/train', 'batch_loss'], ['lr_jump/validation', 'epoch_loss']] as const) {
+    const s = store.runs.get(run)!.tags.get(tag)!.series!
+    const c = p.columns(run, tag, ALL)
+    for (const col of [c.desmoothed!, c.desmoothedBound!, c.epoch!, c.smoothed!]) assert.equal(col.length, s.length, `${run} ${tag}`)
+    assert.deepEqual(Array.from(c.smoothed!), Array.from(tbSmooth(s.columns().values, 0.6)))
+  }
+  // A series that is not a running mean: desmoothed repeats the values, with a zero bound.
+  const v = p.columns('lr_jump/validation', 'epoch_loss', ALL)
+  assert.equal(v.family, 'epoch-aggregate')
+  assert.deepEqual(Array.from(v.desmoothed!), Array.from(store.runs.get('lr_jump/validation')!.tags.get('epoch_loss')!.series!.columns().values))
+  assert.ok(v.desmoothedBound!.every(b => b === 0))
+})
+
+test('per-request overrides: desmooth=none, desmooth=running-mean, dataset and batch size', async () => {
+  const { store } = await loadLogdir(path.join(GENERATED, 'keras_style'))
+  const p = createEnrichmentProvider(store)
+  const values = Array.from(store.runs.get('normal/train')!.tags.get('batch_loss')!.series!.columns().values)
+  const none = p.columns('normal/train', 'batch_loss', { ...ALL, desmooth: 'none' })
+  assert.deepEqual(Array.from(none.desmoothed!), values)
+  assert.ok(none.notes.some(n => n.includes('desmooth=none')))
+  const auto = p.columns('normal/train', 'batch_loss', ALL)
+  assert.equal(auto.desmoothedBound!.filter(b => b === Infinity).length, 8, 'the last batch of each of the 8 epochs is approximate')
+  const sized = p.columns('normal/train', 'batch_loss', { ...ALL, datasetSize: 3000, batchSize: 128 })
+  assert.equal(sized.desmoothedBound!.filter(b => b === Infinity).length, 0)
+  // Forcing the inversion on a series that is not recognised as a running mean is allowed, and said.
+  const forced = p.columns('normal/truth', 'raw_batch_loss_truth', { ...ALL, desmooth: 'running-mean' })
+  assert.ok(forced.notes.some(n => n.includes('desmooth=running-mean')), forced.notes.join('\n'))
+  // The default answers are unchanged by the one-off ones.
+  assert.deepEqual(Array.from(p.columns('normal/train', 'batch_loss', ALL).desmoothedBound!), Array.from(auto.desmoothedBound!))
+})
+
+test('command-line rules: --desmooth PATTERN=MODE and --dataset-size/--batch-size reach the provider', async () => {
+  const cfg = parseConfig(['--desmooth', '^normal/=none', '--dataset-size', 'lr_jump=3000', '--batch-size', 'lr_jump=128']) as Config
+  assert.equal(cfg.desmoothRules.length, 1)
+  const { store } = await loadLogdir(path.join(GENERATED, 'keras_style'))
+  const p = createEnrichmentProvider(store, { desmoothRules: cfg.desmoothRules, sizes: cfg.batchSizes })
+  const normal = p.columns('normal/train', 'batch_loss', ALL)
+  assert.deepEqual(Array.from(normal.desmoothed!), Array.from(store.runs.get('normal/train')!.tags.get('batch_loss')!.series!.columns().values))
+  const jump = p.columns('lr_jump/train', 'batch_loss', ALL)
+  assert.equal(jump.desmoothedBound!.filter(b => b === Infinity).length, 0, 'sizes given for lr_jump: no approximate point')
+  assert.throws(() => parseConfig(['--dataset-size', '3000']), /needs a --batch-size/)
+  assert.throws(() => parseConfig(['--desmooth', 'x=sometimes']), /must be auto, running-mean or none/)
+})
+
+test('tagSummary: the family and the annotation counts per severity', async () => {
+  const { store } = await loadLogdir(path.join(GENERATED, 'pytorch'))
+  const p = createEnrichmentProvider(store)
+  // nan_mid/loss: divergence (critical) and first non-finite value (critical).
+  assert.deepEqual(p.tagSummary('nan_mid', 'loss'), { family: 'raw', annotations: { info: 0, warning: 0, critical: 2 } })
+  assert.deepEqual(p.tagSummary('nan_mid', 'nope'), { family: 'unknown', annotations: { info: 0, warning: 0, critical: 0 } })
+})
+
+/** A growing event file: `write(points)` appends records to it, as a training process does. */
+function growingRun (dir: string, run: string): (points: Array<[number, number]>, tag?: string) => void {
+  const runDir = path.join(dir, run)
+  mkdirSync(runDir, { recursive: true })
+  const file = path.join(runDir, eventFileName(1.7e9, 'growing'))
+  writeFileSync(file, new EventFileBuilder().fileVersion(1.7e9).bytes())
+  return (points, tag = 'loss') => {
+    const b = new EventFileBuilder()
+    for (const [step, value] of points) b.scalar(tag, step, 1.7e9 + step, value)
+    appendFileSync(file, b.bytes())
+  }
+}
+
+test('appends: only new points are processed, existing ids stay, new annotations are announced once', async (t) => {
+  const { dir, cleanup } = tempDir()
+  t.after(cleanup)
+  const write = growingRun(dir, 'live')
+  const rng = new Rng(5)
+  const point = (i: number): [number, number] => [i, (0.1 + Math.exp(-i / 400)) * Math.exp(0.1 * rng.gauss()) * (i === 900 ? 15 : 1) * (i >= 1500 ? 4 : 1)]
+  const store = new ScalarStore()
+  const loader = new LogdirLoader(dir, store, pino({ level: 'silent' }))
+  const p = createEnrichmentProvider(store)
+  const heard: Annotation[] = []
+  const off = p.onAnnotation(a => heard.push(a))
+  const settle = (): Promise<void> => new Promise(resolve => setImmediate(() => setImmediate(resolve)))
+
+  // 1. 1,000 points with one bad batch at 900: a spike, announced once confirmed (48 points later).
+  write(Array.from({ length: 1000 }, (_, i) => point(i)))
+  await loader.reload(); await settle()
+  assert.deepEqual(heard.map(a => [a.kind, a.startStep]), [['spike', 900]])
+  const spikeId = heard[0]!.id
+  // 2. Point by point up to a level shift at 1,500 and beyond: the shift is announced, the spike keeps its id.
+  for (let i = 1000; i < 1600; i += 25) {
+    write(Array.from({ length: 25 }, (_, k) => point(i + k)))
+    await loader.reload(); await settle()
+  }
+  assert.deepEqual(heard.map(a => [a.kind, a.startStep]), [['spike', 900], ['level-shift', 1500]])
+  const now = p.annotations({ run: 'live' })
+  assert.deepEqual(now.map(a => a.id), [spikeId, heard[1]!.id])
+  assert.equal(now[1]!.open, true, 'the shift is still going on')
+  // 3. A NaN: announced at once (critical).
+  write([[1600, NaN]])
+  await loader.reload(); await settle()
+  assert.deepEqual(heard.map(a => a.kind), ['spike', 'level-shift', 'non-finite'])
+  off()
+  write([[1601, NaN]])
+  await loader.reload(); await settle()
+  assert.equal(heard.length, 3, 'no announcement after unsubscribing')
+  // The whole series again from scratch gives the same annotations (ids included).
+  const fresh = createEnrichmentProvider(store).annotations({ run: 'live' })
+  assert.deepEqual(fresh.map(a => [a.id, a.startStep, a.endStep]), p.annotations({ run: 'live' }).map(a => [a.id, a.startStep, a.endStep]))
+})
+
+test('a Keras epoch that closes after the batch points arrived turns its last batch approximate', async (t) => {
+  const { dir, cleanup } = tempDir()
+  t.after(cleanup)
+  mkdirSync(path.join(dir, 'k', 'train'), { recursive: true })
+  const file = path.join(dir, 'k', 'train', eventFileName(1.7e9, 'k', 1, 0, '.v2'))
+  // Epoch 0: batches of 32, 32, 16 with losses 2.0, 1.0, 0.5 ⇒ running means 2.0, 1.5, 1.3.
+  writeFileSync(file, new EventFileBuilder().fileVersion(1.7e9)
+    .scalar('batch_loss', 1, 1.7e9 + 1, 2.0, 'tensor_content')
+    .scalar('batch_loss', 2, 1.7e9 + 2, 1.5, 'tensor_content')
+    .scalar('batch_loss', 3, 1.7e9 + 3, 1.3, 'tensor_content').bytes())
+  const store = new ScalarStore()
+  const loader = new LogdirLoader(dir, store, pino({ level: 'silent' }))
+  await loader.reload()
+  const p = createEnrichmentProvider(store)
+  const before = p.columns('k/train', 'batch_loss', ALL)
+  // The newest point could be the epoch's last batch: approximate until the epoch is known.
+  assert.deepEqual(Array.from(before.desmoothedKind!), [0, 0, 2])
+  assert.deepEqual(Array.from(before.epoch!), [-1, -1, -1])
+  appendFileSync(file, new EventFileBuilder().scalar('epoch_loss', 0, 1.7e9 + 3.5, 1.3, 'tensor_content')
+    .scalar('batch_loss', 4, 1.7e9 + 4, 0.7, 'tensor_content').bytes())
+  await loader.reload()
+  const after = p.columns('k/train', 'batch_loss', ALL)
+  // Epoch 0 closed by its event: its last batch stays approximate (size unknown). Batch 4 opens
+  // epoch 1; with epochs of 3 batches it is not a last batch, so it is exact.
+  assert.deepEqual(Array.from(after.desmoothedKind!), [0, 0, 2, 0])
+  assert.deepEqual(Array.from(after.epoch!), [0, 0, 0, 1])
+  assert.equal(after.desmoothed![3], 0.699999988079071, 'L₁ of epoch 1 is its running mean (float32 0.7)')
+  const sized = p.columns('k/train', 'batch_loss', { ...ALL, datasetSize: 80, batchSize: 32 })
+  assert.ok(Math.abs(sized.desmoothed![2]! - 0.5) < 1e-6, `${sized.desmoothed![2]}`)
+})
