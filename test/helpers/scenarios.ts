@@ -107,12 +107,12 @@ function writeFile (dir: string, wallTime: number, pid: number, fill: (b: EventF
 }
 
 /** A per-step series destined for one tag of a run. */
-interface Series { steps: number[], walls: number[], values: number[] }
-const series = (): Series => ({ steps: [], walls: [], values: [] })
-function push (s: Series, step: number, wall: number, value: number): void { s.steps.push(step); s.walls.push(wall); s.values.push(value) }
+export interface Series { steps: number[], walls: number[], values: number[] }
+export const series = (): Series => ({ steps: [], walls: [], values: [] })
+export function push (s: Series, step: number, wall: number, value: number): void { s.steps.push(step); s.walls.push(wall); s.values.push(value) }
 
 /** Writes several tags of one run into one file, events in wall-time order. */
-function writeRun (root: string, run: string, tags: Record<string, Series>, enc: ScalarEncoding = 'simple_value', pid = 1): void {
+export function writeRun (root: string, run: string, tags: Record<string, Series>, enc: ScalarEncoding = 'simple_value', pid = 1): void {
   const events: Array<{ wall: number, step: number, tag: string, value: number }> = []
   for (const [tag, s] of Object.entries(tags)) for (let i = 0; i < s.steps.length; i++) events.push({ wall: s.walls[i]!, step: s.steps[i]!, tag, value: s.values[i]! })
   events.sort((a, b) => a.wall - b.wall)
@@ -124,7 +124,7 @@ function writeRun (root: string, run: string, tags: Record<string, Series>, enc:
 // ---------------------------------------------------------------------------------------------
 // Keras-style running means
 
-interface KerasSpec {
+export interface KerasSpec {
   name: string
   epochs: number
   datasetSize: number
@@ -140,6 +140,12 @@ interface KerasSpec {
   loss: (t: number, epoch: number) => number
   lr: (t: number) => number
   encoding?: ScalarEncoding
+  /** Also write a running-mean `batch_accuracy` (and `epoch_accuracy`) from this per-batch accuracy. */
+  accuracy?: (t: number, epoch: number) => number
+  /** Write the `truth/` run (default true). */
+  truth?: boolean
+  /** First wall time (default 1.7e9 + 1000). */
+  wallTime?: number
 }
 
 /**
@@ -149,22 +155,23 @@ interface KerasSpec {
  * are accumulated in float32 exactly as Keras's Mean metric does (total += L·n, count += n,
  * result = total / count, all float32), and reset at every epoch start.
  */
-function writeKeras (root: string, spec: KerasSpec): KerasScenario {
+export function writeKeras (root: string, spec: KerasSpec): KerasScenario {
   const K = Math.ceil(spec.datasetSize / spec.batchSize)
   const last = spec.datasetSize - (K - 1) * spec.batchSize
   const fits = spec.fits ?? [spec.epochs]
   const points: KerasPointTruth[] = []
-  let wall = BASE_WALL + 1000
+  let wall = spec.wallTime ?? BASE_WALL + 1000
   let t = 0
   let epoch = 0
   let optimizerIterations = 0
   fits.forEach((fitEpochs, fitIndex) => {
-    const train = { batch: series(), epoch: series(), lr: series() }
+    const train = { batch: series(), epoch: series(), lr: series(), acc: series(), epochAcc: series() }
     const val = { epoch: series(), evalIt: series() }
     const truth = { raw: series(), size: series() }
     let counter = 0
     for (let e = 0; e < fitEpochs; e++, epoch++) {
       let total = 0; let count = 0
+      let accTotal = 0
       let gapSum = 0; let gapN = 0
       const partial = spec.inProgress === true && fitIndex === fits.length - 1 && e === fitEpochs - 1
       const batches = partial ? Math.floor(K / 2) : K
@@ -176,12 +183,14 @@ function writeKeras (root: string, spec: KerasSpec): KerasScenario {
         total = Math.fround(total + Math.fround(L * n))
         count = Math.fround(count + n)
         const m = Math.fround(total / count)
+        if (spec.accuracy !== undefined) accTotal = Math.fround(accTotal + Math.fround(spec.accuracy(t, epoch) * n))
         wall += 0.01 + 0.002 * ((t * 7919) % 13) / 13
         push(truth.raw, counter, wall, L)
         push(truth.size, counter, wall, n)
         gapSum += L * n; gapN += n
         if (counter % spec.updateFreq === 0) {
           push(train.batch, spec.step0 === true ? 0 : counter, wall, m)
+          if (spec.accuracy !== undefined) push(train.acc, spec.step0 === true ? 0 : counter, wall, Math.fround(accTotal / count))
           points.push({ raw: gapSum / gapN, epoch, lastOfEpoch: k === K })
           gapSum = 0; gapN = 0
         }
@@ -193,6 +202,7 @@ function writeKeras (root: string, spec: KerasSpec): KerasScenario {
       push(val.evalIt, optimizerIterations, wall, valLoss)
       wall += 0.001
       push(train.epoch, epoch, wall, Math.fround(total / count))
+      if (spec.accuracy !== undefined) push(train.epochAcc, epoch, wall, Math.fround(accTotal / count))
       push(train.lr, epoch, wall, spec.lr(t))
       wall += 0.001
       push(val.epoch, epoch, wall, valLoss)
@@ -200,9 +210,11 @@ function writeKeras (root: string, spec: KerasSpec): KerasScenario {
     }
     const pid = 100 + fitIndex
     const enc = spec.encoding ?? 'tensor_content'
-    writeRun(root, `${spec.name}/train`, { batch_loss: train.batch, epoch_loss: train.epoch, epoch_learning_rate: train.lr }, enc, pid)
+    const trainTags: Record<string, Series> = { batch_loss: train.batch, epoch_loss: train.epoch, epoch_learning_rate: train.lr }
+    if (spec.accuracy !== undefined) { trainTags.batch_accuracy = train.acc; trainTags.epoch_accuracy = train.epochAcc }
+    writeRun(root, `${spec.name}/train`, trainTags, enc, pid)
     writeRun(root, `${spec.name}/validation`, { evaluation_loss_vs_iterations: val.evalIt, epoch_loss: val.epoch }, enc, pid)
-    writeRun(root, `${spec.name}/truth`, { raw_batch_loss_truth: truth.raw, batch_size_truth: truth.size }, 'simple_value', pid)
+    if (spec.truth !== false) writeRun(root, `${spec.name}/truth`, { raw_batch_loss_truth: truth.raw, batch_size_truth: truth.size }, 'simple_value', pid)
     wall += 30
   })
   return { run: `${spec.name}/train`, scenario: spec.name, datasetSize: spec.datasetSize, batchSize: spec.batchSize, updateFreq: spec.updateFreq, points }
