@@ -145,6 +145,10 @@ export class RunningMeanInverter {
   private hasEpochSeries = false
   /** First point of the current epoch whose outputs are not computed yet (they are computed in one pass). */
   private pendingFrom = 0
+  /** Points per kind (index = kind), kept as outputs are (re)computed, so notes() is O(1). */
+  private readonly kindCounts = [0, 0, 0, 0, 0]
+  private closedEpochs = 0
+  private readonly check: CrossCheck = { epochs: 0, matched: 0, maxRelError: 0 }
 
   constructor (sizes?: BatchSizes | null) {
     const ok = sizes != null && Number.isInteger(sizes.datasetSize) && Number.isInteger(sizes.batchSize) &&
@@ -218,19 +222,9 @@ export class RunningMeanInverter {
     return this.provisional >= 0 ? this.provisional : this.n
   }
 
-  /** The epoch value vs final running mean check over closed epochs whose last batch was logged. */
+  /** The epoch value vs final running mean check over closed epochs whose last batch was logged (kept as epochs close). */
   crossCheck (): CrossCheck {
-    let epochs = 0; let matched = 0; let maxRel = 0
-    for (const e of this.epochs) {
-      if (!e.closed || !e.endKnown || e.last < e.first || !Number.isFinite(e.eventValue)) continue
-      epochs++
-      if (e.matched) matched++
-      const v = e.eventValue
-      const m = this.values[e.last]!
-      const rel = v === 0 ? Math.abs(m) : Math.abs(m - v) / Math.abs(v)
-      if (rel > maxRel || rel !== rel) maxRel = rel
-    }
-    return { epochs, matched, maxRelError: maxRel }
+    return { ...this.check }
   }
 
   /** The constant epoch length (batches) of the latest fit when exactly one fits, else null. */
@@ -244,15 +238,12 @@ export class RunningMeanInverter {
   /** Human-readable summary of what was done (the API's `notes`). */
   notes (): string[] {
     const out: string[] = []
-    let gap = 0; let approx = 0; let bad = 0
-    for (let i = 0; i < this.n; i++) {
-      const k = this.knd[i]
-      if (k === POINT_GAP_MEAN) gap++
-      else if (k === POINT_APPROX_LAST) approx++
-      else if (k === POINT_UNRECOVERABLE) bad++
-    }
-    const closed = this.epochs.filter(e => e.closed).length
-    const open = this.epochs.some(e => !e.closed && e.last >= e.first)
+    const gap = this.kindCounts[POINT_GAP_MEAN]!
+    const approx = this.kindCounts[POINT_APPROX_LAST]!
+    const bad = this.kindCounts[POINT_UNRECOVERABLE]!
+    const closed = this.closedEpochs
+    const cur = this.epochs[this.epochs.length - 1]
+    const open = cur !== undefined && !cur.closed && cur.last >= cur.first
     out.push(`running mean inverted per epoch: ${this.fits.length} fit(s), ${closed} closed epoch(s)${open ? ' and one in progress' : ''}`)
     const k = this.epochLength()
     if (k !== null) out.push(`epoch length: ${k} batches`)
@@ -264,7 +255,8 @@ export class RunningMeanInverter {
     }
     if (this.sizes !== null) out.push(`sizes given: ${this.sizes.datasetSize} samples in batches of ${this.sizes.batchSize}: ${this.sizeK} batches per epoch, the last of ${this.sizeR}`)
     if (bad > 0) out.push(`${bad} point(s) repeat a batch counter inside an epoch and cannot be inverted: logged value passed through`)
-    const uncertain = this.epochs.filter(e => e.gLo !== e.gHi && e.last >= e.first).length
+    let uncertain = 0
+    if (gap > 0) for (const e of this.epochs) if (e.gLo !== e.gHi && e.last >= e.first) uncertain++
     if (uncertain > 0) out.push(`${uncertain} epoch start(s) only bracketed by the logged steps: their bounds include that uncertainty`)
     return out
   }
@@ -279,7 +271,8 @@ export class RunningMeanInverter {
     this.desm = grow(this.desm, new Float64Array(cap))
     this.bnd = grow(this.bnd, new Float64Array(cap))
     this.ep = grow(this.ep, new Int32Array(cap))
-    this.knd = grow(this.knd, new Uint8Array(cap))
+    // 255 marks a point not computed yet (not counted in kindCounts).
+    this.knd = grow(this.knd, new Uint8Array(cap).fill(255))
     this.ctr = grow(this.ctr, new Float64Array(cap))
     this.cap = cap
   }
@@ -414,6 +407,14 @@ export class RunningMeanInverter {
     this.provisional = -1
     const hasPoints = epoch.first <= epoch.last
     epoch.endKnown = hasPoints && (epoch.matched || bySizes || fit.mode === 'ordinal' || this.segmentConsecutive(epoch))
+    this.closedEpochs++
+    if (epoch.endKnown && Number.isFinite(value)) {
+      const m = values[epoch.last]!
+      const rel = value === 0 ? Math.abs(m) : Math.abs(m - value) / Math.abs(value)
+      this.check.epochs++
+      if (epoch.matched) this.check.matched++
+      if (rel > this.check.maxRelError || rel !== rel) this.check.maxRelError = rel
+    }
     // The next epoch starts right after this one; its start is bracketed by this epoch's end.
     let lo: number; let hi: number
     if (hasPoints) {
@@ -503,48 +504,59 @@ export class RunningMeanInverter {
     if (e.first > e.last) return
     const fit = this.fits[e.fit]!
     const values = this.values
+    const ctr = this.ctr; const desm = this.desm; const bnd = this.bnd; const ep = this.ep
     const g = e.g
     const delta = e.gLo === e.gHi ? 0 : Math.max(g - e.gLo, Number.isFinite(e.gHi) ? e.gHi - g : 0)
     const open = !e.closed
     const kFit = this.sizes !== null ? this.sizeK : (fit.kLo === fit.kHi ? fit.kLo : NaN)
-    const lastK = this.ctr[e.last]! - g
+    const lastK = ctr[e.last]! - g
     // The given sizes apply when the epoch has exactly the implied number of batches (or may still have, while open).
     const sizesApply = this.sizes !== null && e.gLo === e.gHi &&
       (open ? lastK <= this.sizeK : (e.endKnown && lastK === this.sizeK))
+    // Only one point can be a last batch: the epoch's last (closed) or the newest (open, fit going on).
+    const lastCandidate = open ? (fit.ended ? -1 : this.n - 1) : (e.endKnown ? e.last : -1)
+    const label = e.label
     for (let i = Math.max(from, e.first); i <= e.last; i++) {
       const m = values[i]!
-      const k = this.ctr[i]! - g
+      const k = ctr[i]! - g
       let ka = 0; let ma = 0
-      if (i > e.first) { ka = this.ctr[i - 1]! - g; ma = values[i - 1]! }
-      this.ep[i] = e.label
+      if (i > e.first) { ka = ctr[i - 1]! - g; ma = values[i - 1]! }
+      ep[i] = label
       if (k <= ka || k < 1) {
-        this.desm[i] = m; this.bnd[i] = Infinity; this.knd[i] = POINT_UNRECOVERABLE
+        desm[i] = m; bnd[i] = Infinity; this.setKind(i, POINT_UNRECOVERABLE)
         continue
       }
-      const isLast = open
-        ? (i === this.n - 1 && !fit.ended && (kFit !== kFit || k >= kFit))
-        : (i === e.last && e.endKnown)
-      if (open && isLast) this.provisional = i
-      if (isLast && !(sizesApply && k === this.sizeK)) {
-        this.desm[i] = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
-        this.bnd[i] = Infinity
-        this.knd[i] = POINT_APPROX_LAST
-        continue
+      if (i === lastCandidate && (!open || kFit !== kFit || k >= kFit)) {
+        if (open) this.provisional = i
+        if (!(sizesApply && k === this.sizeK)) {
+          desm[i] = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
+          bnd[i] = Infinity
+          this.setKind(i, POINT_APPROX_LAST)
+          continue
+        }
       }
-      const Cb = this.weight(k, sizesApply)
-      const Ca = ka === 0 ? 0 : this.weight(ka, sizesApply)
+      let Cb = k; let Ca = ka
+      if (sizesApply) { Cb = this.weight(k, true); Ca = ka === 0 ? 0 : this.weight(ka, true) }
       const Tb = Cb * m; const Ta = Ca * ma
       const dC = Cb - Ca
       const value = ka === 0 ? m : (Tb - Ta) / dC
       const D = Math.abs(Tb - Ta)
       const gap = k - ka
       const aTa = Math.abs(Ta); const aTb = Math.abs(Tb)
-      let b = 1.25 * U32 * (gap * (aTa + D) + D + 2 * aTb + 2 * aTa) / dC + 4 * U64 * (aTb + aTa) / dC
+      let b = (1.25 * U32 * (gap * (aTa + D) + D + 2 * aTb + 2 * aTa) + 4 * U64 * (aTb + aTa)) / dC
       if (delta > 0 && ka > 0) b += delta * Math.abs(m - ma) / gap
-      this.desm[i] = value
-      this.bnd[i] = b === b ? b : Infinity
-      this.knd[i] = gap === 1 ? POINT_EXACT : POINT_GAP_MEAN
+      desm[i] = value
+      bnd[i] = b === b ? b : Infinity
+      this.setKind(i, gap === 1 ? POINT_EXACT : POINT_GAP_MEAN)
     }
+  }
+
+  private setKind (i: number, k: number): void {
+    const old = this.knd[i]!
+    if (old === k) return
+    if (old !== 255) this.kindCounts[old]!--
+    this.kindCounts[k]!++
+    this.knd[i] = k
   }
 }
 

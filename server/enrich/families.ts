@@ -36,8 +36,8 @@ export interface FamilyContext {
   tag: string
   /** Every tag of the same run. */
   runTags: ReadonlySet<string>
-  /** Every run name in the logdir (to see a Keras `train`/`validation` pair). */
-  runs: ReadonlySet<string>
+  /** Every run name in the logdir (unused by the current rules; kept for callers that have it). */
+  runs?: ReadonlySet<string>
 }
 
 const KERAS_RATIO = /(^|_)(auc|pr_auc|precision|recall|f1|f1_score|fbeta|fbeta_score|iou|mean_iou|io_u|sensitivity|specificity|true_positives|true_negatives|false_positives|false_negatives|r2|r2_score|r_squared|kappa|cohen_kappa|correlation)(_\d+)?$/i

@@ -114,7 +114,7 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   divergenceGrowth: 2,
   clusterGap: 48,
   oscWindow: 96,
-  oscEvery: 32,
+  oscEvery: 64,
   oscRatio: 2.5,
   oscMinZ: 4,
   oscMinLogAmp: 0.3,
@@ -250,6 +250,8 @@ export class JumpDetector {
   private bestLevel = NaN
   /** Rolling level (median of the last LEVEL_BLOCKS block medians) at each block. */
   private levels: number[] = []
+  private readonly blockScratch = new Float64Array(65)
+  private readonly levelScratch = new Float64Array(LEVEL_BLOCKS)
   private lastPlateauEndBlock = -1
   private readonly view: { v: PointsView | null } = { v: null }
 
@@ -374,10 +376,11 @@ export class JumpDetector {
     let z = 0; let ratio = 1; let elevated = false
     if (ready) {
       let s = this.sigma
-      const bnd = v.bounds?.[i]
-      if (bnd !== undefined && bnd > 0) {
-        // A de-smoothing uncertainty larger than the noise must not look like a jump.
-        const su = this.logMode ? (Number.isFinite(bnd) ? Math.log1p(bnd / Math.max(y, 1e-300)) : Infinity) : bnd
+      const bnd = v.bounds === undefined ? 0 : v.bounds[i]!
+      // A de-smoothing uncertainty larger than the noise must not look like a jump (log1p(b/y) ≤ b/y,
+      // so a bound below σ·y can be skipped without computing it).
+      if (bnd > (this.logMode ? s * y : s)) {
+        const su = this.logMode ? (Number.isFinite(bnd) ? Math.log1p(bnd / y) : Infinity) : bnd
         if (su > s) s = su
       }
       z = this.dir * (u - this.base) / s
@@ -835,11 +838,11 @@ export class JumpDetector {
     this.blockSize *= 2
   }
 
-  /** Noise of block medians, from their lag-1 differences. */
+  /** Noise of block medians, from their lag-1 differences (over at most 64 blocks). */
   private blockSigma (from: number, to: number): number {
     const n = to - from
     if (n < 4) return NaN
-    const a = new Float64Array(n)
+    const a = this.blockScratch
     for (let k = from + 1; k <= to; k++) a[k - from - 1] = Math.abs(this.blocks[k]!.med - this.blocks[k - 1]!.med)
     return DIFF_MAD_TO_SIGMA * medianInPlace(a, n)
   }
@@ -854,7 +857,7 @@ export class JumpDetector {
     // Slow divergence: the rolling median of the last LEVEL_BLOCKS blocks rises well above the best
     // such level reached so far (a single extreme block cannot trigger it).
     if (j + 1 < LEVEL_BLOCKS) return
-    const lv = new Float64Array(LEVEL_BLOCKS)
+    const lv = this.levelScratch
     for (let k = 0; k < LEVEL_BLOCKS; k++) lv[k] = B[j - k]!.med
     const level = medianInPlace(lv, LEVEL_BLOCKS)
     this.levels[j] = level

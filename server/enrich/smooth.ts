@@ -36,6 +36,8 @@ export class TbSmoother {
   /** True while every value so far `==` the first one. */
   private constant = true
   private first = NaN
+  /** w^k has become too small to change 1 − w^k. */
+  private settled = false
 
   constructor (weight: number) {
     let w = Number.isFinite(weight) ? weight : 0
@@ -57,7 +59,13 @@ export class TbSmoother {
       }
       this.last = this.last * w + (1 - w) * y
       this.k++
-      const debias = w === 1 ? 1 : 1 - Math.pow(w, this.k)
+      // Once w^k < 2^-54, 1 − w^k is exactly 1 in float64: skipping Math.pow then changes no bit.
+      let debias = 1
+      if (w !== 1 && !this.settled) {
+        const wk = Math.pow(w, this.k)
+        if (wk < 2 ** -54) this.settled = true
+        debias = 1 - wk
+      }
       out[i] = this.last / debias
     }
     this.length = values.length

@@ -8,6 +8,8 @@ import { explain } from './explain.js'
 
 /** Points on each side of a boundary used for the de-smoothed levels. */
 const SIDE = 8
+/** Points at the end of an epoch over which its typical changes are measured. */
+const WINDOW = 128
 
 /** Thresholds of {@link StaircaseDetector}. */
 export interface StaircaseParams {
@@ -81,7 +83,7 @@ export class StaircaseDetector {
     const jump = u(yf) - u(yl)
     // Typical change of the running mean inside epoch a (second half: where it has settled).
     const diffs: number[] = []
-    for (let i = Math.max(a.first + 1, Math.floor((a.first + a.last) / 2)); i <= last; i++) {
+    for (let i = Math.max(a.first + 1, Math.floor((a.first + a.last) / 2), last - WINDOW); i <= last; i++) {
       const d = Math.abs(u(v.logged[i]!) - u(v.logged[i - 1]!))
       if (Number.isFinite(d)) diffs.push(d)
     }
@@ -101,7 +103,7 @@ export class StaircaseDetector {
     const dlog = log && lb > 0 && la > 0
     const du = (dlog ? Math.log(la) - Math.log(lb) : la - lb)
     const inner: number[] = []
-    for (let i = a.first + 1; i <= last; i++) {
+    for (let i = Math.max(a.first + 1, last - WINDOW); i <= last; i++) {
       const x = v.desmoothed[i]!; const y = v.desmoothed[i - 1]!
       if (!Number.isFinite(v.bounds[i]!) || !Number.isFinite(v.bounds[i - 1]!)) continue
       const d = dlog && x > 0 && y > 0 ? Math.abs(Math.log(x) - Math.log(y)) : Math.abs(x - y)

@@ -161,6 +161,10 @@ class TagState {
   /** Annotations by key, in creation order. */
   readonly annotations = new Map<string, Annotation>()
   readonly events = new Map<string, JumpEvent>()
+  /** Keys whose annotation must be refreshed from its event: open ones and ones whose causes changed. */
+  readonly refresh = new Set<string>()
+  /** The epoch column of a series that is not inverted (Lightning `epoch`, HF `train/epoch`), grown incrementally. */
+  epochCol: { source: TagInfo | null, n: number, j: number, out: Int32Array } | null = null
   restartCursor = 0
   seenVersion = -1
   seenDepsVersion = -1
@@ -339,7 +343,7 @@ class StoreEnrichment implements EnrichmentProvider {
     if (r === undefined || t === undefined || !isScalarTag(t) || t.series === null) return null
     const key = run + '\0' + tag
     let st = this.states.get(key)
-    const guess = guessFamily({ run, tag, runTags: this.runContext(r).tags, runs: new Set(this.store.runs.keys()) })
+    const guess = guessFamily({ run, tag, runTags: this.runContext(r).tags })
     if (st === undefined || st.info !== t || st.guess.family !== guess.family) {
       st = new TagState(run, tag, t, guess)
       this.states.set(key, st)
@@ -417,6 +421,7 @@ class StoreEnrichment implements EnrichmentProvider {
         st.staircase = null
         st.events.clear()
         st.annotations.clear()
+        st.refresh.clear()
         st.restartCursor = 0
       }
       if (st.inverter === null) {
@@ -431,7 +436,7 @@ class StoreEnrichment implements EnrichmentProvider {
         st.inverter = null
         st.detector = null
         st.staircase = null
-        st.annotations.clear(); st.events.clear()
+        st.annotations.clear(); st.events.clear(); st.refresh.clear()
         st.seenVersion = -1
         this.sync(st)
         return
@@ -489,6 +494,7 @@ class StoreEnrichment implements EnrichmentProvider {
   private record (st: TagState, ev: JumpEvent): void {
     st.events.set(ev.key, ev)
     st.annotations.set(ev.key, this.toAnnotation(st, ev, false))
+    if (ev.open) st.refresh.add(ev.key)
   }
 
   private announce (a: Annotation): void {
@@ -519,10 +525,13 @@ class StoreEnrichment implements EnrichmentProvider {
     }
   }
 
-  /** Current annotations of a tag: the recorded ones refreshed from their (mutable) events, then tentative ones. */
+  /**
+   * Current annotations of a tag: the recorded ones (those still open, or whose causes changed,
+   * refreshed from their mutable events; closed ones never change again), then tentative ones.
+   */
   private listOf (st: TagState): Annotation[] {
-    const out: Annotation[] = []
-    for (const [key, ev] of st.events) {
+    for (const key of st.refresh) {
+      const ev = st.events.get(key)!
       const a = st.annotations.get(key)!
       a.endStep = ev.endStep
       a.magnitude.ratio = ev.ratio
@@ -531,8 +540,9 @@ class StoreEnrichment implements EnrichmentProvider {
       a.open = ev.open
       a.causes = ev.causes.map(c => ({ ...c }))
       a.explanation = ev.explanation
-      out.push(a)
+      if (!ev.open) st.refresh.delete(key)
     }
+    const out = [...st.annotations.values()]
     if (st.detector !== null && !noJumps(st.tag)) {
       for (const ev of st.detector.tentative()) out.push(this.toAnnotation(st, ev, true))
     }
@@ -606,7 +616,7 @@ class StoreEnrichment implements EnrichmentProvider {
       if (ev.kind === 'restart' || ev.kind === 'staircase-artifact' || ev.kind === 'overfitting') continue
       const look = Math.max(1, ev.startStep - c.steps[Math.max(0, ev.startIndex - LR_LOOKBACK_POINTS)]!)
       if (ev.kind === 'plateau') {
-        if (attachLrCauseAtEnd(ev, changes, look)) ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag)
+        if (attachLrCauseAtEnd(ev, changes, look)) { ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag); st.refresh.add(ev.key) }
         continue
       }
       let changed = attachLrCause(ev, changes, look)
@@ -616,7 +626,7 @@ class StoreEnrichment implements EnrichmentProvider {
         this.sync(gs)
         changed = attachGradientCause(ev, gt, [...gs.events.values()], look) || changed
       }
-      if (changed) ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag)
+      if (changed) { ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag); st.refresh.add(ev.key) }
     }
   }
 
@@ -690,21 +700,37 @@ class StoreEnrichment implements EnrichmentProvider {
     return view
   }
 
-  /** Epoch of each point from a Lightning `epoch` or HF `train/epoch` series of the run; -1 without one. */
+  /**
+   * Epoch of each point from a Lightning `epoch` or HF `train/epoch` series of the run (the last
+   * of its points at or before the point's step, floored); -1 without one. Grown incrementally
+   * (both series only grow; steps are taken as increasing, which holds within one fit).
+   */
   private epochFromRun (st: TagState, steps: ArrayLike<number>, n: number): Int32Array {
-    const out = new Int32Array(n).fill(-1)
     const r = this.store.runs.get(st.run)!
-    const et = ['epoch', 'train/epoch'].map(x => r.tags.get(x)).find(t => t !== undefined && t.series !== null && t !== st.info)
-    if (et === undefined) return out
-    const s = et.series!
-    const ec = s.columns()
-    let j = 0
-    for (let i = 0; i < n; i++) {
-      const step = steps[i]!
-      while (j + 1 < s.length && ec.steps[j + 1]! <= step) j++
-      if (j < s.length && ec.steps[j]! <= step && Number.isFinite(ec.values[j]!)) out[i] = Math.floor(ec.values[j]!)
+    const et = ['epoch', 'train/epoch'].map(x => r.tags.get(x)).find(t => t !== undefined && t.series !== null && t !== st.info) ?? null
+    let c = st.epochCol
+    if (c === null || c.source !== et) {
+      c = st.epochCol = { source: et, n: 0, j: 0, out: new Int32Array(Math.max(n, 64)).fill(-1) }
     }
-    return out
+    if (c.out.length < n) {
+      const b = new Int32Array(Math.max(n, Math.ceil(c.out.length * 1.5))).fill(-1)
+      b.set(c.out.subarray(0, c.n))
+      c.out = b
+    }
+    if (et !== null) {
+      // Points already done keep their epoch: the epoch series is written with (or before) them.
+      const s = et.series!
+      const ec = s.columns()
+      let j = c.j
+      for (let i = c.n; i < n; i++) {
+        const step = steps[i]!
+        while (j + 1 < s.length && ec.steps[j + 1]! <= step) j++
+        c.out[i] = j < s.length && ec.steps[j]! <= step && Number.isFinite(ec.values[j]!) ? Math.floor(ec.values[j]!) : -1
+      }
+      c.j = j
+    }
+    c.n = n
+    return c.out.subarray(0, n)
   }
 }
 
