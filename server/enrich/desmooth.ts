@@ -34,8 +34,6 @@ export const POINT_RAW = 4
 const U32 = 2 ** -24
 /** Unit roundoff of float64, for the recovery arithmetic itself. */
 const U64 = 2 ** -53
-/** How far back a value match may move an epoch end that wall-time ties misplaced. */
-const MATCH_LOOKBACK = 8
 
 /** One epoch as segmented. Indices are positions in the batch series; `first > last` means no logged point. */
 export interface EpochInfo {
@@ -99,7 +97,8 @@ export interface InverterColumns {
  *
  * Segmentation, in order of authority: a step regression starts a new `fit()`; an epoch-level event
  * closes the epoch of the batch points written before it (wall-time bracketing, §3.6.1); a bit-equal
- * match of the event value moves the end by up to 8 points when wall times tie (§3.6.2); with
+ * match of the event value moves the end where wall times tie, or where the event was stamped just
+ * before its last batch (§3.6.2); with
  * update_freq N the epoch start is bracketed by the logged steps and pinned by a constant epoch
  * length when exactly one fits every closed epoch (§3.6.4). Without epoch events, the given sizes
  * close an epoch every ceil(datasetSize / batchSize) batches; otherwise a fit is one epoch.
@@ -142,6 +141,7 @@ export class RunningMeanInverter {
   private readonly sizeR: number
   private lastWall = -Infinity
   private values: ArrayLike<number> = []
+  private walls: ArrayLike<number> = []
   private hasEpochSeries = false
   /** First point of the current epoch whose outputs are not computed yet (they are computed in one pass). */
   private pendingFrom = 0
@@ -168,6 +168,7 @@ export class RunningMeanInverter {
    */
   update (batch: SeriesData, epochs: SeriesData | null): void {
     this.values = batch.values
+    this.walls = batch.wallTimes
     this.hasEpochSeries = epochs !== null
     this.ensureCapacity(batch.length)
     for (let i = this.n; i < batch.length; i++) {
@@ -351,6 +352,7 @@ export class RunningMeanInverter {
     }
     const c = this.ctr[i]!
     let epoch = this.currentEpoch()
+    if (epoch.first > epoch.last && this.lateMatch(batch, i)) return
     if (epoch.first > epoch.last) {
       epoch.first = i
       // The previous epoch's end is now bracketed from above too.
@@ -373,6 +375,48 @@ export class RunningMeanInverter {
     }
   }
 
+  /**
+   * The first point after an epoch closed without a match, whose running mean equals that
+   * epoch's value bit for bit and that is not written later than the event: the event was
+   * stamped a little before its last batch. The point joins (and ends) the closed epoch.
+   */
+  private lateMatch (batch: SeriesData, i: number): boolean {
+    const open = this.currentEpoch()
+    const prev = this.epochs[this.epochs.length - 2]
+    if (prev === undefined || prev.fit !== open.fit || !prev.closed || prev.matched || prev.first > prev.last || !Number.isFinite(prev.eventValue)) return false
+    if (prev.last !== i - 1 || batch.wallTimes[i]! > prev.eventWallTime + 1) return false
+    if (Math.fround(batch.values[i]!) !== Math.fround(prev.eventValue)) return false
+    prev.last = i
+    prev.matched = true
+    prev.endKnown = true
+    const c = this.ctr[i]!
+    open.first = i + 1
+    open.last = i
+    open.g = open.gLo = open.gHi = c
+    this.provisional = -1
+    this.computeEpoch(prev, prev.first)
+    this.pendingFrom = i + 1
+    this.rebuildChecks()
+    return true
+  }
+
+  /** Recomputes the cross-check and every fit's feasible epoch length from the epochs (after a late match moved an end). */
+  private rebuildChecks (): void {
+    this.check.epochs = 0; this.check.matched = 0; this.check.maxRelError = 0
+    for (const e of this.epochs) {
+      if (!e.closed || !e.endKnown || e.last < e.first || !Number.isFinite(e.eventValue)) continue
+      const m = this.values[e.last]!
+      const rel = e.eventValue === 0 ? Math.abs(m) : Math.abs(m - e.eventValue) / Math.abs(e.eventValue)
+      this.check.epochs++
+      if (e.matched) this.check.matched++
+      if (rel > this.check.maxRelError || rel !== rel) this.check.maxRelError = rel
+    }
+    this.fits.forEach((fit, f) => {
+      fit.kLo = 1; fit.kHi = Infinity
+      for (let k = fit.firstEpoch; k < this.epochs.length && this.epochs[k]!.fit === f; k++) this.noteEndBracket(fit, k)
+    })
+  }
+
   /** An epoch-level event closes the current epoch. */
   private closeByEvent (ev: SeriesData, j: number): void {
     if (this.fits.length === 0) this.newFit(this.n)
@@ -391,9 +435,13 @@ export class RunningMeanInverter {
       const f32 = Math.fround(value)
       if (Math.fround(values[epoch.last]!) === f32) epoch.matched = true
       else {
-        // Wall-time ties can put the first batch(es) of the next epoch before the event: the
-        // bit-equal running mean marks the true end.
-        for (let j = epoch.last - 1; j >= Math.max(epoch.first, epoch.last - MATCH_LOOKBACK); j--) {
+        // Wall-time ties can put the first batch(es) of the next epoch before the event (or, with
+        // a writer that stamps everything alike, several epochs): the bit-equal running mean marks
+        // the true end. Only points written no earlier than the event may move, so the search
+        // runs forward from the point before the first of those.
+        let tie = epoch.last + 1
+        while (tie > epoch.first && this.walls[tie - 1]! >= wall) tie--
+        for (let j = Math.max(epoch.first, tie - 1); j < epoch.last; j++) {
           if (Math.fround(values[j]!) === f32) {
             movedFirst = j + 1
             movedLast = epoch.last

@@ -53,16 +53,18 @@ export interface JumpParams {
   /** Robust z a single point needs to be a spike on its own, when the noise has Gaussian tails. Default 6. */
   spikeZ: number
   /**
-   * Heavier tails raise that threshold to spikeZ·h^tailExponent, where h (≥ 1) is how much the
-   * empirical 99th (after 600 points also the 99.5th, after 2,000 the 99.9th) percentile of past
-   * |z| exceeds the Gaussian one. Default 1.5: Student-t with 3 degrees of freedom (h ≈ 3.5) then needs about 39σ.
+   * Heavier tails raise that threshold to spikeZ·max(1, h − 0.25)^tailExponent, where h is how
+   * much the empirical 99th (after 600 points also the 99.5th, after 2,000 the 99.9th) percentile
+   * of past residuals (|u − window median| / σ) exceeds the Gaussian one (Gaussian data reads up to about
+   * 1.2 from sampling noise). Default 1.7: Student-t with 3 degrees of freedom (h ≈ 3.5) then needs
+   * about 43σ, Student-t(5) about 15σ, Laplace about 16σ.
    */
   tailExponent: number
-  /** Lowest peak/baseline ratio of a single-point spike. Default 3. */
+  /** Lowest peak/baseline ratio of a single-point spike. Default 2.5. */
   spikeMinRatio: number
   /** z above which a point counts as elevated. Default 3. */
   elevatedZ: number
-  /** Lowest ratio of an elevated point (and so of any reported jump). Default 1.5. */
+  /** Lowest ratio of an elevated point (and so of any reported jump). Default 1.3. */
   minRatio: number
   /** Of the last `sustainWindow` points, `sustainCount` elevated ones open a sustained excursion. Defaults 9 and 5. */
   sustainWindow: number
@@ -92,7 +94,7 @@ export interface JumpParams {
   /** Plateau: blocks a flat stretch must span, and the relative drop before and after it. Defaults 8 and 1.25. */
   plateauBlocks: number
   plateauDrop: number
-  /** Slow divergence: growth over the best level, in ratio and in block-noise units. Defaults 2 and 8. */
+  /** Slow divergence: growth over the best level, in ratio and in block-noise units. Defaults 1.5 and 8. */
   slowDivergenceGrowth: number
   slowDivergenceZ: number
 }
@@ -102,10 +104,10 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   baselineWindow: 64,
   minHistory: 16,
   spikeZ: 6,
-  tailExponent: 1.5,
-  spikeMinRatio: 3,
+  tailExponent: 1.7,
+  spikeMinRatio: 2.5,
   elevatedZ: 3,
-  minRatio: 1.5,
+  minRatio: 1.3,
   sustainWindow: 9,
   sustainCount: 5,
   returnPoints: 3,
@@ -121,7 +123,7 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   blockSize: 16,
   plateauBlocks: 8,
   plateauDrop: 1.25,
-  slowDivergenceGrowth: 2,
+  slowDivergenceGrowth: 1.5,
   slowDivergenceZ: 8
 })
 
@@ -172,6 +174,8 @@ interface Block {
   last: number
 }
 
+/** Tail ratios h up to 1 + this are read as Gaussian (quantile and σ sampling noise); above, h − this is used. */
+const TAIL_DEAD_ZONE = 0.25
 /** Threshold multiplier before 200 points have shown how heavy the tails are (assumes moderately heavy ones). */
 const INITIAL_TAIL = 1.4
 /** Block medians in the rolling level used by slow-divergence detection. */
@@ -251,6 +255,7 @@ export class JumpDetector {
   /** Rolling level (median of the last LEVEL_BLOCKS block medians) at each block. */
   private levels: number[] = []
   private readonly blockScratch = new Float64Array(65)
+  private lastShiftBlock = -1
   private readonly levelScratch = new Float64Array(LEVEL_BLOCKS)
   private lastPlateauEndBlock = -1
   private readonly view: { v: PointsView | null } = { v: null }
@@ -325,7 +330,7 @@ export class JumpDetector {
     this.elevMask = 0; this.elevCount = 0; this.exc = null
     this.sinceOsc = 0; this.oscFlags = 0; this.oscEvent = null; this.oscNotFlagged = 0; this.oscSigmaRef = Infinity
     this.blocks = []; this.blockSize = this.p.blockSize; this.blockFill = 0
-    this.slowDiv = null; this.bestBlock = -1; this.bestLevel = NaN; this.levels = []; this.lastPlateauEndBlock = -1
+    this.slowDiv = null; this.bestBlock = -1; this.bestLevel = NaN; this.levels = []; this.lastPlateauEndBlock = -1; this.lastShiftBlock = -1
     this.pending = []
   }
 
@@ -444,38 +449,52 @@ export class JumpDetector {
   }
 
   /** A point that belongs to the baseline. */
-  private acceptNormal (i: number, u: number, z: number): void {
+  private acceptNormal (i: number, u: number, _z: number): void {
     this.baseRing.push(u)
     if (this.lastNormalIdx === i - 1) this.diffRing.push(Math.abs(u - this.lastNormalU))
     this.lastNormalU = u
     this.lastNormalIdx = i
-    if (this.sigma === this.sigma) {
-      const b = Math.min(HIST_BINS, Math.floor(Math.abs(z) / HIST_WIDTH))
+    // Refreshed at every point while the window fills, then every half window (the baseline lags
+    // by at most that much, which only makes it more conservative on a falling loss).
+    const full = this.baseRing.size >= this.p.baselineWindow
+    if (++this.sinceRecompute >= (full ? this.p.baselineWindow >> 1 : 1) && this.baseRing.size >= Math.min(this.p.minHistory, 8)) {
+      const fresh = this.sinceRecompute
+      this.sinceRecompute = 0
+      this.recomputeBaseline()
+      if (full) this.updateTails(fresh)
+    }
+  }
+
+  /**
+   * Tail heaviness: the `fresh` newest baseline points, as |u − median| / σ of the window they are
+   * in (a trend biases them by at most half a window, unlike z against a lagging baseline), go
+   * into a histogram whose upper quantiles, against the Gaussian ones, set the spike threshold.
+   */
+  private updateTails (fresh: number): void {
+    for (let j = 0; j < fresh && j < this.baseRing.size; j++) {
+      const b = Math.min(HIST_BINS, Math.floor(Math.abs(this.baseRing.recent(j) - this.base) / this.sigma / HIST_WIDTH))
       this.hist[b]!++
       this.histCount++
-      if (++this.sinceThreshold >= 256 && this.histCount >= 200) {
+    }
+    {
+      if ((this.sinceThreshold += fresh) >= 256 && this.histCount >= 200) {
         this.sinceThreshold = 0
         // Gaussian |z| quantiles: 2.576 (99 %), 2.807 (99.5 %), 3.291 (99.9 %); each needs enough samples.
         let h = this.histQuantile(0.99) / 2.5758
         if (this.histCount >= 600) h = Math.max(h, this.histQuantile(0.995) / 2.8070)
         if (this.histCount >= 2000) h = Math.max(h, this.histQuantile(0.999) / 3.2905)
-        this.spikeThreshold = this.p.spikeZ * Math.pow(Math.max(1, h), this.p.tailExponent)
+        // Sampling noise of the quantiles and of σ makes Gaussian data read up to ~1.2: a dead zone keeps 6σ there.
+        const heavy = Math.max(1, h - TAIL_DEAD_ZONE)
+        this.spikeThreshold = this.p.spikeZ * Math.pow(heavy, this.p.tailExponent)
       }
-    }
-    // Refreshed at every point while the window fills, then every half window (the baseline lags
-    // by at most that much, which only makes it more conservative on a falling loss).
-    const full = this.baseRing.size >= this.p.baselineWindow
-    if (++this.sinceRecompute >= (full ? this.p.baselineWindow >> 1 : 1) && this.baseRing.size >= Math.min(this.p.minHistory, 8)) {
-      this.sinceRecompute = 0
-      this.recomputeBaseline()
     }
   }
 
-  /** q-quantile of the |z| histogram (bin upper edge). */
+  /** q-quantile of the |z| histogram (bin midpoint). */
   private histQuantile (q: number): number {
     const target = this.histCount * q
     let acc = 0
-    for (let k = 0; k <= HIST_BINS; k++) { acc += this.hist[k]!; if (acc >= target) return (k + 1) * HIST_WIDTH }
+    for (let k = 0; k <= HIST_BINS; k++) { acc += this.hist[k]!; if (acc >= target) return (k + 0.5) * HIST_WIDTH }
     return HIST_BINS * HIST_WIDTH
   }
 
@@ -835,6 +854,7 @@ export class JumpDetector {
     }
     this.bestBlock = this.bestBlock >= 0 ? Math.floor(this.bestBlock / 2) : -1
     this.lastPlateauEndBlock = this.lastPlateauEndBlock >= 0 ? Math.floor(this.lastPlateauEndBlock / 2) : -1
+    this.lastShiftBlock = this.lastShiftBlock >= 0 ? Math.floor(this.lastShiftBlock / 2) : -1
     this.blockSize *= 2
   }
 
@@ -861,6 +881,7 @@ export class JumpDetector {
     for (let k = 0; k < LEVEL_BLOCKS; k++) lv[k] = B[j - k]!.med
     const level = medianInPlace(lv, LEVEL_BLOCKS)
     this.levels[j] = level
+    this.blockShift(v, sb)
     if (this.bestBlock < 0 || this.dir * (level - this.bestLevel) < 0) { this.bestLevel = level; this.bestBlock = j }
     const rise = this.dir * (level - this.bestLevel)
     const growth = this.logMode ? Math.log(this.p.slowDivergenceGrowth) : (this.p.slowDivergenceGrowth - 1) * Math.abs(this.bestLevel)
@@ -871,7 +892,7 @@ export class JumpDetector {
         const midLevel = this.levels[mid] ?? this.bestLevel
         const spread = this.dir * (midLevel - this.bestLevel) >= rise / 5 && this.dir * (level - midLevel) >= rise / 5
         const startBlock = B[Math.max(0, this.bestBlock - Math.floor(LEVEL_BLOCKS / 2))]!
-        const covered = this.exc !== null || this.events.some(e => (e.kind === 'level-shift' || e.kind === 'divergence' || e.kind === 'non-finite') && e.endIndex >= startBlock.first && e.startIndex <= cur.last)
+        const covered = (this.exc !== null && this.exc.confirmed !== null) || this.events.some(e => (e.kind === 'level-shift' || e.kind === 'divergence' || e.kind === 'non-finite') && e.endIndex >= startBlock.first && e.startIndex <= cur.last)
         if (spread && !covered) {
           const ev: JumpEvent = {
             key: `divergence@${startBlock.first}`,
@@ -903,6 +924,53 @@ export class JumpDetector {
       } else { ev.open = false; this.slowDiv = null; this.bestLevel = level; this.bestBlock = j }
     }
     this.plateau(v, sb)
+  }
+
+  /**
+   * A level shift too small to show in single points (below elevatedZ per point) but clear in
+   * block medians: the rolling level of the last LEVEL_BLOCKS blocks is `minRatio`× and 8 level-σ
+   * worse than that of the LEVEL_BLOCKS blocks before, which were themselves flat (a step, not a
+   * trend). The start is the split, within the blocks around the change, that maximises the
+   * difference of means before and after.
+   */
+  private blockShift (v: PointsView, sb: number): void {
+    const B = this.blocks; const Lv = this.levels
+    const j = B.length - 1
+    const W = LEVEL_BLOCKS
+    if (Lv[j - 2 * W] === undefined || j - 2 * W <= this.lastShiftBlock) return
+    const after = Lv[j]!; const before = Lv[j - W]!; const earlier = Lv[j - 2 * W]!
+    const d = this.dir * (after - before)
+    const sLv = 1.25 * sb / Math.sqrt(W)
+    const minD = Math.max(this.logMode ? Math.log(this.p.minRatio) : 0, 8 * sLv)
+    if (!(d >= minD) || Math.abs(before - earlier) > d / 3) return
+    if (this.exc !== null) return
+    const from = B[j - W - 2]!.first; const to = B[j - W + 2]!.last
+    const covered = this.events.some(e => (e.kind === 'level-shift' || e.kind === 'divergence' || e.kind === 'non-finite' || e.kind === 'oscillation') && e.endIndex >= from && e.startIndex <= B[j]!.last)
+    if (covered) { this.lastShiftBlock = j; return }
+    // Best split: maximise (mean after − mean before) over [from, to], both sides W/2 blocks wide.
+    const half = (W >> 1) * this.blockSize
+    let best = from; let bestGain = -Infinity
+    const lo = Math.max(0, from - half); const hi = Math.min(this.n, to + half)
+    let total = 0; let cnt = 0
+    const us: number[] = []
+    for (let i = lo; i < hi; i++) { const y = v.values[i]!; const u = Number.isFinite(y) && (!this.logMode || y > 0) ? this.u(y) : NaN; us.push(u); if (u === u) { total += u; cnt++ } }
+    let left = 0; let ln = 0
+    for (let i = lo; i < hi; i++) {
+      if (i >= from && i <= to && ln > 0 && cnt - ln > 0) {
+        const gain = this.dir * ((total - left) / (cnt - ln) - left / ln)
+        if (gain > bestGain) { bestGain = gain; best = i }
+      }
+      const u = us[i - lo]!
+      if (u === u) { left += u; ln++ }
+    }
+    this.lastShiftBlock = j
+    const peakU = after
+    const ev = this.makeEvent(v, 'level-shift', 'warning', best, B[j]!.last, d / sLv, peakU)
+    ev.baseline = this.y(before)
+    ev.ratio = this.logMode ? Math.exp(d) : 1 + d / Math.max(Math.abs(before), sb)
+    ev.causes.push({ cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `the median of ${this.label} over ${W} blocks of ${this.blockSize} points went from ${fmt(this.y(before))} to ${fmt(this.y(after))} (${fmtRatio(ev.ratio)}) around step ${v.steps[best]}, after a flat stretch; too small to see in single points (noise), clear in block medians` })
+    ev.explanation = explain(ev, this.label)
+    this.emit(ev)
   }
 
   /**

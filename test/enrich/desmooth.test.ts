@@ -196,3 +196,33 @@ test('the bound grows with the batch index (float32 running means)', async () =>
   const rel = (i: number): number => r.columns.bound[i]! / Math.abs(r.columns.desmoothed[i]!)
   assert.ok(rel(19) > 5 * rel(1), `${rel(19)} vs ${rel(1)}`)
 })
+
+/** Three epochs of 4 batches (running means of raw losses 4,3,2,1 / 3,2,1,1 / 2,1,1,0.5), as a writer with odd wall times would log them. */
+function threeEpochs (wall: (t: number) => number, epochWall: (e: number) => number): { batch: SeriesData, epochs: SeriesData } {
+  const raw = [[4, 3, 2, 1], [3, 2, 1, 1], [2, 1, 1, 0.5]]
+  const steps: number[] = []; const walls: number[] = []; const values: number[] = []
+  const es: number[] = []; const ew: number[] = []; const ev: number[] = []
+  let t = 0
+  raw.forEach((epoch, e) => {
+    let sum = 0
+    epoch.forEach((l, k) => {
+      sum += l
+      steps.push(t + 1); walls.push(wall(t)); values.push(Math.fround(sum / (k + 1))); t++
+    })
+    es.push(e); ew.push(epochWall(e)); ev.push(values[values.length - 1]!)
+  })
+  return { batch: { length: steps.length, steps, wallTimes: walls, values, restarts: [] }, epochs: { length: es.length, steps: es, wallTimes: ew, values: ev, restarts: [] } }
+}
+
+test('epoch ends come from the value match when wall times do not separate them', () => {
+  // 1. Every event carries the same wall time (a writer that stamps nothing useful).
+  const flat = threeEpochs(() => 1000, () => 1000)
+  assert.deepEqual(Array.from(invertRunningMean(flat.batch, flat.epochs).columns.epoch), [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+  // 2. Each epoch event stamped a millisecond before its last batch.
+  const early = threeEpochs(t => 1000 + t, e => 1000 + 4 * e + 3 - 0.001)
+  const r = invertRunningMean(early.batch, early.epochs)
+  assert.deepEqual(Array.from(r.columns.epoch), [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
+  assert.deepEqual(r.crossCheck, { epochs: 3, matched: 3, maxRelError: 0 })
+  // Raw values recovered (epoch-local: L_k = k·m_k − (k−1)·m_{k−1}); the last batch of each epoch is approximate.
+  assert.deepEqual(Array.from(r.columns.desmoothed.subarray(0, 3)).map(x => Math.round(x * 1e6) / 1e6), [4, 3, 2])
+})
