@@ -436,13 +436,19 @@ export class JumpDetector {
    */
   private checkWarmup (v: PointsView, upTo: number): void {
     this.warmChecked = true
-    for (let j = this.fitStart; j < upTo; j++) {
+    // The first point of a fit is where a learning curve starts (high by nature), never a spike;
+    // a spike also stands out from both of its neighbours.
+    const ok = (y: number): boolean => Number.isFinite(y) && (!this.logMode || y > 0)
+    for (let j = this.fitStart + 1; j < upTo; j++) {
       const y = v.values[j]!
-      if (!Number.isFinite(y) || (this.logMode && !(y > 0))) continue
+      if (!ok(y)) continue
       if (v.bounds !== undefined && !Number.isFinite(v.bounds[j]!)) continue
       const u = this.u(y)
+      const l = v.values[j - 1]!; const r = v.values[j + 1]!
+      const aboveNeighbours = ok(l) && ok(r) && this.dir * (u - this.u(l)) >= Math.log(this.p.spikeMinRatio) * (this.logMode ? 1 : 0) &&
+        this.dir * (u - this.u(r)) >= (this.logMode ? Math.log(this.p.spikeMinRatio) : 0)
       const z = this.dir * (u - this.base) / this.sigma
-      if (z >= this.spikeThreshold && this.ratioOf(u) >= this.p.spikeMinRatio) {
+      if (aboveNeighbours && z >= this.spikeThreshold && this.ratioOf(u) >= this.p.spikeMinRatio) {
         this.pending.push({ start: j, end: j, peakIdx: j, peakZ: z, level: u, trigger: 'point' })
       }
     }
