@@ -420,10 +420,10 @@ export class JumpDetector {
           if (zj > this.exc.peakZ) { this.exc.peakZ = zj; this.exc.peakIdx = j }
         }
       } else if (!elevated) {
-        this.acceptNormal(i, u, z)
+        this.acceptNormal(i, u)
       }
     } else {
-      this.acceptNormal(i, u, z)
+      this.acceptNormal(i, u)
     }
     this.oscillation(v, i)
     this.flushPending(v, false)
@@ -455,7 +455,7 @@ export class JumpDetector {
   }
 
   /** A point that belongs to the baseline. */
-  private acceptNormal (i: number, u: number, _z: number): void {
+  private acceptNormal (i: number, u: number): void {
     this.baseRing.push(u)
     if (this.lastNormalIdx === i - 1) this.diffRing.push(Math.abs(u - this.lastNormalU))
     this.lastNormalU = u
@@ -581,7 +581,7 @@ export class JumpDetector {
       ev.endIndex = why === 'rebaseline' ? end : e.lastElevated
       ev.endStep = v.steps[ev.endIndex]!
       if (why === 'rebaseline') this.rebaseline(e)
-      else this.readmitTail(v, e, end)
+      else this.readmitTail(e, end)
       return
     }
     if (why === 'non-finite') {
@@ -597,16 +597,15 @@ export class JumpDetector {
     if (why === 'rebaseline') { this.rebaseline(e); return }
     const level = e.lastElevated - e.start + 1 >= 5 ? this.medianOf(e.us.slice(0, e.lastElevated - e.start + 1)) : e.us[e.peakIdx - e.start]!
     this.pending.push({ start: e.start, end: e.lastElevated, peakIdx: e.peakIdx, peakZ: e.peakZ, level, trigger: e.trigger })
-    this.readmitTail(v, e, end)
+    this.readmitTail(e, end)
   }
 
   /** The normal points that ended an excursion join the baseline. */
-  private readmitTail (v: PointsView, e: Excursion, end: number): void {
+  private readmitTail (e: Excursion, end: number): void {
     for (let j = e.lastElevated + 1; j <= end; j++) {
       const u = e.us[j - e.start]
-      if (u !== undefined) this.acceptNormal(j, u, this.dir * (u - this.base) / this.sigma)
+      if (u !== undefined) this.acceptNormal(j, u)
     }
-    void v
   }
 
   /** A lasting shift: the recent level becomes the baseline. */

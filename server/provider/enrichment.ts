@@ -174,8 +174,6 @@ class TagState {
   trainVersionSeen = -1
   /** Inverters for requests with other sizes or a forced mode, by sizes key (at most 4). */
   readonly oneOff = new Map<string, RunningMeanInverter>()
-  zeros: Float64Array | null = null
-  rawKinds: Uint8Array | null = null
   readonly smoothers = new Map<number, { sm: TbSmoother, out: Float64Array }>()
   lrSeen = ''
   crossCheckFailed = false
@@ -203,6 +201,8 @@ class StoreEnrichment implements EnrichmentProvider {
   private readonly runContexts = new Map<string, RunContext>()
   private readonly lrTrackers = new Map<string, { info: TagInfo, tracker: LrStepTracker }>()
   private readonly announced = new Set<string>()
+  private sharedZeros = new Float64Array(0)
+  private sharedRawKinds = new Uint8Array(0)
   private readonly listeners = new Set<(a: Annotation) => void>()
   private readonly dirty = new Set<string>()
   private flushScheduled = false
@@ -671,14 +671,16 @@ class StoreEnrichment implements EnrichmentProvider {
     return a.subarray(0, n)
   }
 
-  private zeros (st: TagState, n: number): Float64Array {
-    if (st.zeros === null || st.zeros.length < n) st.zeros = new Float64Array(Math.max(n, Math.ceil((st.zeros?.length ?? 0) * 1.5), 64))
-    return st.zeros.subarray(0, n)
+  /** A bound of 0 for every point: one shared array for all series (callers only read columns). */
+  private zeros (_st: TagState, n: number): Float64Array {
+    if (this.sharedZeros.length < n) this.sharedZeros = new Float64Array(Math.max(n, Math.ceil(this.sharedZeros.length * 1.5), 64))
+    return this.sharedZeros.subarray(0, n)
   }
 
-  private rawKinds (st: TagState, n: number): Uint8Array {
-    if (st.rawKinds === null || st.rawKinds.length < n) st.rawKinds = new Uint8Array(Math.max(n, Math.ceil((st.rawKinds?.length ?? 0) * 1.5), 64)).fill(POINT_RAW)
-    return st.rawKinds.subarray(0, n)
+  /** POINT_RAW for every point, shared like {@link zeros}. */
+  private rawKinds (_st: TagState, n: number): Uint8Array {
+    if (this.sharedRawKinds.length < n) this.sharedRawKinds = new Uint8Array(Math.max(n, Math.ceil(this.sharedRawKinds.length * 1.5), 64)).fill(POINT_RAW)
+    return this.sharedRawKinds.subarray(0, n)
   }
 
   private smoothed (st: TagState, values: ArrayLike<number>, n: number, weight: number): Float64Array {
