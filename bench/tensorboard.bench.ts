@@ -1,6 +1,7 @@
 /** TensorBoard on the same 2 M-event file in the same session: its Python loader and RustBoard (tensorboard-data-server) in three modes, against lossboard load. */
 
 import { spawn } from 'node:child_process'
+import os from 'node:os'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { ingestLogdir } from './make-logdir.js'
@@ -121,7 +122,8 @@ async function main (): Promise<void> {
       speedupVsRustboardDefault: m('default') / lb,
       speedupVsRustboardAll: m('all') / lb,
       speedupVsRustboardAllChecksum: m('allChecksum') / lb,
-      speedupVsPythonLoader: py.seconds / lb
+      speedupVsPythonLoader: py.seconds / lb,
+      loadAverage1m: os.loadavg()[0]!
     },
     targets: [
       { what: 'beats RustBoard\'s default mode (which keeps 1,000 points per tag) while keeping every point and checking every CRC', met: lb < m('default') },
