@@ -171,8 +171,28 @@ export class RunningMeanInverter {
     this.walls = batch.wallTimes
     this.hasEpochSeries = epochs !== null
     this.ensureCapacity(batch.length)
+    const steps = batch.steps; const wallTimes = batch.wallTimes; const ctr = this.ctr
+    const sizesClose = this.sizes !== null && epochs === null
+    // Fast path bookkeeping: the next event's wall time and the next restart, refreshed after any slow-path point.
+    const fast = { nextEventWall: Infinity, nextRestart: Infinity, epoch: null as EpochInfo | null }
+    const refresh = (): void => {
+      fast.nextEventWall = epochs !== null && this.evCursor < epochs.length ? epochs.wallTimes[this.evCursor]! : Infinity
+      fast.nextRestart = this.restartCursor < batch.restarts.length ? batch.restarts[this.restartCursor]!.index : Infinity
+      const cur = this.epochs[this.epochs.length - 1]
+      fast.epoch = cur !== undefined && cur.first <= cur.last && this.provisional < 0 && !sizesClose && this.fits[cur.fit]!.mode === 'step' ? cur : null
+    }
+    refresh()
     for (let i = this.n; i < batch.length; i++) {
-      const w = batch.wallTimes[i]!
+      const w = wallTimes[i]!
+      // Fast path: the point continues the open epoch of a step-mode fit (no event before it, no restart).
+      const fe = fast.epoch
+      if (fe !== null && w <= fast.nextEventWall && i < fast.nextRestart && fe.last === i - 1) {
+        ctr[i] = steps[i]!
+        fe.last = i
+        continue
+      }
+      this.n = i
+      this.lastWall = i > 0 ? wallTimes[i - 1]! : -Infinity
       if (epochs !== null) {
         while (this.evCursor < epochs.length && epochs.wallTimes[this.evCursor]! < w) {
           this.closeByEvent(epochs, this.evCursor)
@@ -187,7 +207,9 @@ export class RunningMeanInverter {
       if (this.fits.length === 0 || restart) this.startFit(i)
       this.addPoint(batch, i)
       this.lastWall = w
+      refresh()
     }
+    if (batch.length > this.n) { this.n = batch.length; this.lastWall = wallTimes[batch.length - 1]! }
     this.computePending()
     if (epochs !== null) {
       // Events after the last batch point close the open epoch (and then empty ones).
@@ -553,6 +575,7 @@ export class RunningMeanInverter {
     const fit = this.fits[e.fit]!
     const values = this.values
     const ctr = this.ctr; const desm = this.desm; const bnd = this.bnd; const ep = this.ep
+    const knd = this.knd; const counts = this.kindCounts
     const g = e.g
     const delta = e.gLo === e.gHi ? 0 : Math.max(g - e.gLo, Number.isFinite(e.gHi) ? e.gHi - g : 0)
     const open = !e.closed
@@ -564,11 +587,12 @@ export class RunningMeanInverter {
     // Only one point can be a last batch: the epoch's last (closed) or the newest (open, fit going on).
     const lastCandidate = open ? (fit.ended ? -1 : this.n - 1) : (e.endKnown ? e.last : -1)
     const label = e.label
-    for (let i = Math.max(from, e.first); i <= e.last; i++) {
+    const start = Math.max(from, e.first)
+    let ka = start > e.first ? ctr[start - 1]! - g : 0
+    let ma = start > e.first ? values[start - 1]! : 0
+    for (let i = start; i <= e.last; i++, ka = ctr[i - 1]! - g, ma = values[i - 1]!) {
       const m = values[i]!
       const k = ctr[i]! - g
-      let ka = 0; let ma = 0
-      if (i > e.first) { ka = ctr[i - 1]! - g; ma = values[i - 1]! }
       ep[i] = label
       if (k <= ka || k < 1) {
         desm[i] = m; bnd[i] = Infinity; this.setKind(i, POINT_UNRECOVERABLE)
@@ -595,7 +619,13 @@ export class RunningMeanInverter {
       if (delta > 0 && ka > 0) b += delta * Math.abs(m - ma) / gap
       desm[i] = value
       bnd[i] = b === b ? b : Infinity
-      this.setKind(i, gap === 1 ? POINT_EXACT : POINT_GAP_MEAN)
+      const kind = gap === 1 ? POINT_EXACT : POINT_GAP_MEAN
+      const old = knd[i]!
+      if (old !== kind) {
+        if (old !== 255) counts[old]!--
+        counts[kind]!++
+        knd[i] = kind
+      }
     }
   }
 

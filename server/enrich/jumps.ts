@@ -116,7 +116,7 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   divergenceGrowth: 2,
   clusterGap: 48,
   oscWindow: 96,
-  oscEvery: 64,
+  oscEvery: 96,
   oscRatio: 2.5,
   oscMinZ: 4,
   oscMinLogAmp: 0.3,
@@ -222,6 +222,7 @@ export class JumpDetector {
   private lastNormalU = NaN
   private lastNormalIdx = -2
   private sinceRecompute = 0
+  private sinceLevel = 0
   private readonly hist = new Uint32Array(HIST_BINS + 1)
   private histCount = 0
   private spikeThreshold: number
@@ -325,7 +326,7 @@ export class JumpDetector {
   private resetState (): void {
     this.baseRing.clear(); this.diffRing.clear(); this.oscRing.clear()
     this.base = NaN; this.sigma = NaN; this.lastNormalU = NaN; this.lastNormalIdx = -2; this.maxAbs = 0; this.warmChecked = false
-    this.sinceRecompute = 0; this.hist.fill(0); this.histCount = 0
+    this.sinceRecompute = 0; this.sinceLevel = 0; this.hist.fill(0); this.histCount = 0
     this.spikeThreshold = this.p.spikeZ * INITIAL_TAIL; this.sinceThreshold = 0
     this.elevMask = 0; this.elevCount = 0; this.exc = null
     this.sinceOsc = 0; this.oscFlags = 0; this.oscEvent = null; this.oscNotFlagged = 0; this.oscSigmaRef = Infinity
@@ -460,14 +461,19 @@ export class JumpDetector {
     if (this.lastNormalIdx === i - 1) this.diffRing.push(Math.abs(u - this.lastNormalU))
     this.lastNormalU = u
     this.lastNormalIdx = i
-    // Refreshed at every point while the window fills, then every half window (the baseline lags
-    // by at most that much, which only makes it more conservative on a falling loss).
-    const full = this.baseRing.size >= this.p.baselineWindow
-    if (++this.sinceRecompute >= (full ? this.p.baselineWindow >> 1 : 1) && this.baseRing.size >= Math.min(this.p.minHistory, 8)) {
+    // While the window fills, everything is refreshed at every point. Then the level (median of the
+    // most recent half window) every quarter window, so it follows a falling loss closely, and
+    // the noise scale and the tail statistics once per window.
+    const W = this.p.baselineWindow
+    const full = this.baseRing.size >= W
+    if (this.baseRing.size < Math.min(this.p.minHistory, 8)) return
+    if (!full) { this.recomputeBaseline(); return }
+    if (++this.sinceLevel >= W >> 2) { this.sinceLevel = 0; this.base = this.baseRing.medianRecent(W >> 1) }
+    if (++this.sinceRecompute >= W) {
       const fresh = this.sinceRecompute
       this.sinceRecompute = 0
       this.recomputeBaseline()
-      if (full) this.updateTails(fresh)
+      this.updateTails(fresh)
     }
   }
 
@@ -505,7 +511,7 @@ export class JumpDetector {
   }
 
   private recomputeBaseline (): void {
-    const base = this.baseRing.median()
+    const base = this.baseRing.medianRecent(this.p.baselineWindow >> 1)
     const sd = this.diffRing.size >= 4 ? DIFF_MAD_TO_SIGMA * this.diffRing.median() : NaN
     const sl = MAD_TO_SIGMA * this.baseRing.mad(base)
     let s = Math.max(sd === sd ? sd : sl, 0.5 * sl)
@@ -614,6 +620,7 @@ export class JumpDetector {
     this.diffRing.clear()
     const us = e.us
     const from = Math.max(0, us.length - this.p.baselineWindow)
+    this.sinceLevel = 0; this.sinceRecompute = 0
     for (let j = from; j < us.length; j++) {
       this.baseRing.push(us[j]!)
       if (j > from) this.diffRing.push(Math.abs(us[j]! - us[j - 1]!))

@@ -83,6 +83,21 @@ export class Ring {
     return medianInPlace(this.scratch, this.size)
   }
 
+  /** Median of the `m` most recent values (all when fewer are held); NaN when empty. */
+  medianRecent (m: number): number {
+    const n = Math.min(m, this.size)
+    if (n === 0) return NaN
+    // The n newest values end at head (exclusive), possibly wrapping around the buffer's end.
+    const buf = this.buf; const scratch = this.scratch; const cap = this.capacity
+    let p = this.head - n
+    if (p < 0) p += cap
+    for (let j = 0; j < n; j++) {
+      scratch[j] = buf[p]!
+      if (++p === cap) p = 0
+    }
+    return medianInPlace(scratch, n)
+  }
+
   /** Median of |x − center| over the held values; NaN when empty. */
   mad (center: number): number {
     if (this.size === 0) return NaN

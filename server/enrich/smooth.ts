@@ -49,25 +49,28 @@ export class TbSmoother {
   extend (values: ArrayLike<number>, out: Float64Array, from: number): void {
     if (from !== this.length) throw new Error(`TbSmoother.extend: expected from=${this.length}, got ${from}`)
     const w = this.weight
+    let last = this.last; let k = this.k; let constant = this.constant; let settled = this.settled
+    if (from === 0 && values.length > 0) this.first = values[0]!
+    const first = this.first
     for (let i = from; i < values.length; i++) {
       const y = values[i]!
-      if (i === 0) this.first = y
-      else if (this.constant && !(y === this.first)) this.constant = false
+      if (constant && !(y === first)) constant = false
       if (!Number.isFinite(y)) {
         out[i] = y
         continue
       }
-      this.last = this.last * w + (1 - w) * y
-      this.k++
+      last = last * w + (1 - w) * y
+      k++
       // Once w^k < 2^-54, 1 − w^k is exactly 1 in float64: skipping Math.pow then changes no bit.
       let debias = 1
-      if (w !== 1 && !this.settled) {
-        const wk = Math.pow(w, this.k)
-        if (wk < 2 ** -54) this.settled = true
+      if (w !== 1 && !settled) {
+        const wk = Math.pow(w, k)
+        if (wk < 2 ** -54) settled = true
         debias = 1 - wk
       }
-      out[i] = this.last / debias
+      out[i] = last / debias
     }
+    this.last = last; this.k = k; this.constant = constant; this.settled = settled
     this.length = values.length
   }
 
