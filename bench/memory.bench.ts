@@ -12,7 +12,8 @@ import { ScalarSeries } from '../server/store/scalar-series.js'
  *  - load: gc(), RSS; load a logdir of POINTS points (10 tags, events of 10 values); gc(), RSS.
  *    (RSS after − RSS before) / points is the figure of target 3 (≤ 24 bytes a point);
  *  - growth: append POINTS points to one series and time every tenth of them. With geometric
- *    growth every tenth costs the same; a quadratic copy would make the last tenths dominate.
+ *    growth every tenth costs about the same; a quadratic copy would make the last half cost
+ *    several times the first (which also carries the JIT warm-up).
  */
 
 const POINTS = QUICK ? 2_000_000 : 10_000_000
@@ -58,6 +59,10 @@ async function main (): Promise<void> {
   const bytesPerPoint = (load.rssAfter - load.rssBefore) / load.points
   const first = growth.msPerTenth[0]!
   const lastHalf = growth.msPerTenth.slice(5)
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
+  // Quadratic copying makes late appends cost more than early ones; the first tenths also carry
+  // the JIT warm-up, so late over early can only be pessimistic for a linear store.
+  const lateOverEarly = mean(growth.msPerTenth.slice(5)) / mean(growth.msPerTenth.slice(0, 5))
   const growthRatio = Math.max(...growth.msPerTenth) / Math.min(...growth.msPerTenth)
   report({
     scenario: 'memory/points',
@@ -69,11 +74,12 @@ async function main (): Promise<void> {
       heapBytesPerPoint: load.heapDelta / load.points,
       appendMsFirstTenth: first,
       appendMsSlowestOfLastFiveTenths: Math.max(...lastHalf),
-      appendSlowestOverFastestTenth: growthRatio
+      appendSlowestOverFastestTenth: growthRatio,
+      appendLateOverEarlyHalf: lateOverEarly
     },
     targets: [
       { what: '≤ 24 bytes of RSS per stored point', met: bytesPerPoint <= 24 },
-      { what: 'no quadratic copying: the slowest tenth of the appends takes < 3× the fastest tenth', met: growthRatio < 3 }
+      { what: 'no quadratic copying: the last half of the appends takes < 1.5× the time of the first half', met: lateOverEarly < 1.5 }
     ],
     notes: [`RSS measured after gc() before and after the load, in a fresh process; the columns hold step (int32), wall time (float64), value (float32) = 16 bytes a point; appends: ${growth.msPerTenth.map(x => x.toFixed(0)).join(', ')} ms per tenth`]
   })
