@@ -52,8 +52,8 @@ test('a full pass over many small runs lets the event loop run between runs', as
   const store = new ScalarStore()
   const loader = new LogdirLoader(dir, store, pino({ level: 'silent' }))
   let turns = 0
-  let runsSeenDuringLoad = -1
-  const tick = setInterval(() => { turns++; runsSeenDuringLoad = Math.max(runsSeenDuringLoad, store.runs.size) }, 0)
+  const sizesSeen: number[] = []
+  const tick = setInterval(() => { turns++; sizesSeen.push(store.runs.size) }, 0)
   const t0 = performance.now()
   await loader.reload()
   const ms = performance.now() - t0
@@ -63,5 +63,5 @@ test('a full pass over many small runs lets the event loop run between runs', as
   // the load took many 10 ms slices, and timers ran inside it, seeing a partly loaded store
   assert.ok(ms > 30, `load took ${ms} ms`)
   assert.ok(turns >= 2, `${turns} timer turns during a ${ms.toFixed(0)} ms load`)
-  assert.ok(runsSeenDuringLoad > 0 && runsSeenDuringLoad < 200, `a timer saw ${runsSeenDuringLoad} runs`)
+  assert.ok(sizesSeen.some(n => n > 0 && n < 200), `timers saw ${sizesSeen.slice(0, 20).join(", ")}… runs`)
 })
