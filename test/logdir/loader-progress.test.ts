@@ -63,5 +63,5 @@ test('a full pass over many small runs lets the event loop run between runs', as
   // the load took many 10 ms slices, and timers ran inside it, seeing a partly loaded store
   assert.ok(ms > 30, `load took ${ms} ms`)
   assert.ok(turns >= 2, `${turns} timer turns during a ${ms.toFixed(0)} ms load`)
-  assert.ok(sizesSeen.some(n => n > 0 && n < 200), `timers saw ${sizesSeen.slice(0, 20).join(", ")}… runs`)
+  assert.ok(sizesSeen.some(n => n > 0 && n < 200), `timers saw ${sizesSeen.slice(0, 20).join(', ')}… runs`)
 })
