@@ -8,14 +8,14 @@ import { NATIVE_CRC } from './records/masked-crc.js'
 
 /** Runs the command; returns the process exit code. */
 export async function runLoadCommand (argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'no-crc': { type: 'boolean' } } })
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'no-crc': { type: 'boolean' }, 'one-thread': { type: 'boolean' } } })
   if (positionals.length !== 1) {
-    process.stderr.write('usage: lossboard load DIR [--json] [--no-crc]\n')
+    process.stderr.write('usage: lossboard load DIR [--json] [--no-crc] [--one-thread]\n')
     return 2
   }
   const log = pino({ level: values.json ? 'silent' : 'warn' })
   const store = new ScalarStore()
-  const loader = new LogdirLoader(positionals[0]!, store, log, { verifyDataCrc: !values['no-crc'] })
+  const loader = new LogdirLoader(positionals[0]!, store, log, { verifyDataCrc: !values['no-crc'], parallel: !values['one-thread'] })
   const rss0 = process.memoryUsage().rss
   const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
@@ -42,7 +42,9 @@ export async function runLoadCommand (argv: string[]): Promise<number> {
     rssGrowthBytes: mem.rss - rss0,
     heapUsedBytes: mem.heapUsed,
     /** Whether records of 1 KiB and more were CRC'd by the native addon (else all in JS). */
-    nativeCrc: NATIVE_CRC
+    nativeCrc: NATIVE_CRC,
+    /** Runs read by the worker thread of the parallel initial load (0: one thread). */
+    runsReadInWorker: loader.runsReadInWorker
   }
   if (values.json) process.stdout.write(JSON.stringify(out) + '\n')
   else {

@@ -38,6 +38,17 @@ export interface EventFileState {
   loggedResyncAt: number
 }
 
+/** A file's reading state as plain data, to hand a run loaded in a worker thread back (see RunLoader.adoptFiles). */
+export interface FileSnapshot {
+  path: string
+  offset: number
+  size: number
+  state: EventFileState['state']
+  decodeIssues: number
+  loggedResyncAt: number
+  scanner: { resyncing: boolean, resyncFrom: number, records: number, badDataCrc: number, resyncs: number, skippedBytes: number, everValid: boolean }
+}
+
 /** Counters of one read pass, for progress lines and `lossboard load --json`. */
 export interface ReadStats {
   bytes: number
@@ -82,6 +93,44 @@ export class RunLoader {
   ) {
     this.sink = new RunSink(run)
     this.decoder = new EventDecoder(this.sink)
+  }
+
+  /** Every file's reading state, for {@link adoptFiles} in another thread's loader of the same run. */
+  fileSnapshots (): FileSnapshot[] {
+    return [...this.files.values()].map(f => ({
+      path: f.path,
+      offset: f.offset,
+      size: f.size,
+      state: f.state,
+      decodeIssues: f.decodeIssues,
+      loggedResyncAt: f.loggedResyncAt,
+      scanner: {
+        resyncing: f.scanner.resyncing,
+        resyncFrom: f.scanner.resyncFrom,
+        records: f.scanner.records,
+        badDataCrc: f.scanner.badDataCrc,
+        resyncs: f.scanner.resyncs,
+        skippedBytes: f.scanner.skippedBytes,
+        everValid: f.scanner.everValid
+      }
+    }))
+  }
+
+  /**
+   * Takes over the reading state of files that another thread's loader of this run has read
+   * (after `setFiles` with the same paths): later reads go on from where that loader stopped.
+   */
+  adoptFiles (snaps: FileSnapshot[]): void {
+    for (const s of snaps) {
+      const f = this.files.get(s.path)
+      if (f === undefined) continue
+      f.offset = s.offset
+      f.size = s.size
+      f.state = s.state
+      f.decodeIssues = s.decodeIssues
+      f.loggedResyncAt = s.loggedResyncAt
+      Object.assign(f.scanner, s.scanner)
+    }
   }
 
   /** Makes the loader's file list match discovery: new files are added, vanished ones marked dead. */

@@ -100,6 +100,20 @@ function resizeColumn<T extends Column> (col: Column, n: number, capacity: numbe
   return out
 }
 
+/** A series as plain, structured-cloneable data: see {@link ScalarSeries.snapshot}. */
+export interface SeriesSnapshot {
+  length: number
+  version: number
+  allInt: boolean
+  dtypes: ScalarDtype[]
+  restarts: Restart[]
+  purges: Purge[]
+  nonFinite: number
+  steps: Int32Array | Float64Array
+  wallTimes: Float64Array
+  values: Float32Array | Float64Array
+}
+
 /**
  * Growable columns with amortised O(1) append. Steps start as Int32Array and widen to Float64Array
  * the first time a step does not fit; values start as Float32Array and widen to Float64Array the
@@ -121,7 +135,7 @@ export class ScalarSeries {
   /** Points with NaN or ±Inf values. */
   nonFinite = 0
   private steps: Int32Array | Float64Array = new Int32Array(INITIAL_CAPACITY)
-  private wallTimes = new Float64Array(INITIAL_CAPACITY)
+  private wallTimes: Float64Array = new Float64Array(INITIAL_CAPACITY)
   private values: Float32Array | Float64Array = new Float32Array(INITIAL_CAPACITY)
 
   /** Appends one point; `dtype` is its source encoding. */
@@ -174,6 +188,42 @@ export class ScalarSeries {
   shrinkToFit (): void {
     if ((this.wallTimes.buffer as ResizableBuffer).resizable) return
     if (this.wallTimes.length - this.length > 8) this.grow(this.length)
+  }
+
+  /**
+   * Everything the series holds, as plain data whose columns (typed arrays of the series'
+   * capacity) can be transferred to another thread. The series must not be used afterwards if
+   * their buffers are transferred.
+   */
+  snapshot (): SeriesSnapshot {
+    return {
+      length: this.length,
+      version: this.version,
+      allInt: this.allInt,
+      dtypes: [...this.dtypes],
+      restarts: this.restarts.map(r => ({ ...r })),
+      purges: this.purges.map(p => ({ ...p })),
+      nonFinite: this.nonFinite,
+      steps: this.steps,
+      wallTimes: this.wallTimes,
+      values: this.values
+    }
+  }
+
+  /** The series a {@link snapshot} describes, holding its columns as they are (no copy). */
+  static fromSnapshot (s: SeriesSnapshot): ScalarSeries {
+    const out = new ScalarSeries()
+    out.length = s.length
+    out.version = s.version
+    out.allInt = s.allInt
+    out.dtypes.push(...s.dtypes)
+    out.restarts.push(...s.restarts)
+    out.purges.push(...s.purges)
+    out.nonFinite = s.nonFinite
+    out.steps = s.steps
+    out.wallTimes = s.wallTimes
+    out.values = s.values
+    return out
   }
 
   /** Bytes held by the columns (capacity, not length). */

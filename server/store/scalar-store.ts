@@ -1,7 +1,7 @@
 /** In-memory truth: runs, their tags and scalar series, with TensorBoard's purge rules recorded (never applied destructively). */
 
 import type { RunName, TagName, ScalarDtype } from '../domain.js'
-import { ScalarSeries } from './scalar-series.js'
+import { ScalarSeries, type SeriesSnapshot } from './scalar-series.js'
 
 /** What TensorBoard's Python loader knows about a tag: its first metadata. */
 export interface TagInfo {
@@ -39,6 +39,25 @@ export interface FileStat {
   state: 'active' | 'dead' | 'not-an-event-file'
   skippedRecords: number
   skippedBytes: number
+}
+
+/** A run as plain, structured-cloneable data: see {@link RunState.snapshot}. */
+export interface RunSnapshot {
+  startTime: number | null
+  fileVersion: number | null
+  hasGraph: boolean
+  plugins: string[]
+  issues: FileIssue[]
+  files: FileStat[]
+  version: number
+  points: number
+  purgedForTb: number
+  seenSessionStart: boolean
+  mostRecentStep: number
+  eventStep: number
+  eventWallTime: number
+  currentFile: string
+  tags: Array<Omit<TagInfo, 'series'> & { series: SeriesSnapshot | null }>
 }
 
 /**
@@ -166,6 +185,54 @@ export class RunState {
   endEvent (hadSummary: boolean): void {
     if (hadSummary) this.mostRecentStep = this.eventStep
     this.version++
+  }
+
+  /**
+   * Everything the run holds, including the purge bookkeeping that decides how the next event is
+   * read, so that another thread can load a run and hand it over. The columns are the series'
+   * own arrays; transferring their buffers leaves this RunState unusable.
+   */
+  snapshot (): RunSnapshot {
+    return {
+      startTime: this.startTime,
+      fileVersion: this.fileVersion,
+      hasGraph: this.hasGraph,
+      plugins: [...this.plugins],
+      issues: [...this.issues],
+      files: [...this.files],
+      version: this.version,
+      points: this.points,
+      purgedForTb: this.purgedForTb,
+      seenSessionStart: this.seenSessionStart,
+      mostRecentStep: this.mostRecentStep,
+      eventStep: this.eventStep,
+      eventWallTime: this.eventWallTime,
+      currentFile: this.currentFile,
+      tags: [...this.tags.values()].map(t => ({ ...t, series: t.series === null ? null : t.series.snapshot() }))
+    }
+  }
+
+  /**
+   * Takes over a {@link snapshot} taken in another thread: afterwards this run reads on exactly as
+   * the one that was snapshotted would. Only for a run that has seen nothing yet (throws otherwise).
+   */
+  restore (snap: RunSnapshot): void {
+    if (this.tags.size > 0 || this.startTime !== null || this.points > 0) throw new Error(`run '${this.name}' is not empty`)
+    this.startTime = snap.startTime
+    this.fileVersion = snap.fileVersion
+    this.hasGraph = snap.hasGraph
+    for (const p of snap.plugins) this.plugins.add(p)
+    this.issues.push(...snap.issues)
+    this.files = snap.files
+    this.points = snap.points
+    this.purgedForTb = snap.purgedForTb
+    this.seenSessionStart = snap.seenSessionStart
+    this.mostRecentStep = snap.mostRecentStep
+    this.eventStep = snap.eventStep
+    this.eventWallTime = snap.eventWallTime
+    this.currentFile = snap.currentFile
+    for (const t of snap.tags) this.tags.set(t.name, { ...t, series: t.series === null ? null : ScalarSeries.fromSnapshot(t.series) })
+    this.version = snap.version + 1
   }
 
   private purge (s: ScalarSeries, step: number): void {
