@@ -1,7 +1,7 @@
 /** Target 1: ingest of 2 M scalar events (every point kept, every CRC verified) against the page-cache + CRC32C limit. */
 
 import os from 'node:os'
-import { ingestLogdir, multiRunLogdir } from './make-logdir.js'
+import { ingestLogdir, multiRunLogdir, manyRunsLogdir } from './make-logdir.js'
 import { QUICK, report, progress, median, lossboardLoad, limit, type LoadJson, type LimitJson } from './lib.js'
 
 /*
@@ -68,6 +68,43 @@ async function measure (name: string, dir: string, events: number): Promise<void
   })
 }
 
+/**
+ * What the second core gives: the same many-run logdir loaded with the parallel initial load (a
+ * worker thread reads runs too) and with `--one-thread`, alternating fresh processes.
+ */
+async function twoThreads (runs: number): Promise<void> {
+  const dir = manyRunsLogdir(runs, 1000)
+  const two: LoadJson[] = []
+  const one: LoadJson[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? ['two', 'one'] : ['one', 'two']
+    for (const v of order) {
+      if (v === 'two') two.push(await lossboardLoad(dir))
+      else one.push(await lossboardLoad(dir, ['--one-thread']))
+    }
+    progress(`${runs} runs round ${r + 1}/${ROUNDS}: two threads ${two.at(-1)!.seconds.toFixed(2)} s, one thread ${one.at(-1)!.seconds.toFixed(2)} s`)
+  }
+  const t2 = median(two.map(x => x.seconds))
+  const t1 = median(one.map(x => x.seconds))
+  const l = two[0]!
+  report({
+    scenario: `ingest/${runs}-runs-two-threads`,
+    metrics: {
+      events: l.records,
+      bytes: l.bytes,
+      twoThreadsSeconds: t2,
+      oneThreadSeconds: t1,
+      twoThreadsEventsPerSecond: l.records / t2,
+      oneThreadEventsPerSecond: l.records / t1,
+      speedupFromSecondCore: t1 / t2,
+      twoThreadsCpuSeconds: median(two.map(x => x.cpuSeconds ?? NaN)),
+      oneThreadCpuSeconds: median(one.map(x => x.cpuSeconds ?? NaN)),
+      runsReadInWorker: median(two.map(x => (x as LoadJson & { runsReadInWorker?: number }).runsReadInWorker ?? 0))
+    },
+    notes: [`median of ${ROUNDS} alternating fresh processes; the worker is used for initial loads of 256 MiB or more (${(l.bytes / 2 ** 20).toFixed(0)} MiB here)`]
+  })
+}
+
 async function main (): Promise<void> {
   progress(`generating inputs (cached under bench/.data) …`)
   const simple = ingestLogdir('simple_value', EVENTS)
@@ -77,6 +114,7 @@ async function main (): Promise<void> {
   // Two runs of half the events each: what a second core could be given (one run per core).
   const multi = multiRunLogdir(2, EVENTS / 2)
   await measure('2-runs-simple_value', multi, EVENTS)
+  await twoThreads(QUICK ? 100 : 1000)
 }
 
 main().catch((err) => { process.stderr.write(`${(err as Error).stack ?? String(err)}\n`); process.exitCode = 1 })
