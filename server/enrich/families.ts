@@ -144,6 +144,15 @@ const TRAIN_WORDS = ['train', 'training']
  * `Loss/val` → `Loss/train`); a sibling run with the word swapped (`loss_val` → `loss_train`).
  * Empty when the series does not look like a validation series.
  */
+/**
+ * Training runs whose series a validation-named run is compared with (its sibling with the
+ * validation word replaced by a training word): the only cross-run dependency of enrichment.
+ * Empty for a run whose last segment names no validation split.
+ */
+export function trainRunCounterparts (run: string): string[] {
+  return [...new Set(trainCounterparts(run, '').filter(c => c.run !== run).map(c => c.run))]
+}
+
 export function trainCounterparts (run: string, tag: string): Array<{ run: string, tag: string }> {
   const out: Array<{ run: string, tag: string }> = []
   const base = basename(run)

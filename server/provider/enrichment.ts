@@ -3,7 +3,7 @@
 import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
 import type { SmoothingFamily, FamilyGuess } from '../enrich/families.js'
-import { guessFamily, epochTagFor, isLearningRateTag, isCounterTag, isDiagnosticTag, higherIsBetter, isLossLike, trainCounterparts } from '../enrich/families.js'
+import { guessFamily, epochTagFor, isLearningRateTag, isCounterTag, isDiagnosticTag, higherIsBetter, isLossLike, trainCounterparts, trainRunCounterparts } from '../enrich/families.js'
 import { RunningMeanInverter, type SeriesData, type BatchSizes, type CrossCheck, POINT_RAW } from '../enrich/desmooth.js'
 import { JumpDetector, type JumpEvent, type JumpParams, type AnnotationKind, type Severity } from '../enrich/jumps.js'
 import { StaircaseDetector } from '../enrich/staircase.js'
@@ -206,28 +206,47 @@ class StoreEnrichment implements EnrichmentProvider {
   private readonly listeners = new Set<(a: Annotation) => void>()
   private readonly dirty = new Set<string>()
   private flushScheduled = false
+  /** Training run → validation runs whose overfitting check reads it (see trainRunCounterparts). */
+  private readonly dependents = new Map<string, Set<string>>()
 
   constructor (private readonly store: ScalarStore, private readonly opts: ProviderOptions) {
+    for (const run of store.runs.keys()) this.indexDependents(run)
     store.subscribe(change => {
       if (change.kind === 'run-removed') {
+        for (const set of this.dependents.values()) set.delete(change.run)
         for (const [k, s] of this.states) if (s.run === change.run) this.states.delete(k)
         this.runContexts.delete(change.run)
         for (const k of [...this.lrTrackers.keys()]) if (k.startsWith(change.run + '\0')) this.lrTrackers.delete(k)
         return
       }
+      if (change.kind === 'run-added') { this.indexDependents(change.run); return }
       if (change.kind !== 'points' || this.listeners.size === 0) return
       const run = this.store.runs.get(change.run)
       if (run === undefined) return
-      // Any tag of the run may depend on the changed ones (epoch events, learning rate, validation).
+      // Any tag of the run may depend on the changed ones (epoch events, learning rate).
       for (const t of run.tags.values()) if (isScalarTag(t) && t.series !== null) this.dirty.add(change.run + '\0' + t.name)
-      for (const other of this.store.runs.keys()) {
-        if (other !== change.run && other.slice(0, other.lastIndexOf('/') + 1) === change.run.slice(0, change.run.lastIndexOf('/') + 1)) {
-          const r = this.store.runs.get(other)!
-          for (const t of r.tags.values()) if (isScalarTag(t) && t.series !== null) this.dirty.add(other + '\0' + t.name)
+      // Across runs, only a validation run's series depend on its training sibling's same-named
+      // series (overfitting). Looking only there keeps a logdir of many sibling runs linear: marking
+      // every sibling's tags made each run's read re-sync all series of all runs.
+      for (const other of this.dependents.get(change.run) ?? []) {
+        const r = this.store.runs.get(other)
+        if (r === undefined) continue
+        for (const tag of change.tags) {
+          const t = r.tags.get(tag)
+          if (t !== undefined && isScalarTag(t) && t.series !== null) this.dirty.add(other + '\0' + tag)
         }
       }
       this.scheduleFlush()
     })
+  }
+
+  /** Registers `run` as a dependent of the training runs it would be compared with. */
+  private indexDependents (run: string): void {
+    for (const train of trainRunCounterparts(run)) {
+      let set = this.dependents.get(train)
+      if (set === undefined) this.dependents.set(train, set = new Set())
+      set.add(run)
+    }
   }
 
   onAnnotation (listener: (a: Annotation) => void): () => void {
