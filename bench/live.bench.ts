@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { EventFileBuilder, eventFileName } from '../server/records/event-writer.js'
-import { rng } from './make-logdir.js'
+import { rng } from '../test/helpers/rng.js'
 import { QUICK, report, progress, quantile } from './lib.js'
 import { startServer } from './server.js'
 

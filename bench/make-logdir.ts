@@ -5,6 +5,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { EventFileBuilder, eventFileName, type ScalarEncoding } from '../server/records/event-writer.js'
+import { rng } from '../test/helpers/rng.js'
 
 /*
  * Every figure in BENCHMARKS.md comes from inputs this file writes, so they are reproducible: the
@@ -16,17 +17,6 @@ import { EventFileBuilder, eventFileName, type ScalarEncoding } from '../server/
 /** Where generated logdirs live (gitignored). */
 export const DATA_DIR = fileURLToPath(new URL('./.data/', import.meta.url))
 
-/** mulberry32: a tiny seeded PRNG, so that generated values never depend on Math.random. */
-export function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Nine-character tag names: with a 6-digit step and simple_value this gives 49-byte records, like TB's writer. */
 export function tagNames (n: number): string[] {

@@ -11,16 +11,8 @@ import { EventDecoder, type EventSink } from '../../server/records/event-decoder
 import { maskedCrc32c } from '../../server/records/masked-crc.js'
 import { ScalarStore } from '../../server/store/scalar-store.js'
 import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
+import { rng } from '../helpers/rng.js'
 
-/** Seeded PRNG (mulberry32), so every failure is reproducible from its iteration number. */
-function rng (seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const SOURCES = [
   'edge/encodings_zoo/events.out.tfevents.1700000000.host.600.0',

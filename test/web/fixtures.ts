@@ -11,18 +11,8 @@ import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
 import { watchLogdir } from '../../server/logdir/watch.js'
 import { buildApp } from '../../server/app.js'
 import { REPO } from '../helpers/paths.js'
+import { rng } from '../helpers/rng.js'
 
-/** Seeded uniform PRNG (mulberry32), so fixtures are reproducible. */
-export function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export const T0 = 1_700_000_000
 /** Steps of the raw runs, their spike, and the non-finite point. */
