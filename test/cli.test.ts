@@ -80,6 +80,8 @@ test('the server listens at once, answers /healthz while loading, and logs progr
       if (!done) await new Promise(resolve => setTimeout(resolve, 20))
     }
     assert.ok(done, 'initial load finished')
+    // the log line travels through a pipe and may arrive after the /healthz answer
+    while (!lines.some(l => l.msg === 'initial load done') && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
     const summary = lines.find(l => l.msg === 'initial load done')
     assert.ok(summary, 'summary logged')
     assert.equal(summary.runs, 40)
