@@ -60,10 +60,8 @@ export function decodeColumn (col: WireNumber[] | undefined, n: number): Float64
   return out
 }
 
-/** One (run, tag) series as typed columns, in the order the server sent it (arrival order). */
-export interface Series {
-  run: string
-  tag: string
+/** The aligned point columns a series carries; the optional ones are null when not asked for or misaligned. */
+export interface PointColumns {
   steps: Float64Array
   wallTimes: Float64Array
   values: Float64Array
@@ -71,6 +69,12 @@ export interface Series {
   bound: Float64Array | null
   epochs: Float64Array | null
   smoothed: Float64Array | null
+}
+
+/** One (run, tag) series as typed columns, in the order the server sent it (arrival order). */
+export interface Series extends PointColumns {
+  run: string
+  tag: string
   restarts: WireRestart[]
   family: string | null
   notes: string[]
@@ -119,16 +123,9 @@ export type XAxis = 'step' | 'relative' | 'wall'
 export interface NonFiniteMark { x: number, step: number, kind: 'nan' | 'inf' | '-inf' }
 
 /** A run's series placed on an x axis: `x` strictly usable by uPlot (ascending), every column aligned with it. */
-export interface RunView {
+export interface RunView extends PointColumns {
   run: string
   x: Float64Array
-  steps: Float64Array
-  wallTimes: Float64Array
-  values: Float64Array
-  desmoothed: Float64Array | null
-  bound: Float64Array | null
-  epochs: Float64Array | null
-  smoothed: Float64Array | null
   family: string | null
   notes: string[]
   nonFinite: NonFiniteMark[]
