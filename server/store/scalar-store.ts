@@ -51,7 +51,6 @@ export interface RunSnapshot {
   files: FileStat[]
   version: number
   points: number
-  purgedForTb: number
   seenSessionStart: boolean
   mostRecentStep: number
   eventStep: number
@@ -79,8 +78,6 @@ export class RunState {
   version = 0
   /** Points appended in total (all tags). */
   points = 0
-  /** Points purged from the TB view by TB's rules (points stay in /api/v1). */
-  purgedForTb = 0
   private seenSessionStart = false
   private mostRecentStep = -1
   private eventStep = 0
@@ -126,7 +123,7 @@ export class RunState {
     for (const t of this.tags.values()) {
       const s = t.series
       if (s === null || s.length === 0) continue
-      if (purging) this.purge(s, step)
+      if (purging) s.addPurge(step)
       if (s.restarts.at(-1)?.index !== s.length) {
         s.addRestart({ index: s.length, step, previousStep: s.lastStep()!, wallTime: this.eventWallTime, file: this.currentFile, reason: 'session-start' })
       }
@@ -160,7 +157,7 @@ export class RunState {
         s.addRestart({ index: s.length, step, previousStep: last, wallTime: this.eventWallTime, file: this.currentFile, reason: 'step-regression' })
       }
     }
-    if (!(this.fileVersion !== null && this.fileVersion >= 2) && step < this.mostRecentStep) this.purge(s, step)
+    if (!(this.fileVersion !== null && this.fileVersion >= 2) && step < this.mostRecentStep) s.addPurge(step)
     s.append(step, this.eventWallTime, value, dtype)
     this.points++
   }
@@ -202,7 +199,6 @@ export class RunState {
       files: [...this.files],
       version: this.version,
       points: this.points,
-      purgedForTb: this.purgedForTb,
       seenSessionStart: this.seenSessionStart,
       mostRecentStep: this.mostRecentStep,
       eventStep: this.eventStep,
@@ -225,7 +221,6 @@ export class RunState {
     this.issues.push(...snap.issues)
     this.files = snap.files
     this.points = snap.points
-    this.purgedForTb = snap.purgedForTb
     this.seenSessionStart = snap.seenSessionStart
     this.mostRecentStep = snap.mostRecentStep
     this.eventStep = snap.eventStep
@@ -233,14 +228,6 @@ export class RunState {
     this.currentFile = snap.currentFile
     for (const t of snap.tags) this.tags.set(t.name, { ...t, series: t.series === null ? null : ScalarSeries.fromSnapshot(t.series) })
     this.version = snap.version + 1
-  }
-
-  private purge (s: ScalarSeries, step: number): void {
-    const before = this.purgedForTb
-    const { steps } = s.columns()
-    const from = s.purges.length ? s.purges[s.purges.length - 1]!.atIndex : 0
-    for (let i = from; i < s.length; i++) if (steps[i]! >= step) this.purgedForTb++
-    if (this.purgedForTb !== before || s.length > 0) s.addPurge(step)
   }
 }
 

@@ -21,7 +21,6 @@ function contents (store: ScalarStore): unknown {
     issues: r.issues,
     files: r.files,
     points: r.points,
-    purgedForTb: r.purgedForTb,
     tags: [...r.tags.values()].map(t => ({
       name: t.name,
       pluginName: t.pluginName,
