@@ -196,7 +196,7 @@ export class RunLoader {
         const pointsBefore = this.run.points
         const recordsBefore = f.scanner.records
         const out = f.scanner.scan(buf, n, f.offset, (buf, s, e, off) => this.onRecord(f, buf, s, e, off), (i) => this.onIssue(f, i))
-        this.reportResync(f, out.consumed)
+        this.reportResync(f)
         stats.bytes += out.consumed
         stats.points += this.run.points - pointsBefore
         stats.records += f.scanner.records - recordsBefore
@@ -239,7 +239,7 @@ export class RunLoader {
   }
 
   /** Logs once how many bytes a finished resync skipped. */
-  private reportResync (f: EventFileState, _consumed: number): void {
+  private reportResync (f: EventFileState): void {
     if (f.loggedResyncAt >= 0 && !f.scanner.resyncing && f.scanner.everValid) {
       this.log.warn({ run: this.run.name, file: f.rel, offset: f.loggedResyncAt, skippedBytes: f.scanner.skippedBytes }, 'resynchronised after corruption')
       f.loggedResyncAt = -1
