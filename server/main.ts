@@ -1,6 +1,6 @@
 /** Entry point: parse the command line, load and watch the logdir, serve. The only file that exits the process. */
 
-import { parseConfig, ConfigError, HELP } from './config.js'
+import { parseConfig, HELP } from './config.js'
 import { createLogger } from './log.js'
 import { ScalarStore } from './store/scalar-store.js'
 import { LogdirLoader } from './logdir/logdir-loader.js'

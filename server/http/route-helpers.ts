@@ -1,6 +1,12 @@
 /** Pieces shared by the /api/v1 route plugins: standard error responses for the OpenAPI document, and 404 mapping. */
 
-import type { SelectOutcome } from '../provider/selection.js'
+import type { ScalarStore } from '../store/scalar-store.js'
+import { selectSeries, type SelectOutcome } from '../provider/selection.js'
+import type { SliceOptions } from '../provider/series-slice.js'
+import type { NonFinitePolicy } from '../provider/encode.js'
+import type { DownsampleMethod } from '../provider/downsample.js'
+import { parseSelection, parseRange, parseSeries, parseEnrich } from './query.js'
+import { dataEtag, type Format } from './respond.js'
 import { runNotFound, tagNotFound, tagNotFoundInSelection } from './errors.js'
 import { ErrorBody, DATA_CONTENT_TYPES } from './schemas.js'
 
@@ -23,3 +29,28 @@ export function throwIfNotFound (sel: SelectOutcome): asserts sel is Extract<Sel
   if (sel.kind === 'tag-not-found') throw sel.run !== undefined ? tagNotFound(sel.run, sel.tag) : tagNotFoundInSelection(sel.tag)
 }
 
+
+/** The query fields that /scalars and /export read the same way. */
+export type DataQuery = Parameters<typeof parseSelection>[0] & Parameters<typeof parseRange>[0] & Parameters<typeof parseEnrich>[0] & {
+  series?: string[]
+  nonFinite?: string
+}
+
+/**
+ * What /scalars and /export both derive from a data query: the slice options (with the route's
+ * own thinning), the non-finite policy, the selected series (a 404 when a named run or tag does not
+ * exist) and the response's ETag.
+ */
+export function prepareData (store: ScalarStore, q: DataQuery, route: string, format: Format, thinning: { points: number, method: DownsampleMethod }) {
+  const sliceOpts: SliceOptions = {
+    wanted: parseSeries(q.series),
+    range: parseRange(q),
+    enrich: parseEnrich(q),
+    points: thinning.points,
+    method: thinning.method
+  }
+  const policy = (q.nonFinite ?? 'string') as NonFinitePolicy
+  const sel = selectSeries(store, parseSelection(q))
+  throwIfNotFound(sel)
+  return { sliceOpts, policy, sel, etag: dataEtag(route, q, format, sel.runs) }
+}

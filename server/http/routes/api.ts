@@ -5,13 +5,13 @@ import type { ScalarStore } from '../../store/scalar-store.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import { listRuns, tagDto } from '../../provider/scalars.js'
 import { selectRuns, selectSeries } from '../../provider/selection.js'
-import { buildSlice, extraColumnsWanted, type SliceOptions } from '../../provider/series-slice.js'
-import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type NonFinitePolicy, type Chunk } from '../../provider/encode.js'
+import { buildSlice, extraColumnsWanted } from '../../provider/series-slice.js'
+import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type Chunk } from '../../provider/encode.js'
 import { ApiError, runNotFound, badParam, routeNotFound } from '../errors.js'
-import { ERROR_RESPONSES, dataResponse, throwIfNotFound } from '../route-helpers.js'
-import { installQueryHandling, validationToBadParam, parseSelection, parseRange, parseSeries, parseEnrich, isSingleSeries, parseRegex } from '../query.js'
+import { ERROR_RESPONSES, dataResponse, prepareData, throwIfNotFound } from '../route-helpers.js'
+import { installQueryHandling, validationToBadParam, parseSelection, isSingleSeries, parseRegex } from '../query.js'
 import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse, type RunsQueryT, type TagsQueryT, type ScalarsQueryT } from '../schemas.js'
-import { dataEtag, negotiateFormat, sendData, type Format } from '../respond.js'
+import { negotiateFormat, sendData, type Format } from '../respond.js'
 import { exportRoutes } from './export.js'
 import { streamRoutes } from './stream.js'
 import { openapiRoutes } from './openapi.js'
@@ -96,17 +96,7 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
     }
     const points = q.points ?? 0
     if (points === 1) throw badParam('points', 'must be 0 (every point) or ≥ 2')
-    const sliceOpts: SliceOptions = {
-      wanted: parseSeries(q.series),
-      range: parseRange(q),
-      enrich: parseEnrich(q),
-      points,
-      method: q.method ?? 'minmax'
-    }
-    const policy = (q.nonFinite ?? 'string') as NonFinitePolicy
-    const sel = selectSeries(store, parseSelection(q))
-    throwIfNotFound(sel)
-    const etag = dataEtag('scalars', q, format, sel.runs)
+    const { sliceOpts, policy, sel, etag } = prepareData(store, q, 'scalars', format, { points, method: q.method ?? 'minmax' })
     const extras = extraColumnsWanted(sliceOpts.wanted)
     const slices = function * () { for (const it of sel.items) yield buildSlice(it, enrichment, sliceOpts) }
     let body: Iterable<Chunk>

@@ -3,14 +3,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { ScalarStore } from '../../store/scalar-store.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
-import { selectSeries, type SelectedSeries } from '../../provider/selection.js'
-import { buildSlice, extraColumnsWanted, type SliceOptions, type SeriesSlice } from '../../provider/series-slice.js'
-import { csvChunks, ndjsonChunks, columnarJsonChunks, sliceColumns, SNAKE_NAMES, type NonFinitePolicy, type RowFormat, type Chunk } from '../../provider/encode.js'
+import type { SelectedSeries } from '../../provider/selection.js'
+import { buildSlice, extraColumnsWanted, type SeriesSlice } from '../../provider/series-slice.js'
+import { csvChunks, ndjsonChunks, columnarJsonChunks, sliceColumns, SNAKE_NAMES, type RowFormat, type Chunk } from '../../provider/encode.js'
 import { pivotColumns, pivotCsvChunks, pivotNdjsonChunks, pivotColumnarJsonChunks, type PivotColumn, type PivotRun } from '../../provider/pivot.js'
-import { parseSelection, parseRange, parseSeries, parseEnrich } from '../query.js'
 import { ExportQuery, type ExportQueryT } from '../schemas.js'
-import { dataEtag, negotiateFormat, sendData, type Format } from '../respond.js'
-import { ERROR_RESPONSES, dataResponse, throwIfNotFound } from '../route-helpers.js'
+import { negotiateFormat, sendData, type Format } from '../respond.js'
+import { ERROR_RESPONSES, dataResponse, prepareData } from '../route-helpers.js'
 
 const EXPORT_JSON_SCHEMA = {
   type: 'object',
@@ -36,17 +35,8 @@ export async function exportRoutes (app: FastifyInstance, opts: { store: ScalarS
   }, async (req, reply) => {
     const q = req.query as ExportQueryT
     const format = negotiateFormat(q.format as Format | undefined, req.headers.accept)
-    const sliceOpts: SliceOptions = {
-      wanted: parseSeries(q.series),
-      range: parseRange(q),
-      enrich: parseEnrich(q),
-      points: 0,
-      method: 'minmax'
-    }
-    const policy = (q.nonFinite ?? 'string') as NonFinitePolicy
-    const sel = selectSeries(store, parseSelection(q))
-    throwIfNotFound(sel)
-    const etag = dataEtag('export', q, format, sel.runs)
+    // never thinned: an export is every point in range
+    const { sliceOpts, policy, sel, etag } = prepareData(store, q, 'export', format, { points: 0, method: 'minmax' })
     const runColumn = q.runColumn ?? 'run'
     const rootRunAs = runColumn === 'dir_name' ? '' : undefined
     const label = (run: string): string => run === '.' && rootRunAs !== undefined ? rootRunAs : run
