@@ -106,7 +106,7 @@ async function twoThreads (runs: number): Promise<void> {
 }
 
 async function main (): Promise<void> {
-  progress(`generating inputs (cached under bench/.data) …`)
+  progress('generating inputs (cached under bench/.data) …')
   const simple = ingestLogdir('simple_value', EVENTS)
   const tensor = ingestLogdir('tensor_content', EVENTS)
   await measure('simple_value', simple, EVENTS)

@@ -17,7 +17,6 @@ import { rng } from '../test/helpers/rng.js'
 /** Where generated logdirs live (gitignored). */
 export const DATA_DIR = fileURLToPath(new URL('./.data/', import.meta.url))
 
-
 /** Nine-character tag names: with a 6-digit step and simple_value this gives 49-byte records, like TB's writer. */
 export function tagNames (n: number): string[] {
   return Array.from({ length: n }, (_, i) => `metric_${String(i).padStart(2, '0')}`)

@@ -25,9 +25,9 @@ export function startServer (logdir: string, extra: string[] = [], t0 = process.
     let buf = ''
     let err = ''
     let done = false
-    const stop = (): Promise<void> => new Promise((res) => {
-      if (child.exitCode !== null) return res()
-      child.once('exit', () => res())
+    const stop = (): Promise<void> => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve()
+      child.once('exit', () => resolve())
       child.kill('SIGTERM')
     })
     child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d })

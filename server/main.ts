@@ -41,8 +41,8 @@ async function main (argv: string[]): Promise<void> {
     await app.close()
     process.exit(0)
   }
-  process.once('SIGINT', () => void shutdown('SIGINT'))
-  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.once('SIGINT', () => { void shutdown('SIGINT') })
+  process.once('SIGTERM', () => { void shutdown('SIGTERM') })
 }
 
 main(process.argv.slice(2)).catch((err) => {

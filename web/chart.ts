@@ -1,6 +1,6 @@
 /** One tag's chart: a uPlot instance fed with setData, canvas overlays (annotations, restarts, NaN markers, error bands) and a per-run legend. */
 
-import uPlot from 'uplot'
+import UPlot from 'uplot'
 import type { AnnotationMark, ChartModel, XAxis } from './columns.js'
 import { annotationWhere, formatDuration, formatTick, legendRows, logRange, marksAt } from './columns.js'
 
@@ -31,7 +31,7 @@ function withAlpha (hex: string, alpha: number): string {
  * cheaply). The overlays are drawn in uPlot's draw hooks from the model's per-run views.
  */
 export class TagChart {
-  private u: uPlot | null = null
+  private u: UPlot | null = null
   private model: ChartModel | null = null
   private marks: AnnotationMark[] = []
   private axis: XAxis = 'step'
@@ -90,7 +90,7 @@ export class TagChart {
     this.emptyEl.hidden = true
     if (rebuild) {
       this.u?.destroy()
-      this.u = new uPlot(this.options(model), model.data, this.plotEl)
+      this.u = new UPlot(this.options(model), model.data, this.plotEl)
       this.u.over.addEventListener('dblclick', () => { this.zoom = null; this.events.onZoom(null) })
       this.u.over.addEventListener('click', () => this.click())
       this.u.over.addEventListener('mouseleave', () => { this.tipEl.hidden = true })
@@ -120,11 +120,11 @@ export class TagChart {
     if (this.u && w > 0 && Math.abs(this.u.width - w) > 1) this.u.setSize({ width: w, height: HEIGHT })
   }
 
-  private options (model: ChartModel): uPlot.Options {
+  private options (model: ChartModel): UPlot.Options {
     const axis = this.axis
     const xValues = axis === 'wall'
       ? undefined
-      : (_u: uPlot, splits: Array<number | null>) => splits.map(v => v === null ? '' : axis === 'relative' ? formatDuration(v) : formatTick(v))
+      : (_u: UPlot, splits: Array<number | null>) => splits.map(v => v === null ? '' : axis === 'relative' ? formatDuration(v) : formatTick(v))
     return {
       width: Math.max(200, Math.floor(this.host.clientWidth)),
       height: HEIGHT,
@@ -176,7 +176,7 @@ export class TagChart {
     }
   }
 
-  private selected (u: uPlot): void {
+  private selected (u: UPlot): void {
     if (u.select.width < 3) return
     // The mouseup that ends a drag also clicks: do not open annotation details for it.
     this.dragEndedAt = performance.now()
@@ -194,7 +194,7 @@ export class TagChart {
     if (hits.length > 0) this.events.onPick(hits)
   }
 
-  private hits (u: uPlot): AnnotationMark[] {
+  private hits (u: UPlot): AnnotationMark[] {
     const left = u.cursor.left ?? -1
     if (left < 0 || this.marks.length === 0) return []
     const x = u.posToVal(left, 'x')
@@ -202,7 +202,7 @@ export class TagChart {
     return marksAt(this.marks, x, tol)
   }
 
-  private cursorMoved (u: uPlot): void {
+  private cursorMoved (u: UPlot): void {
     const idx = u.cursor.idx
     this.updateLegend(idx === null || idx === undefined ? null : (u.data[0][idx] ?? null))
     const hits = this.hits(u)
@@ -228,7 +228,7 @@ export class TagChart {
     hint.className = 'ann-tip-hint'
     hint.textContent = 'click for details'
     this.tipEl.append(hint)
-    const left = (u.cursor.left ?? 0) + u.bbox.left / uPlot.pxRatio
+    const left = (u.cursor.left ?? 0) + u.bbox.left / UPlot.pxRatio
     this.tipEl.style.left = `${Math.min(left + 12, Math.max(0, this.plotEl.clientWidth - 260))}px`
     this.tipEl.hidden = false
   }
@@ -288,7 +288,7 @@ export class TagChart {
   }
 
   /** Under the lines: annotation bands and de-smoothing error bands. */
-  private drawUnder (u: uPlot): void {
+  private drawUnder (u: UPlot): void {
     const model = this.model
     if (model === null) return
     const ctx = u.ctx
@@ -300,7 +300,7 @@ export class TagChart {
     for (const m of this.marks) {
       const x0 = u.valToPos(m.x0, 'x', true)
       const x1 = u.valToPos(m.x1, 'x', true)
-      const w = Math.max(x1 - x0, 3 * uPlot.pxRatio)
+      const w = Math.max(x1 - x0, 3 * UPlot.pxRatio)
       ctx.fillStyle = withAlpha(m.colour, m.severity === 'info' ? 0.08 : 0.14)
       ctx.fillRect(x0 - (x1 - x0 < w ? w / 2 : 0), top, w, height)
     }
@@ -313,7 +313,7 @@ export class TagChart {
   }
 
   /** Fills y ± bound as polygons, broken wherever the bound is unknown or infinite (or the band leaves a log axis). */
-  private fillBand (u: uPlot, xs: Float64Array, ys: Float64Array, bound: Float64Array, fill: string, logY: boolean): void {
+  private fillBand (u: UPlot, xs: Float64Array, ys: Float64Array, bound: Float64Array, fill: string, logY: boolean): void {
     const ctx = u.ctx
     let open = false
     let start = 0
@@ -333,11 +333,11 @@ export class TagChart {
   }
 
   /** Over the lines: epoch boundaries, restarts, annotation flags, non-finite markers. */
-  private drawOver (u: uPlot): void {
+  private drawOver (u: UPlot): void {
     const model = this.model
     if (model === null) return
     const ctx = u.ctx
-    const px = uPlot.pxRatio
+    const px = UPlot.pxRatio
     const { left, top, width, height } = u.bbox
     ctx.save()
     ctx.beginPath()
@@ -356,7 +356,7 @@ export class TagChart {
     ctx.setLineDash([6 * px, 4 * px])
     ctx.lineWidth = 1.5 * px
     ctx.font = `${10 * px}px system-ui, sans-serif`
-    ctx.textAlign = 'left' // uPlot leaves its last axis alignment on the context
+    ctx.textAlign = 'left' // UPlot leaves its last axis alignment on the context
     ctx.textBaseline = 'alphabetic'
     for (const v of model.runs) {
       const c = model.colours.get(v.run) ?? '#888'
@@ -389,7 +389,7 @@ export class TagChart {
     ctx.restore()
   }
 
-  private vline (u: uPlot, xv: number): number | null {
+  private vline (u: UPlot, xv: number): number | null {
     const { left, top, width, height } = u.bbox
     const x = Math.round(u.valToPos(xv, 'x', true)) + 0.5
     if (x < left || x > left + width) return null
@@ -407,7 +407,7 @@ export class TagChart {
     ctx.fillStyle = fill
     ctx.fill()
     if (outline) {
-      ctx.lineWidth = uPlot.pxRatio
+      ctx.lineWidth = UPlot.pxRatio
       ctx.strokeStyle = '#ffffff'
       ctx.stroke()
     }

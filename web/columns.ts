@@ -189,7 +189,7 @@ export function runView (s: Series, axis: XAxis): RunView {
   const nonFinite: NonFiniteMark[] = []
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!
-    if (!Number.isFinite(v)) nonFinite.push({ x: x[i]!, step: steps[i]!, kind: v !== v ? 'nan' : v > 0 ? 'inf' : '-inf' })
+    if (!Number.isFinite(v)) nonFinite.push({ x: x[i]!, step: steps[i]!, kind: Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf' })
   }
   const restarts: RunView['restarts'] = []
   for (const r of s.restarts) {
@@ -728,7 +728,7 @@ export function decodeSettings (hash: string): Settings {
 
 /** A value for the legend: NaN/±Inf spelled out, 5 significant digits, exponent outside [1e-3, 1e5). */
 export function formatValue (v: number, digits = 5): string {
-  if (v !== v) return 'NaN'
+  if (Number.isNaN(v)) return 'NaN'
   if (v === Infinity) return '+Inf'
   if (v === -Infinity) return '-Inf'
   if (v === 0) return '0'

@@ -304,8 +304,18 @@ export class RunningMeanInverter {
 
   private newEpoch (fit: number, label: number, gLo: number, gHi: number): EpochInfo {
     const e: EpochInfo = {
-      label, fit, first: this.n, last: this.n - 1, g: gLo, gLo, gHi,
-      closed: false, endKnown: false, eventValue: NaN, eventWallTime: NaN, matched: false
+      label,
+      fit,
+      first: this.n,
+      last: this.n - 1,
+      g: gLo,
+      gLo,
+      gHi,
+      closed: false,
+      endKnown: false,
+      eventValue: NaN,
+      eventWallTime: NaN,
+      matched: false
     }
     this.epochs.push(e)
     return e
@@ -431,7 +441,7 @@ export class RunningMeanInverter {
       const rel = e.eventValue === 0 ? Math.abs(m) : Math.abs(m - e.eventValue) / Math.abs(e.eventValue)
       this.check.epochs++
       if (e.matched) this.check.matched++
-      if (rel > this.check.maxRelError || rel !== rel) this.check.maxRelError = rel
+      if (rel > this.check.maxRelError || Number.isNaN(rel)) this.check.maxRelError = rel
     }
     this.fits.forEach((fit, f) => {
       fit.kLo = 1; fit.kHi = Infinity
@@ -483,7 +493,7 @@ export class RunningMeanInverter {
       const rel = value === 0 ? Math.abs(m) : Math.abs(m - value) / Math.abs(value)
       this.check.epochs++
       if (epoch.matched) this.check.matched++
-      if (rel > this.check.maxRelError || rel !== rel) this.check.maxRelError = rel
+      if (rel > this.check.maxRelError || Number.isNaN(rel)) this.check.maxRelError = rel
     }
     // The next epoch starts right after this one; its start is bracketed by this epoch's end.
     let lo: number; let hi: number
@@ -598,7 +608,7 @@ export class RunningMeanInverter {
         desm[i] = m; bnd[i] = Infinity; this.setKind(i, POINT_UNRECOVERABLE)
         continue
       }
-      if (i === lastCandidate && (!open || kFit !== kFit || k >= kFit)) {
+      if (i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit)) {
         if (open) this.provisional = i
         if (!(sizesApply && k === this.sizeK)) {
           desm[i] = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
@@ -618,7 +628,7 @@ export class RunningMeanInverter {
       let b = (1.25 * U32 * (gap * (aTa + D) + D + 2 * aTb + 2 * aTa) + 4 * U64 * (aTb + aTa)) / dC
       if (delta > 0 && ka > 0) b += delta * Math.abs(m - ma) / gap
       desm[i] = value
-      bnd[i] = b === b ? b : Infinity
+      bnd[i] = !Number.isNaN(b) ? b : Infinity
       const kind = gap === 1 ? POINT_EXACT : POINT_GAP_MEAN
       const old = knd[i]!
       if (old !== kind) {

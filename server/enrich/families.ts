@@ -79,7 +79,7 @@ export function guessFamily (ctx: FamilyContext): FamilyGuess {
     const metric = batch[1]!
     if (metric === 'steps_per_second') return { family: 'raw', reason: 'Keras batch_steps_per_second is a per-batch rate, not a running mean' }
     if (KERAS_RATIO.test(metric)) return { family: 'keras-running-ratio', reason: `Keras batch_${metric} is a running ratio of counts since the epoch start; it cannot be inverted without the counts` }
-    return { family: 'keras-running-mean', reason: `Keras batch_* tag in a Keras train run: running mean since the start of the epoch` }
+    return { family: 'keras-running-mean', reason: 'Keras batch_* tag in a Keras train run: running mean since the start of the epoch' }
   }
   if (keras && (/^epoch_/.test(tag) || /^evaluation_.+_vs_iterations$/.test(tag))) {
     return { family: 'epoch-aggregate', reason: 'Keras epoch-level value (one per epoch or evaluation pass)' }

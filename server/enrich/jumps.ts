@@ -377,7 +377,7 @@ export class JumpDetector {
     if (Math.abs(y) > this.maxAbs) this.maxAbs = Math.abs(y)
     this.oscRing.push(u)
     this.addToBlock(v, i, u)
-    const ready = this.baseRing.size >= this.p.minHistory && this.sigma === this.sigma
+    const ready = this.baseRing.size >= this.p.minHistory && !Number.isNaN(this.sigma)
     if (ready && !this.warmChecked) this.checkWarmup(v, i)
     let z = 0; let ratio = 1; let elevated = false
     if (ready) {
@@ -488,17 +488,15 @@ export class JumpDetector {
       this.hist[b]!++
       this.histCount++
     }
-    {
-      if ((this.sinceThreshold += fresh) >= 256 && this.histCount >= 200) {
-        this.sinceThreshold = 0
-        // Gaussian |z| quantiles: 2.576 (99 %), 2.807 (99.5 %), 3.291 (99.9 %); each needs enough samples.
-        let h = this.histQuantile(0.99) / 2.5758
-        if (this.histCount >= 600) h = Math.max(h, this.histQuantile(0.995) / 2.8070)
-        if (this.histCount >= 2000) h = Math.max(h, this.histQuantile(0.999) / 3.2905)
-        // Sampling noise of the quantiles and of σ makes Gaussian data read up to ~1.2: a dead zone keeps 6σ there.
-        const heavy = Math.max(1, h - TAIL_DEAD_ZONE)
-        this.spikeThreshold = this.p.spikeZ * Math.pow(heavy, this.p.tailExponent)
-      }
+    if ((this.sinceThreshold += fresh) >= 256 && this.histCount >= 200) {
+      this.sinceThreshold = 0
+      // Gaussian |z| quantiles: 2.576 (99 %), 2.807 (99.5 %), 3.291 (99.9 %); each needs enough samples.
+      let h = this.histQuantile(0.99) / 2.5758
+      if (this.histCount >= 600) h = Math.max(h, this.histQuantile(0.995) / 2.8070)
+      if (this.histCount >= 2000) h = Math.max(h, this.histQuantile(0.999) / 3.2905)
+      // Sampling noise of the quantiles and of σ makes Gaussian data read up to ~1.2: a dead zone keeps 6σ there.
+      const heavy = Math.max(1, h - TAIL_DEAD_ZONE)
+      this.spikeThreshold = this.p.spikeZ * Math.pow(heavy, this.p.tailExponent)
     }
   }
 
@@ -514,7 +512,7 @@ export class JumpDetector {
     const base = this.baseRing.medianRecent(this.p.baselineWindow >> 1)
     const sd = this.diffRing.size >= 4 ? DIFF_MAD_TO_SIGMA * this.diffRing.median() : NaN
     const sl = MAD_TO_SIGMA * this.baseRing.mad(base)
-    let s = Math.max(sd === sd ? sd : sl, 0.5 * sl)
+    let s = Math.max(!Number.isNaN(sd) ? sd : sl, 0.5 * sl)
     const floor = this.logMode ? 1e-4 : Math.max(1e-9 * Math.abs(base), 1e-300)
     if (!(s > floor)) s = floor
     this.base = base
@@ -710,11 +708,11 @@ export class JumpDetector {
   private nonFinite (v: PointsView, i: number, y: number): void {
     if (this.exc !== null) this.finishExcursion(v, i - 1, 'non-finite')
     this.flushPending(v, true)
-    const what = y !== y ? 'NaN' : y > 0 ? '+Infinity' : '-Infinity'
+    const what = Number.isNaN(y) ? 'NaN' : y > 0 ? '+Infinity' : '-Infinity'
     if (this.nonFiniteEvent === null) {
       let lastFinite = NaN
       for (let j = i - 1; j >= Math.max(0, i - 1000); j--) { const x = v.values[j]!; if (Number.isFinite(x)) { lastFinite = x; break } }
-      const base = this.base === this.base ? this.y(this.base) : lastFinite
+      const base = !Number.isNaN(this.base) ? this.y(this.base) : lastFinite
       const ev: JumpEvent = {
         key: `non-finite@${i}`,
         kind: 'non-finite',
@@ -725,7 +723,7 @@ export class JumpDetector {
         endStep: v.steps[i]!,
         wallTime: v.wallTimes[i]!,
         ratio: Number.isFinite(lastFinite) && base !== 0 ? Math.abs(lastFinite / base) : NaN,
-        robustZ: this.sigma === this.sigma && Number.isFinite(lastFinite) ? this.dir * (this.u(Math.abs(lastFinite) || 1e-300) - this.base) / this.sigma : NaN,
+        robustZ: !Number.isNaN(this.sigma) && Number.isFinite(lastFinite) ? this.dir * (this.u(Math.abs(lastFinite) || 1e-300) - this.base) / this.sigma : NaN,
         baseline: base,
         peak: lastFinite,
         causes: [{ cause: 'numerical overflow or an invalid operation (NaN/Inf in the loss)', evidence: `first non-finite value (${what}) at step ${v.steps[i]}${Number.isFinite(lastFinite) ? `; the last finite value before it was ${fmt(lastFinite)}` : ''}` }],
@@ -752,7 +750,7 @@ export class JumpDetector {
     this.sinceOsc = 0
     this.lastOscEvalIdx = i
     if (this.oscFlags === 0 && this.oscEvent === null) this.oscSigmaRef = this.sigma
-    const flagged = this.sigma === this.sigma && this.oscWindowFlagged()
+    const flagged = !Number.isNaN(this.sigma) && this.oscWindowFlagged()
     if (flagged) {
       this.oscFlags++
       this.oscNotFlagged = 0
@@ -884,7 +882,7 @@ export class JumpDetector {
     const j = B.length - 1
     const cur = B[j]!
     const sB = this.blockSigma(Math.max(0, j - 64), j)
-    if (!(sB === sB)) return
+    if (Number.isNaN(sB)) return
     const sb = Math.max(sB, this.logMode ? 1e-4 : 1e-12)
     // Slow divergence: the rolling median of the last LEVEL_BLOCKS blocks rises well above the best
     // such level reached so far (a single extreme block cannot trigger it).
@@ -965,7 +963,7 @@ export class JumpDetector {
     const lo = Math.max(0, from - half); const hi = Math.min(this.n, to + half)
     let total = 0; let cnt = 0
     const us: number[] = []
-    for (let i = lo; i < hi; i++) { const y = v.values[i]!; const u = Number.isFinite(y) && (!this.logMode || y > 0) ? this.u(y) : NaN; us.push(u); if (u === u) { total += u; cnt++ } }
+    for (let i = lo; i < hi; i++) { const y = v.values[i]!; const u = Number.isFinite(y) && (!this.logMode || y > 0) ? this.u(y) : NaN; us.push(u); if (!Number.isNaN(u)) { total += u; cnt++ } }
     let left = 0; let ln = 0
     for (let i = lo; i < hi; i++) {
       if (i >= from && i <= to && ln > 0 && cnt - ln > 0) {
@@ -973,7 +971,7 @@ export class JumpDetector {
         if (gain > bestGain) { bestGain = gain; best = i }
       }
       const u = us[i - lo]!
-      if (u === u) { left += u; ln++ }
+      if (!Number.isNaN(u)) { left += u; ln++ }
     }
     this.lastShiftBlock = j
     const peakU = after

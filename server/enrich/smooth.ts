@@ -77,8 +77,8 @@ export class TbSmoother {
   /** Applies the constant-series rule over out[0..length). */
   finish (values: ArrayLike<number>, out: Float64Array): void {
     if (!this.constant || this.length === 0) return
-    // `first === first` is false only for NaN: a NaN start makes the series non-constant.
-    if (!(this.first === this.first)) { this.constant = false; return }
+    // `!Number.isNaN(first)` is false only for NaN: a NaN start makes the series non-constant.
+    if (Number.isNaN(this.first)) { this.constant = false; return }
     for (let i = 0; i < this.length; i++) out[i] = values[i]!
   }
 }

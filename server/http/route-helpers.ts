@@ -29,7 +29,6 @@ export function throwIfNotFound (sel: SelectOutcome): asserts sel is Extract<Sel
   if (sel.kind === 'tag-not-found') throw sel.run !== undefined ? tagNotFound(sel.run, sel.tag) : tagNotFoundInSelection(sel.tag)
 }
 
-
 /** The query fields that /scalars and /export read the same way. */
 export type DataQuery = Parameters<typeof parseSelection>[0] & Parameters<typeof parseRange>[0] & Parameters<typeof parseEnrich>[0] & {
   series?: string[]

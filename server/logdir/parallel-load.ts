@@ -126,10 +126,10 @@ export async function loadRunsInParallel (p: ParallelLoad): Promise<number> {
       w.on('error', (err) => { p.log.warn({ err }, 'load worker failed; the main thread reads its runs') })
       w.on('exit', () => resolve())
     })
-  while (p.mainReads || worker === null) {
-    const name = queue.shift()
-    if (name === undefined) break
-    await p.readOnMain(p.loaders.get(name)!)
+  if (p.mainReads || worker === null) {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      await p.readOnMain(p.loaders.get(name)!)
+    }
   }
   await workerDone
   // runs never handed out (the worker died before asking), or held or failed by the worker

@@ -16,7 +16,7 @@ export type NonFinitePolicy = 'string' | 'null' | 'literal'
 
 /** Spelling of a non-finite number in every text format. */
 export function nonFiniteName (x: number): 'NaN' | 'Infinity' | '-Infinity' {
-  return x !== x ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity'
+  return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity'
 }
 
 /** A number as a JSON token under `policy`. Finite numbers use JavaScript's shortest round-trip form. */

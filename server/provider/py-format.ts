@@ -6,7 +6,7 @@
  * keep a `.0`. Non-finite values are spelled `nan`, `inf`, `-inf` (what Python's csv module writes).
  */
 export function pyFloatRepr (x: number): string {
-  if (x !== x) return 'nan'
+  if (Number.isNaN(x)) return 'nan'
   if (x === Infinity) return 'inf'
   if (x === -Infinity) return '-inf'
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0'
@@ -29,7 +29,7 @@ export function pyFloatRepr (x: number): string {
 
 /** A number as TB's JSON has it: `json_util.Cleanse` turns non-finite floats into strings. */
 export function pyJsonNumber (x: number, isInt: boolean): string {
-  if (x !== x) return '"NaN"'
+  if (Number.isNaN(x)) return '"NaN"'
   if (x === Infinity) return '"Infinity"'
   if (x === -Infinity) return '"-Infinity"'
   if (isInt) return Number.isInteger(x) ? String(x) : pyFloatRepr(x)

@@ -127,7 +127,7 @@ export class EventDecoder<H> {
     let p = start
     if (end - start < 17 || buf[p] !== 0x09) return false
     const wallTime = readF64(buf, p + 1)
-    if (wallTime !== wallTime) return false
+    if (Number.isNaN(wallTime)) return false
     p += 9
     let step = 0
     if (buf[p] === 0x10) {
@@ -232,7 +232,7 @@ export class EventDecoder<H> {
       }
     }
     if (this.pos !== end) throw WIRE_ERROR
-    if (wallTime !== wallTime) return 'nan-wall-time'
+    if (Number.isNaN(wallTime)) return 'nan-wall-time'
     const sink = this.sink
     sink.begin(wallTime, step)
     if (fileVersionStart >= 0) sink.fileVersion(textDecoder.decode(buf.subarray(fileVersionStart, fileVersionEnd)))

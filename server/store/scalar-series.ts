@@ -149,7 +149,7 @@ export class ScalarSeries {
     steps[n] = step
     this.wallTimes[n] = wallTime
     let values = this.values
-    if (values instanceof Float32Array && Math.fround(value) !== value && value === value) {
+    if (values instanceof Float32Array && Math.fround(value) !== value && !Number.isNaN(value)) {
       values = this.values = resizeColumn(values, n, values.length, Float64Array)
     }
     values[n] = value

@@ -47,7 +47,9 @@ function checkAgainstTruth (cols: EnrichedColumns, truth: KerasPointTruth[], siz
 /** Truth of corpus/generated keras_style runs from ../shared/corpus/ground_truth: raw loss, or its batch-size-weighted mean over each logged gap. */
 function corpusTruth (name: string): { points: KerasPointTruth[], datasetSize: number, batchSize: number } {
   const gt = JSON.parse(readFileSync(path.join(GROUND_TRUTH, `keras_style__${name}.json`), 'utf8')) as {
-    n_train: number, batch_size: number, batches_per_epoch: number,
+    n_train: number,
+    batch_size: number,
+    batches_per_epoch: number,
     batches: Array<{ step: number, epoch: number, batch_in_epoch: number, batch_size: number, raw_loss: number, logged: boolean }>
   }
   const points: KerasPointTruth[] = []

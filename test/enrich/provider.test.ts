@@ -102,7 +102,7 @@ test('appends: only new points are processed, existing ids stay, new annotations
   //    next oscillation check, ≤ 96 points later, must rule out a periodic pattern first).
   write(Array.from({ length: 1000 }, (_, i) => point(i)))
   await loader.reload(); await settle()
-  assert.equal(heard.length, 0, "nothing announced yet")
+  assert.equal(heard.length, 0, 'nothing announced yet')
   assert.deepEqual(p.annotations({ run: 'live' }).map(a => [a.kind, a.startStep, a.tentative]), [['spike', 900, true]])
   write(Array.from({ length: 100 }, (_, i) => point(1000 + i)))
   await loader.reload(); await settle()

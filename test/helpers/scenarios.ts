@@ -274,9 +274,11 @@ function writeRaw (root: string, spec: RawSpec): void {
   const tags: Record<string, Series> = { loss }
   if (spec.lr !== undefined) tags.lr = lr
   writeRun(root, spec.name, tags)
-  if (spec.restart !== undefined) writeFile(path.join(root, spec.name), BASE_WALL + 9000, 2, b => {
-    for (let i = 0; i < restartLoss.steps.length; i++) b.scalar('loss', restartLoss.steps[i]!, restartLoss.walls[i]! + 4000, restartLoss.values[i]!)
-  })
+  if (spec.restart !== undefined) {
+    writeFile(path.join(root, spec.name), BASE_WALL + 9000, 2, b => {
+      for (let i = 0; i < restartLoss.steps.length; i++) b.scalar('loss', restartLoss.steps[i]!, restartLoss.walls[i]! + 4000, restartLoss.values[i]!)
+    })
+  }
 }
 
 function labelledScenarios (root: string, rng: Rng, scales: number[], labels: ScenarioLabel[], labelled: Array<{ run: string, tag: string }>): void {

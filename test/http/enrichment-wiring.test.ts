@@ -156,8 +156,19 @@ describe('enrichment columns through the API', () => {
     const req = http.get(`${srv.origin}/api/v1/stream?tag=loss`, res => { res.setEncoding('utf8'); res.on('data', (c: string) => got.push(c)) })
     await new Promise(resolve => setTimeout(resolve, 200))
     const a: Annotation = {
-      id: 'a1', run: 'train', tag: 'loss', kind: 'spike', severity: 'warning', startStep: 40, endStep: 40, wallTime: 1700000040,
-      magnitude: { ratio: 18, robustZ: 50 }, baseline: 0.5, peak: 9, causes: [{ cause: 'bad batch', evidence: 'one point' }], explanation: 'x'
+      id: 'a1',
+      run: 'train',
+      tag: 'loss',
+      kind: 'spike',
+      severity: 'warning',
+      startStep: 40,
+      endStep: 40,
+      wallTime: 1700000040,
+      magnitude: { ratio: 18, robustZ: 50 },
+      baseline: 0.5,
+      peak: 9,
+      causes: [{ cause: 'bad batch', evidence: 'one point' }],
+      explanation: 'x'
     } as Annotation
     provider.emit({ ...a, id: 'other', tag: 'short' })
     provider.emit(a)

@@ -13,7 +13,6 @@ import { ScalarStore } from '../../server/store/scalar-store.js'
 import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
 import { rng } from '../helpers/rng.js'
 
-
 const SOURCES = [
   'edge/encodings_zoo/events.out.tfevents.1700000000.host.600.0',
   'edge/rotation/events.out.tfevents.1700000000.host.300.0',

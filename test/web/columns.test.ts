@@ -13,7 +13,6 @@ import {
 const SHOW_ALL: Display = { raw: true, desmoothed: true, smoothing: 0.6, logY: false }
 
 function body (over: Partial<ScalarsBody> & Pick<ScalarsBody, 'step'>): ScalarsBody {
-  const n = over.step.length
   return {
     run: 'r',
     tag: 't',

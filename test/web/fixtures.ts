@@ -13,7 +13,6 @@ import { buildApp } from '../../server/app.js'
 import { REPO } from '../helpers/paths.js'
 import { rng } from '../helpers/rng.js'
 
-
 export const T0 = 1_700_000_000
 /** Steps of the raw runs, their spike, and the non-finite point. */
 export const RAW_STEPS = 300

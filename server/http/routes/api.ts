@@ -125,4 +125,3 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
   await app.register(streamRoutes, { store, enrichment })
   await app.register(openapiRoutes)
 }
-
