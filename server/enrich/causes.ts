@@ -1,7 +1,7 @@
 /** Causes that come from other series of the run: learning-rate changes and gradient-norm jumps. */
 
-import type { JumpEvent } from './jumps.js'
-import { fmt, fmtRatio } from './jumps.js'
+import type { JumpEvent } from './events.js'
+import { fmt, fmtRatio } from './events.js'
 
 /** A change of the learning rate, located to a range of steps of the jump series. */
 export interface LrChange {

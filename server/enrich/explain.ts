@@ -1,6 +1,6 @@
 /** One actionable paragraph per annotation, written from its kind, numbers and causes. */
 
-import type { JumpEvent } from './jumps.js'
+import type { JumpEvent } from './events.js'
 
 /** What the explanation needs of an event (a subset of JumpEvent, so overfitting and staircase events can use it too). */
 export type Explainable = Pick<JumpEvent, 'kind' | 'startStep' | 'endStep' | 'ratio' | 'baseline' | 'peak' | 'causes'>
@@ -46,6 +46,8 @@ export function explain (ev: Explainable, label: string): string {
       return `${label} made no progress ${span} and then resumed falling. A long flat stretch in the middle of training usually means the optimiser sat near a saddle point or in a poor local minimum, or that the learning rate was too small to move on; it found its way out here, but the time was wasted. A learning-rate schedule with warm restarts, a larger initial rate with decay, or an adaptive optimiser shortens such stalls; better initialisation and normalisation help too.`
     case 'overfitting':
       return `The validation loss has been rising ${span} while the training loss kept falling: the model is overfitting, memorising the training set instead of learning what generalises. The best model was the one at the start of this stretch. Use early stopping on the validation loss (or restore that checkpoint), add regularisation (weight decay, dropout), more or augmented data, or a smaller model.`
+    case 'lr-schedule':
+      return `The learning rate changed ${span} as a schedule does (see the evidence), and ${label} did not get worse for it. This is information, not a problem: warm-up, decay and step schedules move the loss level on purpose.`
     case 'restart':
       return `The step counter of ${label} went back ${span}: a new process or a new fit() call started writing into the same run, so some steps now appear twice. TensorBoard would either draw a zig-zag or silently drop points; lossboard keeps every point and marks the restart. Nothing is wrong with training itself, but when comparing curves remember that the points after the restart come from the resumed run (check that its optimizer state and learning rate were restored).`
   }

@@ -1,7 +1,7 @@
 /** Overfitting: a validation loss rising for several evaluations while the training loss keeps falling. */
 
-import type { JumpEvent } from './jumps.js'
-import { fmt } from './jumps.js'
+import type { JumpEvent } from './events.js'
+import { fmt } from './events.js'
 import { DIFF_MAD_TO_SIGMA, median } from './robust.js'
 import { explain } from './explain.js'
 

@@ -1,8 +1,8 @@
 /** Staircase artefacts: steps of a logged running mean at epoch boundaries that the de-smoothed series does not have. */
 
 import type { EpochInfo } from './desmooth.js'
-import type { JumpEvent } from './jumps.js'
-import { fmt } from './jumps.js'
+import type { JumpEvent } from './events.js'
+import { fmt } from './events.js'
 import { DIFF_MAD_TO_SIGMA, median } from './robust.js'
 import { explain } from './explain.js'
 

@@ -176,6 +176,8 @@ class TagState {
   readonly oneOff = new Map<string, RunningMeanInverter>()
   readonly smoothers = new Map<number, { sm: TbSmoother, out: Float64Array }>()
   lrSeen = ''
+  /** Learning-rate changes of the run, mapped onto this series (for tentative events too). */
+  lrChanges: LrChange[] = []
   crossCheckFailed = false
 
   constructor (readonly run: string, readonly tag: string, readonly info: TagInfo, guess: FamilyGuess) {
@@ -563,7 +565,13 @@ class StoreEnrichment implements EnrichmentProvider {
     }
     const out = [...st.annotations.values()]
     if (st.detector !== null && !noJumps(st.tag)) {
-      for (const ev of st.detector.tentative()) out.push(this.toAnnotation(st, ev, true))
+      const c = st.info.series!.columns()
+      for (const ev of st.detector.tentative()) {
+        // A tentative event names its learning-rate cause too (the run's changes as last seen).
+        const look = Math.max(1, ev.startStep - c.steps[Math.max(0, ev.startIndex - LR_LOOKBACK_POINTS)]!)
+        if (attachLrCause(ev, st.lrChanges, look)) ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag)
+        out.push(this.toAnnotation(st, ev, true))
+      }
     }
     return out
   }
@@ -630,6 +638,7 @@ class StoreEnrichment implements EnrichmentProvider {
     st.lrSeen = sig
     const changes: LrChange[] = []
     for (const lt of lrTags) changes.push(...this.lrChanges(st, r, lt))
+    st.lrChanges = changes
     const c = st.info.series!.columns()
     for (const ev of st.events.values()) {
       if (ev.kind === 'restart' || ev.kind === 'staircase-artifact' || ev.kind === 'overfitting') continue

@@ -1,0 +1,76 @@
+/** The local baseline of a series: rolling median level and robust noise scale over its recent normal points. */
+
+import { Ring, MAD_TO_SIGMA, DIFF_MAD_TO_SIGMA } from '../robust.js'
+import type { Space } from './space.js'
+
+/**
+ * Only points judged normal are admitted (outliers and excursions never are), so the level and
+ * the noise scale are trimmed estimates: one spike cannot raise the threshold for the next. The
+ * level is the median of the newest half window; σ is the larger of the lag-1-difference MAD
+ * (insensitive to trends) and half the MAD around the level.
+ */
+export class Baseline {
+  base = NaN
+  sigma = NaN
+  private readonly ring: Ring
+  private readonly diffs: Ring
+  private lastU = NaN
+  private lastIdx = -2
+  private sinceLevel = 0
+  private sinceRecompute = 0
+
+  constructor (private readonly window: number, private readonly space: Space) {
+    this.ring = new Ring(window)
+    this.diffs = new Ring(window)
+  }
+
+  get size (): number { return this.ring.size }
+
+  ready (minHistory: number): boolean { return this.ring.size >= minHistory && !Number.isNaN(this.sigma) }
+
+  /** Newest admitted value `j` points back (0 = newest). */
+  recent (j: number): number { return this.ring.recent(j) }
+
+  clear (): void {
+    this.ring.clear(); this.diffs.clear()
+    this.base = NaN; this.sigma = NaN; this.lastU = NaN; this.lastIdx = -2; this.sinceLevel = 0; this.sinceRecompute = 0
+  }
+
+  /** Admits the normal point `i` (analysed value `u`). Returns true when σ was recomputed. */
+  accept (i: number, u: number): boolean {
+    this.ring.push(u)
+    if (this.lastIdx === i - 1) this.diffs.push(Math.abs(u - this.lastU))
+    this.lastU = u
+    this.lastIdx = i
+    // While the window fills everything is refreshed at every point; then the level every quarter
+    // window (it follows a falling loss closely) and the noise scale once per window.
+    const W = this.window
+    if (this.ring.size < 3) return false
+    if (this.ring.size < W) { this.recompute(); return true }
+    if (++this.sinceLevel >= W >> 2) { this.sinceLevel = 0; this.base = this.ring.medianRecent(W >> 1) }
+    if (++this.sinceRecompute >= W) { this.sinceRecompute = 0; this.recompute(); return true }
+    return false
+  }
+
+  /** A lasting shift: the newest values of the shifted stretch become the baseline. */
+  restartFrom (us: readonly number[]): void {
+    this.clear()
+    const from = Math.max(0, us.length - this.window)
+    for (let j = from; j < us.length; j++) {
+      this.ring.push(us[j]!)
+      if (j > from) this.diffs.push(Math.abs(us[j]! - us[j - 1]!))
+    }
+    if (this.ring.size >= 3) this.recompute()
+  }
+
+  private recompute (): void {
+    const base = this.ring.medianRecent(Math.max(3, this.window >> 1))
+    const sd = this.diffs.size >= 4 ? DIFF_MAD_TO_SIGMA * this.diffs.median() : NaN
+    const sl = MAD_TO_SIGMA * this.ring.mad(base)
+    let s = Math.max(!Number.isNaN(sd) ? sd : sl, 0.5 * sl)
+    const floor = this.space.logMode ? 1e-4 : Math.max(1e-9 * Math.abs(base), 1e-300)
+    if (!(s > floor)) s = floor
+    this.base = base
+    this.sigma = s
+  }
+}

@@ -1,0 +1,89 @@
+/** Thresholds of the jump detector, with their documented defaults. */
+
+/**
+ * Every threshold is in units of the robust noise scale σ of the analysed series (log values for a
+ * positive series, so the detector is scale-free) or a ratio to the local baseline.
+ */
+export interface JumpParams {
+  /** Normal points in the rolling baseline (median level and noise scale). Default 64. */
+  baselineWindow: number
+  /** Normal points needed before a jump can be reported. Default 8. */
+  minHistory: number
+  /** Robust z a single point needs (at least) to be a spike on its own. Default 6. */
+  spikeZ: number
+  /** Lowest peak/baseline ratio of a single-point spike. Default 2. */
+  spikeMinRatio: number
+  /**
+   * A positive point this many times its local median is always a spike, however heavy the tails
+   * (the tail-adaptive threshold is capped here). Default 10.
+   */
+  grossRatio: number
+  /**
+   * Target rate of false single-point spikes on clean noise: the spike threshold is the
+   * (1 − rate) quantile of the residuals, extrapolated from their upper tail. Default 1/20,000.
+   */
+  spikeFalseRate: number
+  /** z above which a point counts as elevated. Default 3. */
+  elevatedZ: number
+  /** Lowest ratio of an elevated point (and so of any reported jump). Default 1.3. */
+  minRatio: number
+  /** Of the last `sustainWindow` points, `sustainCount` elevated ones open a sustained excursion. Defaults 9 and 5. */
+  sustainWindow: number
+  sustainCount: number
+  /** Consecutive normal points that end an excursion. Default 3. */
+  returnPoints: number
+  /**
+   * A sustained excursion that has not decayed after this many points is a level shift (or a
+   * divergence). On short series the wait is a quarter of the history before it, at least 3. Default 32.
+   */
+  shiftPoints: number
+  /** A level shift still not returned after this many points becomes the new baseline. Default 256. */
+  maxShiftPoints: number
+  /** Growth between the middle and the last third of an excursion that makes it a divergence. Default 1.5. */
+  divergenceGrowth: number
+  /** Spike candidates closer than this (points) are judged together (a burst, or an oscillation). Default 48. */
+  clusterGap: number
+  /** Oscillation: window, evaluation period, half- vs full-period difference ratio, minimum swing (σ units; log units for positive series). */
+  oscWindow: number
+  oscEvery: number
+  oscRatio: number
+  oscMinZ: number
+  oscMinLogAmp: number
+  /** Block size (points) of the block medians used for trends and plateaus (doubles past 512 blocks). Default 16. */
+  blockSize: number
+  /** Plateau: blocks a flat stretch must span, and the fall before (and after) it. Defaults 8 and 1.25. */
+  plateauBlocks: number
+  plateauDrop: number
+  /** Slow divergence: growth of the rolling block level over the best level, in ratio and in block-noise units. Defaults 1.5 and 8. */
+  slowDivergenceGrowth: number
+  slowDivergenceZ: number
+}
+
+/** Documented defaults of {@link JumpParams}. */
+export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
+  baselineWindow: 64,
+  minHistory: 8,
+  spikeZ: 6,
+  spikeMinRatio: 2,
+  grossRatio: 10,
+  spikeFalseRate: 1 / 20000,
+  elevatedZ: 3,
+  minRatio: 1.3,
+  sustainWindow: 9,
+  sustainCount: 5,
+  returnPoints: 3,
+  shiftPoints: 32,
+  maxShiftPoints: 256,
+  divergenceGrowth: 1.5,
+  clusterGap: 48,
+  oscWindow: 96,
+  oscEvery: 96,
+  oscRatio: 2.5,
+  oscMinZ: 4,
+  oscMinLogAmp: 0.3,
+  blockSize: 16,
+  plateauBlocks: 8,
+  plateauDrop: 1.25,
+  slowDivergenceGrowth: 1.5,
+  slowDivergenceZ: 8
+})

@@ -1,0 +1,97 @@
+/**
+ * Level shifts in noisy or sparse series, where single points never stand out: a rank test for a
+ * change in location, run when the newest points have all been high for a while.
+ *
+ * Mann–Whitney U between the newest m points and the (up to 40) points before them, the
+ * statistic of Pettitt's (1979) non-parametric change-point test at a given split, standardised to
+ * a z-score. Ranks make it immune to heavy tails and to single outliers, and it needs only a few
+ * points after the change: 4 points all above 8 earlier ones give z ≈ 2.9. A shift is reported
+ * when the best split gives z ≥ 3.5 (one-sided p ≈ 2·10⁻⁴) and the median after it is at least
+ * `2 × minRatio` worse than the median before it.
+ */
+
+import { Ring } from '../robust.js'
+import { makeEvent, extendEvent, fmt, fmtRatio, type JumpEvent } from '../events.js'
+import { medianOf, type DetectContext, type PointsView } from './context.js'
+import { alternating } from './excursions.js'
+
+const BEFORE = 40
+const MIN_AFTER = 4
+const MAX_AFTER = 24
+const MIN_BEFORE = 8
+const Z_SHIFT = 3.5
+
+export class ShiftScan {
+  private readonly ring = new Ring(BEFORE + MAX_AFTER)
+  /** Consecutive newest points that were high (ratio ≥ minRatio over the baseline). */
+  private high = 0
+  private event: JumpEvent | null = null
+  private levelBefore = NaN
+  private back = 0
+
+  constructor (private readonly ctx: DetectContext) {}
+
+  get open (): boolean { return this.event !== null }
+
+  reset (): void {
+    this.ring.clear(); this.high = 0; this.back = 0
+    if (this.event !== null) { this.event.open = false; this.event = null }
+  }
+
+  /** Returns true when the point belongs to a shift found here (it must not join the baseline). */
+  point (v: PointsView, i: number, u: number, ratio: number, quiet: boolean): boolean {
+    const { p, space } = this.ctx
+    this.ring.push(u)
+    if (this.event !== null) {
+      const ev = this.event
+      if (space.dir * (u - this.levelBefore) >= Math.log(p.minRatio) * (space.logMode ? 1 : 0)) { this.back = 0; extendEvent(ev, v, i); return true }
+      if (++this.back >= p.returnPoints) { ev.open = false; this.event = null; this.high = 0 }
+      return false
+    }
+    this.high = ratio >= p.minRatio ? this.high + 1 : 0
+    if (!quiet || this.high < MIN_AFTER || !space.logMode) return false
+    const n = this.ring.size
+    const xs: number[] = []
+    for (let j = n - 1; j >= 0; j--) xs.push(this.ring.recent(j))
+    let bestZ = -Infinity; let bestM = 0
+    for (let m = MIN_AFTER; m <= Math.min(this.high, MAX_AFTER); m++) {
+      const nb = Math.min(BEFORE, n - m)
+      if (nb < MIN_BEFORE) break
+      const before = xs.slice(n - m - nb, n - m); const after = xs.slice(n - m)
+      let U = 0
+      for (const a of after) for (const b of before) U += space.dir * (a - b) > 0 ? 1 : a === b ? 0.5 : 0
+      const z = (U - m * nb / 2) / Math.sqrt(m * nb * (m + nb + 1) / 12)
+      if (z > bestZ) { bestZ = z; bestM = m }
+    }
+    if (!(bestZ >= Z_SHIFT) || alternating(xs.slice(-Math.max(12, bestM)))) return false
+    const nb = Math.min(BEFORE, n - bestM)
+    const before = xs.slice(n - bestM - nb, n - bestM); const after = xs.slice(n - bestM)
+    const mb = medianOf(before); const ma = medianOf(after)
+    if (!(space.dir * (ma - mb) >= Math.log(2 * p.minRatio))) return false
+    const start = i - bestM + 1
+    const ratioMed = Math.exp(space.dir * (ma - mb))
+    // Still climbing after the change (Kendall's τ of the values against time ≥ 0.6, and the last
+    // third divergenceGrowth× the first): the start of a divergence, not a step.
+    const t = Math.max(1, Math.floor(bestM / 3))
+    const climbing = kendallTau(after) * space.dir >= 0.6 && space.dir * (medianOf(after.slice(-t)) - medianOf(after.slice(0, t))) >= Math.log(p.divergenceGrowth)
+    const kind = climbing ? 'divergence' : 'level-shift'
+    const ev = makeEvent(v, { kind, severity: climbing ? 'critical' : 'warning', start, end: i, ratio: ratioMed, robustZ: bestZ, baseline: space.y(mb), peak: space.y(ma), open: true })
+    ev.causes.push(climbing
+      ? { cause: 'training instability (learning rate too high, exploding gradients)', evidence: `${this.ctx.label} has climbed steadily since step ${v.steps[start]}: the ${bestM} points since have a median ${fmtRatio(ratioMed)} the median ${fmt(space.y(mb))} of the ${nb} points before, and keep rising (rank test z = ${bestZ.toFixed(1)})` }
+      : { cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `the ${bestM} points of ${this.ctx.label} from step ${v.steps[start]} have a median of ${fmt(space.y(ma))}, ${fmtRatio(ratioMed)} the median ${fmt(space.y(mb))} of the ${nb} points before (rank test z = ${bestZ.toFixed(1)}; too noisy or too sparse for single points to stand out)` })
+    this.event = ev
+    this.levelBefore = mb + space.dir * Math.log(Math.sqrt(2 * p.minRatio))
+    this.back = 0
+    this.ctx.emit(ev)
+    this.ctx.baseline.restartFrom(after)
+    return true
+  }
+}
+
+/** Kendall's τ of `xs` against their order (+1: strictly increasing). */
+function kendallTau (xs: readonly number[]): number {
+  let s = 0
+  const n = xs.length
+  for (let a = 0; a < n; a++) for (let b = a + 1; b < n; b++) s += Math.sign(xs[b]! - xs[a]!)
+  return n > 1 ? s / (n * (n - 1) / 2) : 0
+}
