@@ -85,8 +85,13 @@ function severityCounts (e: TruthEvent, a: Annotation): boolean {
 }
 
 /** The step window an annotation of the event's kind must start in, and the wider window a true alarm may overlap. */
-export function eventWindow (e: TruthEvent, steps: readonly number[]): { startLo: number, startHi: number, overlapLo: number, overlapHi: number } {
-  const u = [...new Set(steps)].sort((a, b) => a - b)
+/** Sorted distinct steps of a series (what {@link eventWindow} takes). */
+export function distinctSteps (steps: ArrayLike<number>): number[] {
+  return [...new Set(Array.from(steps))].sort((a, b) => a - b)
+}
+
+/** `u` = {@link distinctSteps} of the event's series. */
+export function eventWindow (e: TruthEvent, u: readonly number[]): { startLo: number, startHi: number, overlapLo: number, overlapHi: number } {
   if (u.length === 0) return { startLo: e.startStep, startHi: e.endStep, overlapLo: e.startStep, overlapHi: e.endStep }
   let i0 = u.findIndex(s => s >= e.startStep)
   if (i0 < 0) i0 = u.length - 1
@@ -186,9 +191,11 @@ export function scoreTruth (p: EnrichmentProvider, store: ScalarStore | null, t:
   const series: SeriesResult[] = []
   for (const { run, tbRun, tag, evs } of byTag.values()) {
     const steps = stepsOf(store, t, run, tbRun, tag)
+    const u = distinctSteps(steps)
     const anns = annotationsOf(p, run, tag)
+    const windows = new Map(evs.map(e => [e, eventWindow(e, u)]))
     for (const e of evs) {
-      const w = eventWindow(e, steps)
+      const w = windows.get(e)!
       const cands = anns.filter(a => a.kind === e.kind && severityCounts(e, a) && a.startStep >= w.startLo && a.startStep <= w.startHi && a.endStep >= Math.min(e.startStep, w.startLo))
       cands.sort((a, b) => Math.abs(a.startStep - e.startStep) - Math.abs(b.startStep - e.startStep))
       const match = cands[0] ?? null
@@ -199,7 +206,7 @@ export function scoreTruth (p: EnrichmentProvider, store: ScalarStore | null, t:
     const alarms = anns.filter(a => a.severity !== 'info')
     const falseAlarms = alarms.filter(a => !evs.some(e => {
       if (a.kind !== e.kind) return false
-      const w = eventWindow(e, steps)
+      const w = windows.get(e)!
       return a.endStep >= w.overlapLo && a.startStep <= w.overlapHi
     }))
     series.push({ run, tag, clean, labelled: evs.length > 0, points: steps.length, alarms, falseAlarms })
