@@ -12,7 +12,8 @@
  *                since the epoch start, written when tb_step % update_freq == 0 (tb_step = 1-based batch counter of the fit);
  *                epoch_loss/epoch_accuracy/epoch_learning_rate (LR of the next step) at the 0-based epoch, only when the
  *                epoch's last tb_step % update_freq == 0; <run>/validation epoch_loss (same gating) and
- *                evaluation_loss_vs_iterations at optimizer.iterations (every epoch); TF2 tensors (tensor_content)
+ *                evaluation_loss_vs_iterations at optimizer.iterations (every epoch); TF2 tensors (tensor_content), or
+ *                simple_value as tf.keras ≤ 2.4 wrote them
  *   sb3        — Stable-Baselines3 logger: rollout/ep_rew_mean (mean of the last ≤ 100 episodes), train/loss,
  *                train/explained_variance, train/learning_rate at the total timesteps of each rollout
  */
@@ -144,7 +145,7 @@ export function writeHF (root: string, run: string, r: RawRun, o: { loggingSteps
 }
 
 /** Keras 3 TensorBoard callback, one file per fit() call in train/ and validation/. */
-export function writeKeras (root: string, run: string, r: RawRun, o: { updateFreq: number }): Written {
+export function writeKeras (root: string, run: string, r: RawRun, o: { updateFreq: number, encoding?: ScalarEncoding }): Written {
   const tr = `${run}/train`
   const va = `${run}/validation`
   const s = new Series()
@@ -188,8 +189,8 @@ export function writeKeras (root: string, run: string, r: RawRun, o: { updateFre
         }
       }
     }
-    writeFile(path.join(root, tr), eventFileName(WALL + fc * 1000, 'synth', 4245, fc) + '.v2', trainEv, 'tensor_content')
-    if (valEv.length > 0) writeFile(path.join(root, va), eventFileName(WALL + fc * 1000, 'synth', 4245, 100 + fc) + '.v2', valEv, 'tensor_content')
+    writeFile(path.join(root, tr), eventFileName(WALL + fc * 1000, 'synth', 4245, fc) + '.v2', trainEv, o.encoding ?? 'tensor_content')
+    if (valEv.length > 0) writeFile(path.join(root, va), eventFileName(WALL + fc * 1000, 'synth', 4245, 100 + fc) + '.v2', valEv, o.encoding ?? 'tensor_content')
   }
   return {
     tbRuns: r.valLoss !== undefined ? [tr, va] : [tr],

@@ -149,17 +149,26 @@ export function torchPlateau (root: string, seed: number, level: NoiseLevel, toE
   const g = new Gen(seed)
   const name = `torch_${level}_plateau${toEnd ? '_end' : ''}_${seed}`
   const r = baseRun(g, n, level, { spe: 500, batch: 32, lr0: 0.001, schedule: 'constant' })
-  const init = NOISE_MODELS[level].trend.init
-  const s = g.int(Math.floor(n * 0.05), Math.floor(n * 0.1))
+  // The loss stops improving early (1–2 % into the run, still well above its floor) and stays flat
+  // for about half the run (or to its end), then resumes its fitted decay.
+  const s = g.int(Math.floor(n * 0.01), Math.floor(n * 0.02))
   const e = toEnd ? n - 1 : g.int(Math.floor(n * 0.45), Math.floor(n * 0.55))
-  const base = r.loss.slice()
-  for (let i = 0; i < n; i++) {
-    const t = i <= e ? Math.min(i, s) : s + (i - e)
-    r.loss[i] = base[i]! / trendLevel(i, n, level) * (i >= s && i <= e ? init * 0.8 : trendLevel(t, n, level))
-  }
+  for (let i = s; i < n; i++) r.loss[i] = r.loss[i]! / trendLevel(i, n, level) * trendLevel(i <= e ? s : s + (i - e), n, level)
   const w = writeTorch(root, name, r, { lrEvery: 100 })
   const events = [ev(w, 'plateau', s, e, 'the loss stops improving (stuck at its initial level: learning rate too small / saddle)')]
   return { truth: truthOf(name, 'torch', w, r, events, { [name]: { 'train/loss': false } }), framework: 'PyTorch SummaryWriter', badBatches: [] }
+}
+
+/** Clean LR schedule steps down (StepLR ×0.1 twice): the loss level drops a little after each (expect_clean; lr-schedule events). */
+export function torchStepDown (root: string, seed: number, level: NoiseLevel, n = 6000): SynthRun {
+  const g = new Gen(seed)
+  const name = `torch_${level}_steplr_down_${seed}`
+  const r = baseRun(g, n, level, { spe: 300, batch: 32, lr0: 0.1, schedule: 'constant' })
+  const steps = [300 * g.int(7, 9), 300 * g.int(13, 16)]
+  for (const at of steps) for (let i = at; i < n; i++) { r.lr[i]! *= 0.1; r.loss[i]! *= 0.85 }
+  const w = writeTorch(root, name, r, { lrEvery: 10 })
+  const events = steps.map(at => ev(w, 'lr-schedule', at, at, `StepLR step: LR ${r.lr[at - 1]!.toPrecision(2)} -> ${r.lr[at]!.toPrecision(2)} (x0.1) at an epoch boundary; the loss falls a little`))
+  return { truth: truthOf(name, 'torch', w, r, events, { [name]: { 'train/loss': true } }), framework: 'PyTorch SummaryWriter', badBatches: [] }
 }
 
 /** Lightning, sparse: train_loss_step every N steps (26–30 points); StepLR ×k (4..10) at an epoch boundary, loss ×k^0.6 after. */
@@ -210,9 +219,9 @@ function accuracies (g: Gen, r: RawRun): number[] {
  * epoch_* tags. Variants: 'clean', 'bad' (bad batches ×10/×30 at random steps), 'lr' (LR ×k mid-epoch),
  * 'restart' (a second fit() continuing training), 'overfit' (validation loss rises from an epoch on).
  */
-export function kerasRun (root: string, seed: number, level: NoiseLevel, variant: 'clean' | 'bad' | 'lr' | 'restart' | 'overfit', updateFreq: number): SynthRun {
+export function kerasRun (root: string, seed: number, level: NoiseLevel, variant: 'clean' | 'bad' | 'lr' | 'restart' | 'overfit', updateFreq: number, tfKeras2 = false): SynthRun {
   const g = new Gen(seed)
-  const name = `keras_${level}_${variant}_f${updateFreq}_${seed}`
+  const name = `${tfKeras2 ? 'tfkeras' : 'keras'}_${level}_${variant}_f${updateFreq}_${seed}`
   const spe = updateFreq === 4 ? 13 : g.int(22, 40)
   const epochs = variant === 'overfit' ? 30 : g.int(8, 14)
   const n = spe * epochs
@@ -243,7 +252,7 @@ export function kerasRun (root: string, seed: number, level: NoiseLevel, variant
     r.fit = r.loss.map((_, i) => i < fit1 ? 0 : 1)
   }
   r.accuracy = accuracies(g, r)
-  const w = writeKeras(root, name, r, { updateFreq })
+  const w = writeKeras(root, name, r, { updateFreq, encoding: tfKeras2 ? 'simple_value' : 'tensor_content' })
   for (const b of bad) events.push(ev(w, 'spike', b.i, b.i, `bad batch (corrupted data): ${b.ratio}x the local median; LR unchanged`, { ratio: b.ratio }))
   if (variant === 'lr') events.push(ev(w, 'level-shift', jumpAt, n - 1, `learning rate raised x${k} mid-epoch (${r.lr[jumpAt - 1]!.toPrecision(3)} -> ${r.lr[jumpAt]!.toPrecision(3)}); sustained`, { lrFactor: k }))
   if (variant === 'overfit') events.push({ kind: 'overfitting', startStep: overfitFrom, endStep: epochs - 1, cause: 'overfitting: validation loss rises while training loss falls', tb_run: va, tag: 'epoch_loss' })
@@ -259,7 +268,7 @@ export function kerasRun (root: string, seed: number, level: NoiseLevel, variant
   // Which series a correct annotator leaves without warning/critical.
   clean[tr] = { batch_loss: variant !== 'bad' && variant !== 'lr', epoch_loss: variant !== 'bad' && variant !== 'lr' }
   clean[va] = { epoch_loss: variant !== 'lr' && variant !== 'overfit', evaluation_loss_vs_iterations: variant !== 'lr' && variant !== 'overfit' }
-  return { truth: truthOf(name, 'keras', w, r, events, clean), framework: 'Keras 3 (synthetic)', badBatches: bad.map(b => ({ ratio: b.ratio, step: w.axis(b.i), tbRun: tr, tag: 'batch_loss' })) }
+  return { truth: truthOf(name, 'keras', w, r, events, clean), framework: tfKeras2 ? 'tf.keras 2.x' : 'Keras 3', badBatches: bad.map(b => ({ ratio: b.ratio, step: w.axis(b.i), tbRun: tr, tag: 'batch_loss' })) }
 }
 
 /** tensorboardX: an oscillation phase (cyclic LR to 30–60× the base, period 60–100) and one NaN from bad data. */
@@ -317,6 +326,7 @@ export function synthSuite (root: string, seeds: number[], opts: { long?: boolea
       out.push(torchClean(root, s + 200_000, level, n))
       out.push(torchDiverge(root, s + 300_000, level))
       out.push(torchPlateau(root, s + 400_000, level, li === 2))
+      out.push(torchStepDown(root, s + 450_000, level))
       out.push(lightningSparseLr(root, s + 500_000, level))
       out.push(hfRun(root, s + 600_000, level, false))
       out.push(hfRun(root, s + 700_000, level, true))
@@ -324,6 +334,8 @@ export function synthSuite (root: string, seeds: number[], opts: { long?: boolea
       out.push(kerasRun(root, s + 810_000, level, 'bad', 1))
       out.push(kerasRun(root, s + 820_000, level, 'lr', 1))
       out.push(kerasRun(root, s + 830_000, level, li === 0 ? 'restart' : 'overfit', 1))
+      out.push(kerasRun(root, s + 840_000, level, 'bad', 5, true))
+      out.push(kerasRun(root, s + 850_000, level, 'clean', 1, true))
       out.push(tbxOscNan(root, s + 900_000, level))
     }
     out.push(sb3Clean(root, seed * 10 + 950_000))
