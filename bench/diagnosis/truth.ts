@@ -55,7 +55,23 @@ function revive (_k: string, v: unknown): unknown {
 }
 
 export function parseTruth (text: string): Truth {
-  return JSON.parse(text, revive) as Truth
+  const t = JSON.parse(text, revive) as Truth
+  for (const e of t.events) toFileAxis(t, e)
+  return t
+}
+
+/**
+ * An event whose `step_axis` is the epoch index while the file steps are not (Lightning's
+ * `train_loss_epoch` is written at the last global step of each epoch) is moved onto the file's
+ * axis: epoch k is the k-th logged point.
+ */
+function toFileAxis (t: Truth, e: TruthEvent): void {
+  if (typeof e.step_axis !== 'string' || !/epoch index/.test(e.step_axis)) return
+  const steps = t.logged.find(l => l.tb_run === e.tb_run && l.tag === e.tag)?.step
+  if (steps === undefined || steps.every((s, k) => s === k)) return
+  const at = (k: number): number => steps[Math.min(steps.length - 1, Math.max(0, k))]!
+  e.startStep = at(e.startStep)
+  e.endStep = at(e.endStep)
 }
 
 /** Every truth file of a frameworks-style corpus directory (`<dir>/truth/<family>__<run>.json`), sorted by name. */

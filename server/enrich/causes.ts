@@ -101,11 +101,14 @@ export function attachLrCause (ev: JumpEvent, changes: readonly LrChange[], look
   const at = ev.causes.findIndex(c => /learning-rate change/.test(c.cause))
   if (best === null) return false
   const up = best.to > best.from
+  // A lowered rate does not make a loss jump; NaN/Inf has its own first cause (how it arose).
+  const supporting = ev.kind === 'non-finite' || (!up && ev.kind !== 'plateau')
   const cause = {
     cause: `learning-rate change: ${up ? 'raised' : 'lowered'} from ${fmt(best.from)} to ${fmt(best.to)} (${fmtRatio(best.to / best.from)})`,
     evidence: `${best.where}; the ${ev.kind} starts at step ${ev.startStep}`
   }
   if (at >= 0) ev.causes[at] = cause
+  else if (supporting) ev.causes.push(cause)
   else ev.causes.unshift(cause)
   return true
 }
@@ -131,14 +134,21 @@ export function attachLrCauseAtEnd (ev: JumpEvent, changes: readonly LrChange[],
   return true
 }
 
-/** A jump of a gradient-norm series near the event's start, as a supporting cause. */
+/**
+ * A jump of a gradient-norm series near the event's start. When it began before the loss event
+ * (at most `windowSteps` earlier) and was large (×3 or more), exploding or accumulating gradients
+ * are the first cause; otherwise it supports the others.
+ */
 export function attachGradientCause (ev: JumpEvent, gradTag: string, gradEvents: readonly JumpEvent[], windowSteps: number): boolean {
-  const hit = gradEvents.find(g => g.kind !== 'staircase-artifact' && g.kind !== 'restart' &&
-    Math.abs(g.startStep - ev.startStep) <= windowSteps)
-  if (hit === undefined || ev.causes.some(c => c.cause.startsWith('gradient norm'))) return false
-  ev.causes.push({
-    cause: 'gradient norm jumped at the same time (exploding gradients)',
-    evidence: `${gradTag} has a ${hit.kind} from step ${hit.startStep} (${fmtRatio(hit.ratio)} its baseline ${fmt(hit.baseline)})`
-  })
+  const hit = gradEvents.find(g => (g.kind === 'spike' || g.kind === 'level-shift' || g.kind === 'divergence') &&
+    g.startStep <= ev.startStep + Math.max(1, windowSteps / 10) && ev.startStep - g.startStep <= windowSteps)
+  if (hit === undefined || ev.causes.some(c => c.cause.startsWith('gradient norm') || c.cause.startsWith('exploding'))) return false
+  const leads = hit.startStep <= ev.startStep && hit.ratio >= 3
+  const cause = {
+    cause: leads ? 'exploding or accumulating gradients: the gradient norm jumped just before' : 'gradient norm jumped at the same time',
+    evidence: `${gradTag} has a ${hit.kind} from step ${hit.startStep} (peak ${fmt(hit.peak)}, ${fmtRatio(hit.ratio)} its baseline ${fmt(hit.baseline)})${leads ? `, ${ev.startStep - hit.startStep} step(s) before this ${ev.kind} began` : ''}`
+  }
+  if (leads && ev.kind !== 'non-finite') ev.causes.unshift(cause)
+  else ev.causes.push(cause)
   return true
 }

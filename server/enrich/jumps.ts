@@ -116,7 +116,7 @@ export class JumpDetector {
       this.flush(v, true)
       this.nonFinite.point(v, i, y)
     } else {
-      this.nonFinite.finite()
+      this.nonFinite.finite(v, i)
       this.step(v, i, y)
     }
     this.n = i + 1
@@ -146,7 +146,7 @@ export class JumpDetector {
     const wasOpen = this.excursions.busy
     let normal = this.excursions.step(v, i, u, z, ratio, approx, ready)
     const quiet = !wasOpen && !this.excursions.busy && this.oscillation.current === null && !this.oscillation.flagged
-    if (ready && this.shifts.point(v, i, u, ratio, quiet)) normal = false
+    if (this.shifts.point(v, i, u, ratio, ready, quiet)) normal = false
     // Every judged point outside a sustained excursion informs the tail model (winsorised there).
     if (ready && !wasOpen && !approx) this.tail.add(z)
     if (normal) baseline.accept(i, u)
@@ -155,9 +155,8 @@ export class JumpDetector {
 
   private flush (v: PointsView, force: boolean): void {
     const osc = this.oscillation
-    const { oscEvery } = this.ctx.p
     // Candidates wait until the oscillation check has looked past them (or cannot: a short series).
-    const caughtUp = (end: number): boolean => osc.lastEvalIdx >= end + oscEvery || !osc.filled
+    const caughtUp = (end: number): boolean => osc.lastEvalIdx >= end || !osc.filled
     this.excursions.flushPending(v, this.n + 1, force, caughtUp, (start, end) =>
       this.events.some(e => e.kind === 'oscillation' && e.endIndex >= start && e.startIndex <= end) ||
       (osc.current !== null && osc.current.startIndex <= end) || osc.flagged)

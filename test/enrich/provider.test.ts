@@ -98,13 +98,13 @@ test('appends: only new points are processed, existing ids stay, new annotations
   const off = p.onAnnotation(a => heard.push(a))
   const settle = (): Promise<void> => new Promise(resolve => setImmediate(() => setImmediate(resolve)))
 
-  // 1. 1,000 points with one bad batch at 900: listed as a tentative spike, not announced yet (the
-  //    next oscillation check, ≤ 96 points later, must rule out a periodic pattern first).
-  write(Array.from({ length: 1000 }, (_, i) => point(i)))
+  // 1. 910 points with one bad batch at 900: listed as a tentative spike, not announced yet (16
+  //    quiet points and an oscillation check past it must first rule out a burst or a periodic pattern).
+  write(Array.from({ length: 910 }, (_, i) => point(i)))
   await loader.reload(); await settle()
   assert.equal(heard.length, 0, 'nothing announced yet')
   assert.deepEqual(p.annotations({ run: 'live' }).map(a => [a.kind, a.startStep, a.tentative]), [['spike', 900, true]])
-  write(Array.from({ length: 100 }, (_, i) => point(1000 + i)))
+  write(Array.from({ length: 190 }, (_, i) => point(910 + i)))
   await loader.reload(); await settle()
   assert.deepEqual(heard.map(a => [a.kind, a.startStep, a.tentative]), [['spike', 900, false]])
   const spikeId = heard[0]!.id

@@ -299,10 +299,14 @@ export class ExcursionTracker {
     return ev
   }
 
-  /** A spike starts where the excursion first crossed halfway between the baseline and its level. */
+  /**
+   * A spike starts where the excursion first crossed halfway (in the analysed space) between the
+   * baseline and its peak: a ×9 peak starts at the first point ×3 over the baseline.
+   */
   private startByMidpoint (v: PointsView, c: SpikeCandidate): number {
     const { space } = this.ctx
-    const half = c.base + (c.level - c.base) / 2
+    const peak = space.u(v.values[c.peakIdx]!)
+    const half = c.base + (peak - c.base) / 2
     for (let j = c.start; j <= c.end; j++) {
       const y = v.values[j]!
       if (space.ok(y) && space.dir * (space.u(y) - half) >= 0) return j

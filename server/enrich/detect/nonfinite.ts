@@ -12,9 +12,22 @@ export class NonFiniteTracker {
   /** A new fit may fail again: its first NaN/Inf gets its own annotation. */
   reset (): void { this.event = null; this.inRun = false }
 
-  /** A finite point ends the run of non-finite values, and so its event. */
-  finite (): void {
-    if (this.inRun && this.event !== null) this.event.open = false
+  /**
+   * A finite point ends the run of non-finite values, and so its event. A run of one or two points
+   * followed by normal values is not an overflow (that would poison the weights and every later
+   * value): one batch carried invalid values, and its update was skipped or harmless.
+   */
+  finite (v: PointsView, i: number): void {
+    const ev = this.event
+    if (this.inRun && ev !== null && ev.open) {
+      ev.open = false
+      if (ev.endIndex - ev.startIndex <= 1 && i === ev.endIndex + 1) {
+        ev.causes[0] = {
+          cause: 'a bad batch: invalid values (NaN/Inf) in its inputs, labels or loss, not a numerical blow-up',
+          evidence: `${ev.endIndex - ev.startIndex + 1} non-finite point(s) at step ${ev.startStep}${ev.endStep !== ev.startStep ? `–${ev.endStep}` : ''}, and the value was finite again at step ${v.steps[i]} (${fmt(v.values[i]!)}); a blow-up would have stayed non-finite`
+        }
+      }
+    }
     this.inRun = false
   }
 

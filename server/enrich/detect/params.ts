@@ -15,7 +15,8 @@ export interface JumpParams {
   spikeMinRatio: number
   /**
    * A positive point this many times its local median is always a spike, however heavy the tails
-   * (the tail-adaptive threshold is capped here). Default 10.
+   * (the tail-adaptive threshold is capped here). Default 8: below 10× with room for the error of
+   * the local median, above the largest natural excursions measured on real heavy-tailed runs (×5).
    */
   grossRatio: number
   /**
@@ -41,7 +42,7 @@ export interface JumpParams {
   maxShiftPoints: number
   /** Growth between the middle and the last third of an excursion that makes it a divergence. Default 1.5. */
   divergenceGrowth: number
-  /** Spike candidates closer than this (points) are judged together (a burst, or an oscillation). Default 48. */
+  /** Spike candidates closer than this (points, or twice the last one's length) are judged together (a burst, or an oscillation). Default 16. */
   clusterGap: number
   /** Oscillation: window, evaluation period, half- vs full-period difference ratio, minimum swing (σ units; log units for positive series). */
   oscWindow: number
@@ -65,7 +66,7 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   minHistory: 8,
   spikeZ: 6,
   spikeMinRatio: 2,
-  grossRatio: 10,
+  grossRatio: 8,
   spikeFalseRate: 1 / 20000,
   elevatedZ: 3,
   minRatio: 1.3,
@@ -75,9 +76,9 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   shiftPoints: 32,
   maxShiftPoints: 256,
   divergenceGrowth: 1.5,
-  clusterGap: 48,
+  clusterGap: 16,
   oscWindow: 96,
-  oscEvery: 96,
+  oscEvery: 32,
   oscRatio: 2.5,
   oscMinZ: 4,
   oscMinLogAmp: 0.3,

@@ -38,9 +38,34 @@ export class ShiftScan {
     if (this.event !== null) { this.event.open = false; this.event = null }
   }
 
-  /** Returns true when the point belongs to a shift found here (it must not join the baseline). */
-  point (v: PointsView, i: number, u: number, ratio: number, quiet: boolean): boolean {
+  /**
+   * A series too short for the rank test (an epoch-level curve of a few points): the newest m ≥ 2
+   * points all at least 2·minRatio× worse than every one of the (up to 4, at least 3) points before
+   * them (complete separation with a margin). Returns that m, or 0.
+   */
+  private separated (xs: readonly number[]): number {
     const { p, space } = this.ctx
+    const n = xs.length
+    const margin = Math.log(2 * p.minRatio)
+    for (let m = Math.min(this.high, n - 3); m >= 2; m--) {
+      // The last ≤ 4 points before: a learning curve starts high, so earlier points are no reference.
+      let worstBefore = -Infinity; let bestAfter = Infinity
+      for (let j = Math.max(0, n - m - 4); j < n - m; j++) worstBefore = Math.max(worstBefore, space.dir * xs[j]!)
+      for (let j = n - m; j < n; j++) bestAfter = Math.min(bestAfter, space.dir * xs[j]!)
+      if (bestAfter - worstBefore >= margin) return m
+    }
+    return 0
+  }
+
+  /** Returns true when the point belongs to a shift found here (it must not join the baseline). */
+  point (v: PointsView, i: number, u: number, ratio: number, ready: boolean, quiet: boolean): boolean {
+    const { p, space } = this.ctx
+    if (!ready) {
+      // No baseline yet: "high" is measured against the median of the three points before.
+      const n0 = this.ring.size
+      const prev = n0 >= 3 ? medianOf([this.ring.recent(0), this.ring.recent(1), this.ring.recent(2)]) : NaN
+      ratio = Number.isNaN(prev) ? 1 : space.ratio(u, prev, 0)
+    }
     this.ring.push(u)
     if (this.event !== null) {
       const ev = this.event
@@ -49,7 +74,7 @@ export class ShiftScan {
       return false
     }
     this.high = ratio >= p.minRatio ? this.high + 1 : 0
-    if (!quiet || this.high < MIN_AFTER || !space.logMode) return false
+    if (!quiet || this.high < 2 || !space.logMode) return false
     const n = this.ring.size
     const xs: number[] = []
     for (let j = n - 1; j >= 0; j--) xs.push(this.ring.recent(j))
@@ -63,7 +88,9 @@ export class ShiftScan {
       const z = (U - m * nb / 2) / Math.sqrt(m * nb * (m + nb + 1) / 12)
       if (z > bestZ) { bestZ = z; bestM = m }
     }
-    if (!(bestZ >= Z_SHIFT) || alternating(xs.slice(-Math.max(12, bestM)))) return false
+    if (!(bestZ >= Z_SHIFT) && !(n < 2 * MIN_BEFORE && (bestM = this.separated(xs)) > 0)) return false
+    if (!ready && bestZ >= Z_SHIFT) return false
+    if (alternating(xs.slice(-Math.max(12, bestM)))) return false
     const nb = Math.min(BEFORE, n - bestM)
     const before = xs.slice(n - bestM - nb, n - bestM); const after = xs.slice(n - bestM)
     const mb = medianOf(before); const ma = medianOf(after)
