@@ -1,5 +1,7 @@
 /** Inverts Keras-style running means into raw per-batch values, with epoch segmentation and float32 error bounds. */
 
+import type { ValueDomain } from './value-domain.js'
+
 /**
  * The part of a stored series the inverter reads. Columns are views that may be replaced between
  * calls (the store grows them); only the first `length` entries are read. `restarts` are the
@@ -29,6 +31,12 @@ export const POINT_APPROX_LAST = 2
 export const POINT_UNRECOVERABLE = 3
 /** Not a running mean: the logged value is the raw value. */
 export const POINT_RAW = 4
+/**
+ * Estimate only (bound infinite): an epoch end may lie inside the interval and no evidence places
+ * it, or the exact formula gave a value outside the metric's domain (which proves an assumption
+ * wrong: a short batch, a missed reset). The value is kept inside the domain.
+ */
+export const POINT_ESTIMATE = 5
 
 /** Unit roundoff of float32 (round to nearest). */
 const U32 = 2 ** -24
@@ -55,6 +63,14 @@ export interface EpochInfo {
   eventWallTime: number
   /** Bit-equal float32 match of the event value and the last logged running mean. */
   matched: boolean
+  /** Closed at an exact batch counter (the validation run's optimizer.iterations, or a constant epoch length). */
+  byCounter: boolean
+  /** An epoch-level event (epoch_*) was seen for this epoch. */
+  hasEvent: boolean
+  /** Its points are estimates: the segmentation inside it is not known. */
+  estimate: boolean
+  /** First point whose exact value fell outside the metric's domain: it and the later points are estimates. */
+  brokenAt: number
 }
 
 /** Cross-check of the segmentation: an epoch value must equal the final running mean of its epoch. */
@@ -79,6 +95,15 @@ interface Fit {
   kLo: number
   kHi: number
   ended: boolean
+  /** optimizer.iterations when the fit began (evaluation steps minus this are batch counters). */
+  itOffset: number
+  /** Evaluation events used for this fit; evalBad once one contradicted the logged steps. */
+  evals: number
+  evalBad: boolean
+  /** Epoch label of the fit's first epoch (Keras initial_epoch), null until an epoch event tells. */
+  labelBase: number | null
+  /** Some logged step advanced by more than one (update_freq or steps_per_execution > 1): epoch_* may be gated. */
+  gapped: boolean
 }
 
 /** Per-point outputs, aligned with the batch series (views of the first `length` entries). */
@@ -139,18 +164,27 @@ export class RunningMeanInverter {
   private readonly sizes: BatchSizes | null
   private readonly sizeK: number
   private readonly sizeR: number
-  private lastWall = -Infinity
   private values: ArrayLike<number> = []
   private walls: ArrayLike<number> = []
   private hasEpochSeries = false
   /** First point of the current epoch whose outputs are not computed yet (they are computed in one pass). */
   private pendingFrom = 0
   /** Points per kind (index = kind), kept as outputs are (re)computed, so notes() is O(1). */
-  private readonly kindCounts = [0, 0, 0, 0, 0]
+  private readonly kindCounts = [0, 0, 0, 0, 0, 0]
   private closedEpochs = 0
   private readonly check: CrossCheck = { epochs: 0, matched: 0, maxRelError: 0 }
+  /** Next unread evaluation event (validation run's evaluation_*_vs_iterations). */
+  private evalCursor = 0
+  /** Largest optimizer.iterations seen so far (a later fit starts from it). */
+  private lastIterations = 0
+  private hasEval = false
+  /** Range raw values must lie in, while every logged value does; null when unknown or disproved. */
+  private domain: ValueDomain | null
+  /** Points that violated the domain (counted once per recomputation of their epoch). */
+  private violations = 0
 
-  constructor (sizes?: BatchSizes | null) {
+  constructor (sizes?: BatchSizes | null, domain?: ValueDomain | null) {
+    this.domain = domain ?? null
     const ok = sizes != null && Number.isInteger(sizes.datasetSize) && Number.isInteger(sizes.batchSize) &&
       sizes.datasetSize > 0 && sizes.batchSize > 0
     this.sizes = ok ? sizes! : null
@@ -166,39 +200,49 @@ export class RunningMeanInverter {
    * grown since the previous call (the store only appends). `epochs` is null when the run has no
    * epoch-level tag at all.
    */
-  update (batch: SeriesData, epochs: SeriesData | null): void {
+  update (batch: SeriesData, epochs: SeriesData | null, evaluation: SeriesData | null = null): void {
     this.values = batch.values
     this.walls = batch.wallTimes
     this.hasEpochSeries = epochs !== null
+    this.hasEval = this.hasEval || (evaluation !== null && evaluation.length > 0)
     this.ensureCapacity(batch.length)
     const steps = batch.steps; const wallTimes = batch.wallTimes; const ctr = this.ctr
-    const sizesClose = this.sizes !== null && epochs === null
-    // Fast path bookkeeping: the next event's wall time and the next restart, refreshed after any slow-path point.
-    const fast = { nextEventWall: Infinity, nextRestart: Infinity, epoch: null as EpochInfo | null }
+    const sizesClose = this.sizes !== null && epochs === null && !this.hasEval
+    // Fast path bookkeeping: the next marker's wall time, the next restart and the counter up to
+    // which the open epoch surely continues, refreshed after any slow-path point.
+    const fast = { nextEventWall: Infinity, nextRestart: Infinity, epoch: null as EpochInfo | null, limit: Infinity }
     const refresh = (): void => {
-      fast.nextEventWall = epochs !== null && this.evCursor < epochs.length ? epochs.wallTimes[this.evCursor]! : Infinity
+      const ew = epochs !== null && this.evCursor < epochs.length ? epochs.wallTimes[this.evCursor]! : Infinity
+      const vw = evaluation !== null && this.evalCursor < evaluation.length ? evaluation.wallTimes[this.evalCursor]! : Infinity
+      fast.nextEventWall = Math.min(ew, vw)
       fast.nextRestart = this.restartCursor < batch.restarts.length ? batch.restarts[this.restartCursor]!.index : Infinity
       const cur = this.epochs[this.epochs.length - 1]
-      fast.epoch = cur !== undefined && cur.first <= cur.last && this.provisional < 0 && !sizesClose && this.fits[cur.fit]!.mode === 'step' ? cur : null
+      const fit = cur !== undefined ? this.fits[cur.fit]! : undefined
+      fast.epoch = cur !== undefined && cur.first <= cur.last && this.provisional < 0 && !sizesClose && fit!.mode === 'step' ? cur : null
+      fast.limit = cur !== undefined && fit !== undefined ? this.predictedEnd(fit, cur) : Infinity
+    }
+    /** Epoch and evaluation events written before wall time w, in wall-time order (evaluation first on ties). */
+    const markers = (w: number, inclusive: boolean): void => {
+      for (;;) {
+        const ew = epochs !== null && this.evCursor < epochs.length ? epochs.wallTimes[this.evCursor]! : Infinity
+        const vw = evaluation !== null && this.evalCursor < evaluation.length ? evaluation.wallTimes[this.evalCursor]! : Infinity
+        const next = Math.min(ew, vw)
+        if (!(next < w || (inclusive && next >= w && next < Infinity))) return
+        if (vw <= ew) { this.closeByEval(evaluation!, this.evalCursor); this.evalCursor++ } else { this.closeByEvent(epochs!, this.evCursor); this.evCursor++ }
+      }
     }
     refresh()
     for (let i = this.n; i < batch.length; i++) {
       const w = wallTimes[i]!
       // Fast path: the point continues the open epoch of a step-mode fit (no event before it, no restart).
       const fe = fast.epoch
-      if (fe !== null && w <= fast.nextEventWall && i < fast.nextRestart && fe.last === i - 1) {
+      if (fe !== null && w <= fast.nextEventWall && i < fast.nextRestart && fe.last === i - 1 && steps[i]! <= fast.limit && steps[i]! - steps[i - 1]! === 1) {
         ctr[i] = steps[i]!
         fe.last = i
         continue
       }
       this.n = i
-      this.lastWall = i > 0 ? wallTimes[i - 1]! : -Infinity
-      if (epochs !== null) {
-        while (this.evCursor < epochs.length && epochs.wallTimes[this.evCursor]! < w) {
-          this.closeByEvent(epochs, this.evCursor)
-          this.evCursor++
-        }
-      }
+      markers(w, false)
       let restart = false
       while (this.restartCursor < batch.restarts.length && batch.restarts[this.restartCursor]!.index <= i) {
         if (batch.restarts[this.restartCursor]!.index === i) restart = true
@@ -206,18 +250,12 @@ export class RunningMeanInverter {
       }
       if (this.fits.length === 0 || restart) this.startFit(i)
       this.addPoint(batch, i)
-      this.lastWall = w
       refresh()
     }
-    if (batch.length > this.n) { this.n = batch.length; this.lastWall = wallTimes[batch.length - 1]! }
+    if (batch.length > this.n) this.n = batch.length
     this.computePending()
-    if (epochs !== null) {
-      // Events after the last batch point close the open epoch (and then empty ones).
-      while (this.evCursor < epochs.length && epochs.wallTimes[this.evCursor]! >= this.lastWall) {
-        this.closeByEvent(epochs, this.evCursor)
-        this.evCursor++
-      }
-    }
+    // Events after the last batch point close the open epoch (and then empty ones).
+    markers(Infinity, false)
   }
 
   /** Computes the outputs of the current epoch's points added since the last computation. */
@@ -277,6 +315,9 @@ export class RunningMeanInverter {
         : `${approx} point(s) are the last batch of an epoch whose length does not match the given sizes: value computed as for a full batch, bound infinite`)
     }
     if (this.sizes !== null) out.push(`sizes given: ${this.sizes.datasetSize} samples in batches of ${this.sizes.batchSize}: ${this.sizeK} batches per epoch, the last of ${this.sizeR}`)
+    const est = this.kindCounts[POINT_ESTIMATE]!
+    if (est > 0) out.push(`${est} point(s) are estimates (bound infinite): an epoch end may fall inside their interval with nothing to place it (update_freq > 1 with epoch_* gated and no evaluation_*_vs_iterations), or the exact formula gave an impossible value (${this.violations > 0 ? 'seen' : 'not seen'}), which disproves an assumption such as equal batch sizes`)
+    if (this.fits.some(f => f.evals > 0 && !f.evalBad)) out.push('epoch ends taken from the validation run\'s evaluation_*_vs_iterations steps (optimizer.iterations at each epoch end)')
     if (bad > 0) out.push(`${bad} point(s) repeat a batch counter inside an epoch and cannot be inverted: logged value passed through`)
     let uncertain = 0
     if (gap > 0) for (const e of this.epochs) if (e.gLo !== e.gHi && e.last >= e.first) uncertain++
@@ -315,14 +356,31 @@ export class RunningMeanInverter {
       endKnown: false,
       eventValue: NaN,
       eventWallTime: NaN,
-      matched: false
+      matched: false,
+      byCounter: false,
+      hasEvent: false,
+      estimate: false,
+      brokenAt: Infinity
     }
     this.epochs.push(e)
     return e
   }
 
   private newFit (start: number): void {
-    this.fits.push({ start, g0: 0, mode: 'undecided', firstEpoch: this.epochs.length, kLo: 1, kHi: Infinity, ended: false })
+    this.fits.push({
+      start,
+      g0: 0,
+      mode: 'undecided',
+      firstEpoch: this.epochs.length,
+      kLo: 1,
+      kHi: Infinity,
+      ended: false,
+      itOffset: this.lastIterations,
+      evals: 0,
+      evalBad: false,
+      labelBase: null,
+      gapped: false
+    })
     this.newEpoch(this.fits.length - 1, -1, 0, 0)
   }
 
@@ -379,11 +437,27 @@ export class RunningMeanInverter {
       }
     }
     if (i !== fit.start) this.ctr[i] = fit.mode === 'ordinal' ? i - fit.start + 1 : step
+    if (i !== fit.start && !fit.gapped && this.ctr[i]! - this.ctr[i - 1]! > 1) {
+      // update_freq (or steps_per_execution) > 1: epoch events may be gated, the open epoch's points are at risk.
+      fit.gapped = true
+      const open = this.currentEpoch()
+      if (open.first <= open.last) this.pendingFrom = Math.min(this.pendingFrom, open.first)
+      // epoch_* may never be written for most epochs: count them from Keras's default initial_epoch 0 until an event tells.
+      if (fit.labelBase === null) this.setLabelBase(this.fits.length - 1, 0)
+    }
     if (fit.mode === 'ordinal' && i === fit.start + 1) {
       for (let k = fit.firstEpoch; k < this.epochs.length; k++) if (this.epochs[k]!.first <= this.epochs[k]!.last) this.computeEpoch(this.epochs[k]!, this.epochs[k]!.first)
     }
     const c = this.ctr[i]!
     let epoch = this.currentEpoch()
+    // A constant epoch length (known from closed epochs) ends the epoch at g + K even when no event says so (gated epoch_*).
+    for (let end = this.predictedEnd(fit, epoch); c > end; end = this.predictedEnd(fit, epoch)) {
+      this.n = i
+      this.computePending()
+      this.closeEpoch(epoch, NaN, NaN, epoch.label, false, end)
+      this.n = i + 1
+      epoch = this.currentEpoch()
+    }
     if (epoch.first > epoch.last && this.lateMatch(batch, i)) return
     if (epoch.first > epoch.last) {
       epoch.first = i
@@ -400,7 +474,7 @@ export class RunningMeanInverter {
       this.provisional = -1
     }
     // Without any epoch-level tag, the given sizes close an epoch after its K-th batch.
-    if (this.sizes !== null && !this.hasEpochSeries && c - epoch.g >= this.sizeK) {
+    if (this.sizes !== null && !this.hasEpochSeries && !this.hasEval && !fit.gapped && c - epoch.g >= this.sizeK) {
       this.computePending()
       epoch = this.currentEpoch()
       this.closeEpoch(epoch, NaN, NaN, epoch.label >= 0 ? epoch.label : this.epochs.length - 1 - fit.firstEpoch, true)
@@ -449,21 +523,159 @@ export class RunningMeanInverter {
     })
   }
 
-  /** An epoch-level event closes the current epoch. */
-  private closeByEvent (ev: SeriesData, j: number): void {
-    if (this.fits.length === 0) this.newFit(this.n)
-    this.closeEpoch(this.currentEpoch(), ev.values[j]!, ev.wallTimes[j]!, ev.steps[j]!, false)
+  /**
+   * End counter of the open epoch predicted by a constant epoch length, where nothing else will
+   * tell: a fit with gaps (epoch_* gated by update_freq) and no evaluation events. Infinity otherwise.
+   */
+  private predictedEnd (fit: Fit, e: EpochInfo): number {
+    if (!fit.gapped || (fit.evals > 0 && !fit.evalBad) || e.closed || e.gLo !== e.gHi) return Infinity
+    const K = this.sizes !== null ? this.sizeK : (fit.kLo === fit.kHi ? fit.kLo : NaN)
+    return Number.isFinite(K) ? e.g + K : Infinity
   }
 
-  private closeEpoch (epoch: EpochInfo, value: number, wall: number, label: number, bySizes: boolean): void {
+  /** Index of an epoch within its fit. */
+  private fitIndex (e: EpochInfo): number {
+    return this.epochs.lastIndexOf(e) - this.fits[e.fit]!.firstEpoch
+  }
+
+  /** Sets the fit's first epoch label (initial_epoch) and relabels its epochs and their points. */
+  private setLabelBase (fitNo: number, base: number): void {
+    const fit = this.fits[fitNo]!
+    if (fit.labelBase === base) return
+    fit.labelBase = base
+    for (let k = fit.firstEpoch; k < this.epochs.length && this.epochs[k]!.fit === fitNo; k++) {
+      const e = this.epochs[k]!
+      e.label = base + k - fit.firstEpoch
+      for (let i = e.first; i <= e.last && i < this.n; i++) this.ep[i] = e.label
+    }
+  }
+
+  /**
+   * An evaluation event (validation run, step = optimizer.iterations at the end of a validated
+   * epoch, written every epoch even when update_freq gates epoch_*): the epoch ended at batch
+   * counter `iterations − itOffset`. Points already placed after that counter (the validation file
+   * was read late) move to the next epoch. A contradiction (a point with a larger counter written
+   * before the event) drops this evidence for the fit.
+   */
+  private closeByEval (ev: SeriesData, j: number): void {
+    const it = ev.steps[j]!; const wall = ev.wallTimes[j]!
+    if (this.fits.length === 0) { this.lastIterations = Math.max(this.lastIterations, it); return }
+    const fit = this.fits.at(-1)!
+    // An event before the fit's first point belongs to an earlier fit (or to evaluate()).
+    if (wall < this.walls[fit.start]!) { this.lastIterations = Math.max(this.lastIterations, it); return }
+    this.lastIterations = Math.max(this.lastIterations, it)
+    if (fit.evalBad || fit.mode === 'undecided') return
+    const cEnd = it - fit.itOffset
+    let e = this.currentEpoch()
+    if (cEnd < 1) { fit.evalBad = true; return }
+    if (e.first > e.last) {
+      if (cEnd <= e.gHi) {
+        // The end of the epoch just closed (by its own event, or predicted): pin its counter.
+        if (cEnd >= e.gLo) { e.g = e.gLo = e.gHi = cEnd; fit.evals++ } else fit.evalBad = true
+        return
+      }
+      if (cEnd <= e.gLo) { fit.evalBad = true; return }
+    } else {
+      const ctr = this.ctr
+      if (ctr[e.first]! <= cEnd || ctr[e.last]! <= cEnd) {
+        // Points written before the event must not have a larger counter.
+        let p = e.last
+        while (p >= e.first && ctr[p]! > cEnd) p--
+        if (p < e.last && this.walls[p + 1]! < wall) { fit.evalBad = true; return }
+      } else if (cEnd < e.gLo || this.walls[e.first]! < wall) { fit.evalBad = true; return } else {
+        // A late event for the boundary before this epoch's first point.
+        if (cEnd <= e.gHi) { e.g = e.gLo = e.gHi = cEnd; fit.evals++; this.computeEpoch(e, e.first) } else fit.evalBad = true
+        return
+      }
+    }
+    fit.evals++
+    if (fit.evals === 1 && e.first <= e.last) this.pendingFrom = Math.min(this.pendingFrom, e.first)
+    this.computePending()
+    e = this.currentEpoch()
+    this.closeEpoch(e, NaN, wall, e.label, false, cEnd)
+  }
+
+  /** An epoch-level event closes the current epoch, or labels the one an evaluation event closed just before. */
+  private closeByEvent (ev: SeriesData, j: number): void {
+    if (this.fits.length === 0) this.newFit(this.n)
+    const open = this.currentEpoch()
+    const fitNo = open.fit
+    const fit = this.fits[fitNo]!
+    const label = ev.steps[j]!; const value = ev.values[j]!; const wall = ev.wallTimes[j]!
+    const prev = this.epochs[this.epochs.length - 2]
+    if (open.first > open.last && prev !== undefined && prev.fit === fitNo && prev.byCounter && !prev.hasEvent) {
+      this.attachEvent(prev, label, value, wall)
+      return
+    }
+    const idx = this.fitIndex(open)
+    if (fit.gapped && (fit.evals === 0 || fit.evalBad) && open.first <= open.last) {
+      // epoch_* gated by update_freq: the event may close several epochs at once (Keras initial_epoch
+      // taken as 0 until known). With a known start and a bit-equal end, a constant length splits them.
+      const base = fit.labelBase ?? 0
+      const missing = label - base - idx
+      if (missing > 0) {
+        const ctr = this.ctr
+        const ends = Math.fround(this.values[open.last]!) === Math.fround(value) && Number.isFinite(value)
+        const span = ctr[open.last]! - open.g
+        const K = span / (missing + 1)
+        const kOk = Number.isInteger(K) && K >= 1 && (fit.kLo > fit.kHi || (K >= fit.kLo && K <= fit.kHi))
+        if (ends && open.gLo === open.gHi && kOk) {
+          let e = open
+          for (let t = 1; t <= missing; t++) {
+            this.computePending()
+            this.closeEpoch(e, NaN, NaN, e.label, false, open.g + t * K, true)
+            e = this.currentEpoch()
+          }
+          this.closeEpoch(e, value, wall, label, false)
+          this.setLabelBase(fitNo, base)
+          return
+        }
+        // Not resolvable: everything since the last known boundary is an estimate.
+        open.estimate = true
+        this.pendingFrom = Math.min(this.pendingFrom, open.first)
+      }
+    }
+    this.closeEpoch(open, value, wall, label, false)
+    if (fit.labelBase === null || fit.labelBase !== label - idx) this.setLabelBase(fitNo, label - idx)
+  }
+
+  /** Labels an epoch closed at an exact counter with the epoch event written for it (and cross-checks its value). */
+  private attachEvent (e: EpochInfo, label: number, value: number, wall: number): void {
+    e.hasEvent = true
+    e.eventValue = value
+    e.eventWallTime = wall
+    if (e.endKnown && Number.isFinite(value)) {
+      const m = this.values[e.last]!
+      e.matched = Math.fround(m) === Math.fround(value)
+      const rel = value === 0 ? Math.abs(m) : Math.abs(m - value) / Math.abs(value)
+      this.check.epochs++
+      if (e.matched) this.check.matched++
+      if (rel > this.check.maxRelError || Number.isNaN(rel)) this.check.maxRelError = rel
+    }
+    this.setLabelBase(e.fit, label - this.fitIndex(e))
+  }
+
+  /**
+   * Closes `epoch`. `endCounter` (finite) is its exact last batch counter: points after it move to
+   * the next epoch, which starts there exactly. `split` marks a split inside a stretch whose
+   * points are recomputed by the caller's last close.
+   */
+  private closeEpoch (epoch: EpochInfo, value: number, wall: number, label: number, bySizes: boolean, endCounter = NaN, split = false): void {
     const fit = this.fits[epoch.fit]!
     const values = this.values
     epoch.closed = true
     epoch.label = label
     epoch.eventValue = value
     epoch.eventWallTime = wall
+    epoch.hasEvent = Number.isFinite(wall)
     let movedFirst = -1; let movedLast = -1
-    if (epoch.first <= epoch.last && Number.isFinite(value)) {
+    if (Number.isFinite(endCounter)) {
+      epoch.byCounter = true
+      epoch.hasEvent = false
+      let p = epoch.last
+      while (p >= epoch.first && this.ctr[p]! > endCounter) p--
+      if (p < epoch.last) { movedFirst = p + 1; movedLast = epoch.last; epoch.last = p }
+    } else if (epoch.first <= epoch.last && Number.isFinite(value)) {
       const f32 = Math.fround(value)
       if (Math.fround(values[epoch.last]!) === f32) epoch.matched = true
       else {
@@ -486,7 +698,9 @@ export class RunningMeanInverter {
     }
     this.provisional = -1
     const hasPoints = epoch.first <= epoch.last
-    epoch.endKnown = hasPoints && (epoch.matched || bySizes || fit.mode === 'ordinal' || this.segmentConsecutive(epoch))
+    epoch.endKnown = hasPoints && (Number.isFinite(endCounter)
+      ? this.ctr[epoch.last] === endCounter
+      : (epoch.matched || bySizes || fit.mode === 'ordinal' || this.segmentConsecutive(epoch)))
     this.closedEpochs++
     if (epoch.endKnown && Number.isFinite(value)) {
       const m = values[epoch.last]!
@@ -497,7 +711,9 @@ export class RunningMeanInverter {
     }
     // The next epoch starts right after this one; its start is bracketed by this epoch's end.
     let lo: number; let hi: number
-    if (hasPoints) {
+    if (Number.isFinite(endCounter)) {
+      lo = hi = endCounter
+    } else if (hasPoints) {
       const cl = this.ctr[epoch.last]!
       lo = epoch.endKnown ? cl : cl + 1
       hi = epoch.endKnown ? cl : Infinity
@@ -505,7 +721,7 @@ export class RunningMeanInverter {
       lo = epoch.gLo + 1
       hi = Infinity
     }
-    const next = this.newEpoch(epoch.fit, label + 1, lo, hi)
+    const next = this.newEpoch(epoch.fit, label < 0 ? -1 : label + 1, lo, hi)
     if (movedFirst >= 0) {
       next.first = movedFirst
       next.last = movedLast
@@ -516,8 +732,9 @@ export class RunningMeanInverter {
     this.pendingFrom = this.n
     this.noteEndBracket(fit, this.epochs.length - 2)
     if (movedFirst >= 0) {
+      if (epoch.estimate && split) next.estimate = true
       this.chooseG(fit, next)
-      this.computeEpoch(next, next.first)
+      if (!split) this.computeEpoch(next, next.first)
     }
   }
 
@@ -585,7 +802,6 @@ export class RunningMeanInverter {
     const fit = this.fits[e.fit]!
     const values = this.values
     const ctr = this.ctr; const desm = this.desm; const bnd = this.bnd; const ep = this.ep
-    const knd = this.knd; const counts = this.kindCounts
     const g = e.g
     const delta = e.gLo === e.gHi ? 0 : Math.max(g - e.gLo, Number.isFinite(e.gHi) ? e.gHi - g : 0)
     const open = !e.closed
@@ -596,46 +812,64 @@ export class RunningMeanInverter {
       (open ? lastK <= this.sizeK : (e.endKnown && lastK === this.sizeK))
     // Only one point can be a last batch: the epoch's last (closed) or the newest (open, fit going on).
     const lastCandidate = open ? (fit.ended ? -1 : this.n - 1) : (e.endKnown ? e.last : -1)
+    // With gaps and nothing that places the next epoch end, any gap may contain it (the mean reset there).
+    const risky = e.estimate || (open && fit.gapped && (fit.evals === 0 || fit.evalBad) && this.predictedEnd(fit, e) === Infinity)
+    const dom = this.domain
     const label = e.label
     const start = Math.max(from, e.first)
+    if (start === e.first) e.brokenAt = Infinity
     let ka = start > e.first ? ctr[start - 1]! - g : 0
     let ma = start > e.first ? values[start - 1]! : 0
     for (let i = start; i <= e.last; i++, ka = ctr[i - 1]! - g, ma = values[i - 1]!) {
       const m = values[i]!
       const k = ctr[i]! - g
       ep[i] = label
+      if (dom !== null && (m < dom.lo || m > dom.hi)) this.domain = null
+      let kind: number
+      let value: number
+      let b: number
       if (k <= ka || k < 1) {
-        desm[i] = m; bnd[i] = Infinity; this.setKind(i, POINT_UNRECOVERABLE)
-        continue
-      }
-      if (i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit)) {
+        value = m; b = Infinity; kind = POINT_UNRECOVERABLE
+      } else if (i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit) && !(sizesApply && k === this.sizeK)) {
         if (open) this.provisional = i
-        if (!(sizesApply && k === this.sizeK)) {
-          desm[i] = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
-          bnd[i] = Infinity
-          this.setKind(i, POINT_APPROX_LAST)
-          continue
+        value = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
+        b = Infinity; kind = POINT_APPROX_LAST
+      } else {
+        if (i === lastCandidate && open && (Number.isNaN(kFit) || k >= kFit)) this.provisional = i
+        let Cb = k; let Ca = ka
+        if (sizesApply) { Cb = this.weight(k, true); Ca = ka === 0 ? 0 : this.weight(ka, true) }
+        const Tb = Cb * m; const Ta = Ca * ma
+        const dC = Cb - Ca
+        value = ka === 0 ? m : (Tb - Ta) / dC
+        const D = Math.abs(Tb - Ta)
+        const gap = k - ka
+        const aTa = Math.abs(Ta); const aTb = Math.abs(Tb)
+        b = (1.25 * U32 * (gap * (aTa + D) + D + 2 * aTb + 2 * aTa) + 4 * U64 * (aTb + aTa)) / dC
+        if (delta > 0 && ka > 0) b += delta * Math.abs(m - ma) / gap
+        if (Number.isNaN(b)) b = Infinity
+        kind = gap === 1 ? POINT_EXACT : POINT_GAP_MEAN
+        if (this.domain !== null && Number.isFinite(value) && (value + b < this.domain.lo || value - b > this.domain.hi) && i < e.brokenAt) {
+          // Impossible: an assumption (segmentation, equal batch sizes) is wrong from here on.
+          this.violations++
+          if (delta > 0 && !e.estimate) {
+            // The start was only bracketed: the whole epoch is suspect.
+            e.estimate = true
+            this.computeEpoch(e, e.first)
+            return
+          }
+          e.brokenAt = i
         }
       }
-      let Cb = k; let Ca = ka
-      if (sizesApply) { Cb = this.weight(k, true); Ca = ka === 0 ? 0 : this.weight(ka, true) }
-      const Tb = Cb * m; const Ta = Ca * ma
-      const dC = Cb - Ca
-      const value = ka === 0 ? m : (Tb - Ta) / dC
-      const D = Math.abs(Tb - Ta)
-      const gap = k - ka
-      const aTa = Math.abs(Ta); const aTb = Math.abs(Tb)
-      let b = (1.25 * U32 * (gap * (aTa + D) + D + 2 * aTb + 2 * aTa) + 4 * U64 * (aTb + aTa)) / dC
-      if (delta > 0 && ka > 0) b += delta * Math.abs(m - ma) / gap
-      desm[i] = value
-      bnd[i] = !Number.isNaN(b) ? b : Infinity
-      const kind = gap === 1 ? POINT_EXACT : POINT_GAP_MEAN
-      const old = knd[i]!
-      if (old !== kind) {
-        if (old !== 255) counts[old]!--
-        counts[kind]!++
-        knd[i] = kind
+      if ((risky || i >= e.brokenAt) && kind !== POINT_UNRECOVERABLE) { b = Infinity; kind = POINT_ESTIMATE }
+      const d = this.domain
+      if (d !== null && Number.isFinite(value) && (value < d.lo || value > d.hi)) {
+        // Never serve an impossible value: an estimate falls back to the logged mean, clamped.
+        if (kind !== POINT_EXACT && kind !== POINT_GAP_MEAN) value = m
+        value = Math.min(d.hi, Math.max(d.lo, value))
       }
+      desm[i] = value
+      bnd[i] = b
+      this.setKind(i, kind)
     }
   }
 
