@@ -67,6 +67,8 @@ export interface EpochInfo {
   byCounter: boolean
   /** An epoch-level event (epoch_*) was seen for this epoch. */
   hasEvent: boolean
+  /** Closed by an evaluation event (an epoch_* event written after it labels it). */
+  byEval: boolean
   /** Its points are estimates: the segmentation inside it is not known. */
   estimate: boolean
   /** First point whose exact value fell outside the metric's domain: it and the later points are estimates. */
@@ -359,6 +361,7 @@ export class RunningMeanInverter {
       matched: false,
       byCounter: false,
       hasEvent: false,
+      byEval: false,
       estimate: false,
       brokenAt: Infinity
     }
@@ -461,6 +464,18 @@ export class RunningMeanInverter {
     if (epoch.first > epoch.last && this.lateMatch(batch, i)) return
     if (epoch.first > epoch.last) {
       epoch.first = i
+      const prev = this.epochs[this.epochs.length - 2]
+      if (c <= epoch.gLo && prev !== undefined && prev.fit === epoch.fit && prev.byCounter && prev.byEval && fit.evals <= 1) {
+        // The evaluation step is not this fit's batch counter (Keras 3 steps_per_execution counts
+        // executions, optimizer.iterations counts batches): keep the wall-time bracket only.
+        fit.evalBad = true
+        epoch.gLo = prev.first <= prev.last ? this.ctr[prev.last]! : prev.gLo + 1
+        epoch.gHi = c - 1
+        // As if closed by wall time: its last point is its last batch when no step was skipped.
+        prev.endKnown = this.segmentConsecutive(prev)
+        this.rebuildChecks()
+        if (prev.first <= prev.last) this.computeEpoch(prev, prev.first)
+      }
       // The previous epoch's end is now bracketed from above too.
       if (c - 1 < epoch.gHi) epoch.gHi = c - 1
       if (epoch.gLo > epoch.gHi) epoch.gLo = epoch.gHi
@@ -564,9 +579,18 @@ export class RunningMeanInverter {
     // An event before the fit's first point belongs to an earlier fit (or to evaluate()).
     if (wall < this.walls[fit.start]!) { this.lastIterations = Math.max(this.lastIterations, it); return }
     this.lastIterations = Math.max(this.lastIterations, it)
-    if (fit.evalBad || fit.mode === 'undecided') return
-    const cEnd = it - fit.itOffset
     let e = this.currentEpoch()
+    if (fit.evalBad || fit.mode === 'undecided') {
+      // Still a wall-time bracket: the epoch ended before this event was written.
+      if (e.first <= e.last && !fit.ended) {
+        this.computePending()
+        this.closeEpoch(e, NaN, wall, e.label, false)
+        e.byEval = true
+        e.hasEvent = false
+      }
+      return
+    }
+    const cEnd = it - fit.itOffset
     if (cEnd < 1) { fit.evalBad = true; return }
     if (e.first > e.last) {
       if (cEnd <= e.gHi) {
@@ -593,6 +617,7 @@ export class RunningMeanInverter {
     this.computePending()
     e = this.currentEpoch()
     this.closeEpoch(e, NaN, wall, e.label, false, cEnd)
+    e.byEval = true
   }
 
   /** An epoch-level event closes the current epoch, or labels the one an evaluation event closed just before. */
@@ -603,7 +628,7 @@ export class RunningMeanInverter {
     const fit = this.fits[fitNo]!
     const label = ev.steps[j]!; const value = ev.values[j]!; const wall = ev.wallTimes[j]!
     const prev = this.epochs[this.epochs.length - 2]
-    if (open.first > open.last && prev !== undefined && prev.fit === fitNo && prev.byCounter && !prev.hasEvent) {
+    if (open.first > open.last && prev !== undefined && prev.fit === fitNo && prev.byEval && !prev.hasEvent) {
       this.attachEvent(prev, label, value, wall)
       return
     }
