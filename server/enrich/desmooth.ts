@@ -1,6 +1,7 @@
 /** Inverts Keras-style running means into raw per-batch values, with epoch segmentation and float32 error bounds. */
 
 import type { ValueDomain } from './value-domain.js'
+import { countAt, inferBatchSize, informative } from './sample-counts.js'
 
 /**
  * The part of a stored series the inverter reads. Columns are views that may be replaced between
@@ -102,6 +103,12 @@ interface Fit {
   /** Evaluation events used for this fit; evalBad once one contradicted the logged steps. */
   evals: number
   evalBad: boolean
+  /** Samples per counter step, inferred from the running accuracy (null: unknown). */
+  batch: number | null
+  batchTries: number
+  /** Evidence for `batch`: running accuracies and their epoch-local counters, and the last point looked at. */
+  pairs: { m: number[], k: number[] }
+  pairsUpTo: number
   /** Epoch label of the fit's first epoch (Keras initial_epoch), null until an epoch event tells. */
   labelBase: number | null
   /** Some logged step advanced by more than one (update_freq or steps_per_execution > 1): epoch_* may be gated. */
@@ -184,6 +191,11 @@ export class RunningMeanInverter {
   private domain: ValueDomain | null
   /** Points that violated the domain (counted once per recomputation of their epoch). */
   private violations = 0
+  /** The run's running accuracy (same steps), whose whole-number counts give the samples seen. */
+  private acc: SeriesData | null = null
+  /** Samples seen since the epoch start at each point, from the accuracy (NaN unknown). */
+  private cnt = new Float64Array(0)
+  private steps: ArrayLike<number> = []
 
   constructor (sizes?: BatchSizes | null, domain?: ValueDomain | null) {
     this.domain = domain ?? null
@@ -202,7 +214,9 @@ export class RunningMeanInverter {
    * grown since the previous call (the store only appends). `epochs` is null when the run has no
    * epoch-level tag at all.
    */
-  update (batch: SeriesData, epochs: SeriesData | null, evaluation: SeriesData | null = null): void {
+  update (batch: SeriesData, epochs: SeriesData | null, evaluation: SeriesData | null = null, accuracy: SeriesData | null = null): void {
+    this.acc = this.sizes === null ? accuracy : null
+    this.steps = batch.steps
     this.values = batch.values
     this.walls = batch.wallTimes
     this.hasEpochSeries = epochs !== null
@@ -340,6 +354,7 @@ export class RunningMeanInverter {
     // 255 marks a point not computed yet (not counted in kindCounts).
     this.knd = grow(this.knd, new Uint8Array(cap).fill(255))
     this.ctr = grow(this.ctr, new Float64Array(cap))
+    this.cnt = grow(this.cnt, new Float64Array(cap))
     this.cap = cap
   }
 
@@ -381,6 +396,10 @@ export class RunningMeanInverter {
       itOffset: this.lastIterations,
       evals: 0,
       evalBad: false,
+      batch: null,
+      batchTries: 0,
+      pairs: { m: [], k: [] },
+      pairsUpTo: -1,
       labelBase: null,
       gapped: false
     })
@@ -843,6 +862,8 @@ export class RunningMeanInverter {
     const label = e.label
     const start = Math.max(from, e.first)
     if (start === e.first) e.brokenAt = Infinity
+    const counts = this.countsFor(e, fit)
+    const cnt = this.cnt
     let ka = start > e.first ? ctr[start - 1]! - g : 0
     let ma = start > e.first ? values[start - 1]! : 0
     for (let i = start; i <= e.last; i++, ka = ctr[i - 1]! - g, ma = values[i - 1]!) {
@@ -850,19 +871,23 @@ export class RunningMeanInverter {
       const k = ctr[i]! - g
       ep[i] = label
       if (dom !== null && (m < dom.lo || m > dom.hi)) this.domain = null
+      // Samples seen, from the accuracy's whole-number counts: exact whatever the batch sizes.
+      const ca = i === e.first ? 0 : cnt[i - 1]!
+      cnt[i] = counts !== null && k > ka && k >= 1 ? (Number.isNaN(ca) ? NaN : countAt(counts.values[i]!, ca + (k - ka) * counts.batch, counts.batch)) : NaN
+      const counted = !Number.isNaN(cnt[i]!) && (ka === 0 || !Number.isNaN(ca))
       let kind: number
       let value: number
       let b: number
       if (k <= ka || k < 1) {
         value = m; b = Infinity; kind = POINT_UNRECOVERABLE
-      } else if (i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit) && !(sizesApply && k === this.sizeK)) {
+      } else if (!counted && i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit) && !(sizesApply && k === this.sizeK)) {
         if (open) this.provisional = i
         value = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
         b = Infinity; kind = POINT_APPROX_LAST
       } else {
         if (i === lastCandidate && open && (Number.isNaN(kFit) || k >= kFit)) this.provisional = i
         let Cb = k; let Ca = ka
-        if (sizesApply) { Cb = this.weight(k, true); Ca = ka === 0 ? 0 : this.weight(ka, true) }
+        if (counted) { Cb = cnt[i]!; Ca = ka === 0 ? 0 : ca } else if (sizesApply) { Cb = this.weight(k, true); Ca = ka === 0 ? 0 : this.weight(ka, true) }
         const Tb = Cb * m; const Ta = Ca * ma
         const dC = Cb - Ca
         value = ka === 0 ? m : (Tb - Ta) / dC
@@ -896,6 +921,31 @@ export class RunningMeanInverter {
       bnd[i] = b
       this.setKind(i, kind)
     }
+  }
+
+  /**
+   * The accuracy series (aligned with the batch points, same steps) and the samples per counter
+   * step, when the epoch's start is exact and the batch size is known or can now be inferred.
+   */
+  private countsFor (e: EpochInfo, fit: Fit): { values: ArrayLike<number>, batch: number } | null {
+    const acc = this.acc
+    if (acc === null || e.gLo !== e.gHi || acc.length <= e.last) return null
+    if (acc.steps[e.first] !== this.steps[e.first] || acc.steps[e.last] !== this.steps[e.last]) return null
+    if (fit.batch === null) {
+      // Pairs (running accuracy, epoch-local counter) from the fit's epochs with an exact start,
+      // never an epoch's last point (it may be short); inferred once 8 are known.
+      if (fit.batchTries >= 64 || fit.pairs.m.length >= 16) return null
+      const upTo = e.closed ? e.last - 1 : e.last
+      for (let i = Math.max(e.first, fit.pairsUpTo + 1); i <= upTo && fit.pairs.m.length < 16; i++) {
+        fit.pairsUpTo = i
+        if (informative(acc.values[i]!)) { fit.pairs.m.push(acc.values[i]!); fit.pairs.k.push(this.ctr[i]! - e.g) }
+      }
+      if (fit.pairs.m.length < 8) return null
+      fit.batchTries++
+      fit.batch = inferBatchSize(fit.pairs.m, fit.pairs.k, 8)
+      if (fit.batch === null) return null
+    }
+    return { values: acc.values, batch: fit.batch }
   }
 
   private setKind (i: number, k: number): void {

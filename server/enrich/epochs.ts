@@ -27,3 +27,16 @@ export function evaluationTagFor (tag: string, validationTags: Iterable<string>)
   }
   return any
 }
+
+/**
+ * The running accuracy whose whole-number counts give the samples seen (sample-counts.ts):
+ * `batch_accuracy` or another `batch_*accuracy` tag of the run, or null.
+ */
+export function accuracyTagFor (runTags: Iterable<string>): string | null {
+  let any: string | null = null
+  for (const t of runTags) {
+    if (t === 'batch_accuracy' || t === 'batch_acc') return t
+    if (any === null && /^batch_.*acc(uracy)?$/.test(t)) any = t
+  }
+  return any
+}
