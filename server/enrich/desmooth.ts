@@ -333,6 +333,8 @@ export class RunningMeanInverter {
     if (this.sizes !== null) out.push(`sizes given: ${this.sizes.datasetSize} samples in batches of ${this.sizes.batchSize}: ${this.sizeK} batches per epoch, the last of ${this.sizeR}`)
     const est = this.kindCounts[POINT_ESTIMATE]!
     if (est > 0) out.push(`${est} point(s) are estimates (bound infinite): an epoch end may fall inside their interval with nothing to place it (update_freq > 1 with epoch_* gated and no evaluation_*_vs_iterations), or the exact formula gave an impossible value (${this.violations > 0 ? 'seen' : 'not seen'}), which disproves an assumption such as equal batch sizes`)
+    const counted = this.fits.find(f => f.batch !== null)
+    if (counted !== undefined) out.push(`samples per logged batch step inferred from the running accuracy's whole-number counts: ${counted.batch}; short batches located from the same counts`)
     if (this.fits.some(f => f.evals > 0 && !f.evalBad)) out.push('epoch ends taken from the validation run\'s evaluation_*_vs_iterations steps (optimizer.iterations at each epoch end)')
     if (bad > 0) out.push(`${bad} point(s) repeat a batch counter inside an epoch and cannot be inverted: logged value passed through`)
     let uncertain = 0
