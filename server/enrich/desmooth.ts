@@ -1,93 +1,19 @@
-/** Inverts Keras-style running means into raw per-batch values, with epoch segmentation and float32 error bounds. */
+/** Inverts Keras-style running means into raw per-batch values, with float32 error bounds (segmentation: epochs.ts). */
 
-/**
- * The part of a stored series the inverter reads. Columns are views that may be replaced between
- * calls (the store grows them); only the first `length` entries are read. `restarts` are the
- * indices where the writer's step went back (a new `fit()` or process), in increasing order.
- */
-export interface SeriesData {
-  readonly length: number
-  readonly steps: ArrayLike<number>
-  readonly wallTimes: ArrayLike<number>
-  readonly values: ArrayLike<number>
-  readonly restarts: ReadonlyArray<{ readonly index: number }>
-}
+import type { ValueDomain } from './value-domain.js'
+import { countAt, inferBatchSize, informative } from './sample-counts.js'
+import { EpochSegmenter } from './epochs.js'
+import {
+  POINT_APPROX_LAST, POINT_ESTIMATE, POINT_EXACT, POINT_GAP_MEAN, POINT_UNRECOVERABLE, grow,
+  type BatchSizes, type CrossCheck, type EpochInfo, type Fit, type InverterColumns, type SeriesData
+} from './desmooth-types.js'
 
-/** Dataset size and batch size, when the user gives them: they make the short last batch exact. */
-export interface BatchSizes {
-  datasetSize: number
-  batchSize: number
-}
-
-/** What a de-smoothed point is. Stored per point in {@link InverterColumns.kind}. */
-export const POINT_EXACT = 0
-/** Mean of the raw values over the batches since the previous logged point (update_freq N > 1). */
-export const POINT_GAP_MEAN = 1
-/** Last batch of an epoch whose size is unknown: value assumes an equal size, bound is infinite. */
-export const POINT_APPROX_LAST = 2
-/** Cannot be inverted (repeated counter inside an epoch): the logged value is passed through. */
-export const POINT_UNRECOVERABLE = 3
-/** Not a running mean: the logged value is the raw value. */
-export const POINT_RAW = 4
+export * from './desmooth-types.js'
 
 /** Unit roundoff of float32 (round to nearest). */
 const U32 = 2 ** -24
 /** Unit roundoff of float64, for the recovery arithmetic itself. */
 const U64 = 2 ** -53
-
-/** One epoch as segmented. Indices are positions in the batch series; `first > last` means no logged point. */
-export interface EpochInfo {
-  /** Epoch index from the epoch-level event (its step), or counted from the fit start when inferred; -1 unknown. */
-  label: number
-  fit: number
-  first: number
-  last: number
-  /** Batch counter of the previous epoch's last batch (chosen inside [gLo, gHi]). */
-  g: number
-  gLo: number
-  gHi: number
-  /** Closed by an epoch-level event (or by the given sizes). */
-  closed: boolean
-  /** The last logged point is known to be the epoch's last batch. */
-  endKnown: boolean
-  /** Value of the epoch-level event that closed it (NaN if open or closed by sizes). */
-  eventValue: number
-  eventWallTime: number
-  /** Bit-equal float32 match of the event value and the last logged running mean. */
-  matched: boolean
-}
-
-/** Cross-check of the segmentation: an epoch value must equal the final running mean of its epoch. */
-export interface CrossCheck {
-  /** Closed epochs whose last batch was logged, so the check applies. */
-  epochs: number
-  /** Of those, epochs whose value equals the last running mean bit for bit (as float32). */
-  matched: number
-  /** Largest |epoch value − last running mean| / |epoch value| over the checked epochs. */
-  maxRelError: number
-}
-
-interface Fit {
-  start: number
-  /** Counter of the batch before the fit's first (0 for Keras: the first batch is 1). */
-  g0: number
-  /** 'step': the counter is the step; 'ordinal': steps do not increase (Keras 3 step-0 builds), count points. */
-  mode: 'step' | 'ordinal' | 'undecided'
-  /** Index of this fit's first epoch in `epochs`. */
-  firstEpoch: number
-  /** Feasible constant epoch length, from the closed epochs' end ranges. */
-  kLo: number
-  kHi: number
-  ended: boolean
-}
-
-/** Per-point outputs, aligned with the batch series (views of the first `length` entries). */
-export interface InverterColumns {
-  desmoothed: Float64Array
-  bound: Float64Array
-  epoch: Int32Array
-  kind: Uint8Array
-}
 
 /**
  * Streaming inverter of a Keras running mean (KERAS_LOGGING.md §3). Feed it the batch series and
@@ -119,112 +45,44 @@ export interface InverterColumns {
  * the bracket half-width δ adds δ·|m_b − m_a| / g. A last batch of unknown size gets an infinite
  * bound: its true value is `m_K + ρ·(K−1)(m_K − m_{K−1})` for an unknown ρ = B/r ≥ 1.
  */
-export class RunningMeanInverter {
-  private n = 0
-  private cap = 0
+export class RunningMeanInverter extends EpochSegmenter {
   private desm = new Float64Array(0)
   private bnd = new Float64Array(0)
-  private ep = new Int32Array(0)
   private knd = new Uint8Array(0)
-  /** Batch counter per point (step, or ordinal within the fit). */
-  private ctr = new Float64Array(0)
-  /** Epochs in order; the last one is open (it may be empty). */
-  readonly epochs: EpochInfo[] = []
-  private readonly fits: Fit[] = []
-  /** Next unread epoch event. */
-  private evCursor = 0
-  private restartCursor = 0
-  /** Index of the point flagged as a possibly-last batch of the open epoch, or -1. */
-  private provisional = -1
-  private readonly sizes: BatchSizes | null
-  private readonly sizeK: number
-  private readonly sizeR: number
-  private lastWall = -Infinity
-  private values: ArrayLike<number> = []
-  private walls: ArrayLike<number> = []
-  private hasEpochSeries = false
-  /** First point of the current epoch whose outputs are not computed yet (they are computed in one pass). */
-  private pendingFrom = 0
+  /** Samples seen since the epoch start at each point, from the accuracy (NaN unknown). */
+  private cnt = new Float64Array(0)
   /** Points per kind (index = kind), kept as outputs are (re)computed, so notes() is O(1). */
-  private readonly kindCounts = [0, 0, 0, 0, 0]
-  private closedEpochs = 0
-  private readonly check: CrossCheck = { epochs: 0, matched: 0, maxRelError: 0 }
+  private readonly kindCounts = [0, 0, 0, 0, 0, 0]
+  /** Range raw values must lie in, while every logged value does; null when unknown or disproved. */
+  private domain: ValueDomain | null
+  /** Points that violated the domain (counted once per recomputation of their epoch). */
+  private violations = 0
+  /** The run's running accuracy (same steps), whose whole-number counts give the samples seen. */
+  private acc: SeriesData | null = null
 
-  constructor (sizes?: BatchSizes | null) {
-    const ok = sizes != null && Number.isInteger(sizes.datasetSize) && Number.isInteger(sizes.batchSize) &&
-      sizes.datasetSize > 0 && sizes.batchSize > 0
-    this.sizes = ok ? sizes! : null
-    this.sizeK = ok ? Math.ceil(sizes!.datasetSize / sizes!.batchSize) : 0
-    this.sizeR = ok ? sizes!.datasetSize - (this.sizeK - 1) * sizes!.batchSize : 0
+  constructor (sizes?: BatchSizes | null, domain?: ValueDomain | null) {
+    super(sizes)
+    this.domain = domain ?? null
   }
-
-  /** Points processed. */
-  get length (): number { return this.n }
 
   /**
-   * Consumes the points of `batch` and the events of `epochs` not seen yet. Both must only have
-   * grown since the previous call (the store only appends). `epochs` is null when the run has no
-   * epoch-level tag at all.
+   * Consumes the points of `batch` and the events of `epochs` (train epoch_*), `evaluation`
+   * (validation evaluation_*_vs_iterations) and `accuracy` (the run's batch accuracy) not seen
+   * yet. All must only have grown since the previous call (the store only appends); null when
+   * the run has no such tag.
    */
-  update (batch: SeriesData, epochs: SeriesData | null): void {
-    this.values = batch.values
-    this.walls = batch.wallTimes
-    this.hasEpochSeries = epochs !== null
-    this.ensureCapacity(batch.length)
-    const steps = batch.steps; const wallTimes = batch.wallTimes; const ctr = this.ctr
-    const sizesClose = this.sizes !== null && epochs === null
-    // Fast path bookkeeping: the next event's wall time and the next restart, refreshed after any slow-path point.
-    const fast = { nextEventWall: Infinity, nextRestart: Infinity, epoch: null as EpochInfo | null }
-    const refresh = (): void => {
-      fast.nextEventWall = epochs !== null && this.evCursor < epochs.length ? epochs.wallTimes[this.evCursor]! : Infinity
-      fast.nextRestart = this.restartCursor < batch.restarts.length ? batch.restarts[this.restartCursor]!.index : Infinity
-      const cur = this.epochs[this.epochs.length - 1]
-      fast.epoch = cur !== undefined && cur.first <= cur.last && this.provisional < 0 && !sizesClose && this.fits[cur.fit]!.mode === 'step' ? cur : null
-    }
-    refresh()
-    for (let i = this.n; i < batch.length; i++) {
-      const w = wallTimes[i]!
-      // Fast path: the point continues the open epoch of a step-mode fit (no event before it, no restart).
-      const fe = fast.epoch
-      if (fe !== null && w <= fast.nextEventWall && i < fast.nextRestart && fe.last === i - 1) {
-        ctr[i] = steps[i]!
-        fe.last = i
-        continue
-      }
-      this.n = i
-      this.lastWall = i > 0 ? wallTimes[i - 1]! : -Infinity
-      if (epochs !== null) {
-        while (this.evCursor < epochs.length && epochs.wallTimes[this.evCursor]! < w) {
-          this.closeByEvent(epochs, this.evCursor)
-          this.evCursor++
-        }
-      }
-      let restart = false
-      while (this.restartCursor < batch.restarts.length && batch.restarts[this.restartCursor]!.index <= i) {
-        if (batch.restarts[this.restartCursor]!.index === i) restart = true
-        this.restartCursor++
-      }
-      if (this.fits.length === 0 || restart) this.startFit(i)
-      this.addPoint(batch, i)
-      this.lastWall = w
-      refresh()
-    }
-    if (batch.length > this.n) { this.n = batch.length; this.lastWall = wallTimes[batch.length - 1]! }
-    this.computePending()
-    if (epochs !== null) {
-      // Events after the last batch point close the open epoch (and then empty ones).
-      while (this.evCursor < epochs.length && epochs.wallTimes[this.evCursor]! >= this.lastWall) {
-        this.closeByEvent(epochs, this.evCursor)
-        this.evCursor++
-      }
-    }
+  override update (batch: SeriesData, epochs: SeriesData | null, evaluation: SeriesData | null = null, accuracy: SeriesData | null = null): void {
+    this.acc = this.sizes === null ? accuracy : null
+    super.update(batch, epochs, evaluation)
   }
 
-  /** Computes the outputs of the current epoch's points added since the last computation. */
-  private computePending (): void {
-    const e = this.epochs[this.epochs.length - 1]
-    if (e !== undefined && this.pendingFrom < this.n && e.first <= e.last) this.computeEpoch(e, Math.max(this.pendingFrom, e.first))
-    this.pendingFrom = this.n
+  protected override growTo (cap: number, used: number): void {
+    super.growTo(cap, used)
+    this.desm = grow(this.desm, new Float64Array(cap), used)
+    this.bnd = grow(this.bnd, new Float64Array(cap), used)
+    // 255 marks a point not computed yet (not counted in kindCounts).
+    this.knd = grow(this.knd, new Uint8Array(cap).fill(255), used)
+    this.cnt = grow(this.cnt, new Float64Array(cap), used)
   }
 
   /** Views of the outputs for the points processed so far (valid until the next update). */
@@ -235,27 +93,6 @@ export class RunningMeanInverter {
       epoch: this.ep.subarray(0, this.n),
       kind: this.knd.subarray(0, this.n)
     }
-  }
-
-  /**
-   * Points whose values will not change any more (except for a bound-sized revision when a
-   * constant epoch length becomes known): all but a provisional possibly-last batch of the open epoch.
-   */
-  stableLength (): number {
-    return this.provisional >= 0 ? this.provisional : this.n
-  }
-
-  /** The epoch value vs final running mean check over closed epochs whose last batch was logged (kept as epochs close). */
-  crossCheck (): CrossCheck {
-    return { ...this.check }
-  }
-
-  /** The constant epoch length (batches) of the latest fit when exactly one fits, else null. */
-  epochLength (): number | null {
-    if (this.sizes !== null) return this.sizeK
-    const f = this.fits.at(-1)
-    if (f === undefined) return null
-    return f.kLo === f.kHi && Number.isFinite(f.kLo) ? f.kLo : null
   }
 
   /** Human-readable summary of what was done (the API's `notes`). */
@@ -277,300 +114,16 @@ export class RunningMeanInverter {
         : `${approx} point(s) are the last batch of an epoch whose length does not match the given sizes: value computed as for a full batch, bound infinite`)
     }
     if (this.sizes !== null) out.push(`sizes given: ${this.sizes.datasetSize} samples in batches of ${this.sizes.batchSize}: ${this.sizeK} batches per epoch, the last of ${this.sizeR}`)
+    const est = this.kindCounts[POINT_ESTIMATE]!
+    if (est > 0) out.push(`${est} point(s) are estimates (bound infinite): an epoch end may fall inside their interval with nothing to place it (update_freq > 1 with epoch_* gated and no evaluation_*_vs_iterations), or the exact formula gave an impossible value (${this.violations > 0 ? 'seen' : 'not seen'}), which disproves an assumption such as equal batch sizes`)
+    const counted = this.fits.find(f => f.batch !== null)
+    if (counted !== undefined) out.push(`samples per logged batch step inferred from the running accuracy's whole-number counts: ${counted.batch}; short batches located from the same counts`)
+    if (this.fits.some(f => f.evals > 0 && !f.evalBad)) out.push('epoch ends taken from the validation run\'s evaluation_*_vs_iterations steps (optimizer.iterations at each epoch end)')
     if (bad > 0) out.push(`${bad} point(s) repeat a batch counter inside an epoch and cannot be inverted: logged value passed through`)
     let uncertain = 0
     if (gap > 0) for (const e of this.epochs) if (e.gLo !== e.gHi && e.last >= e.first) uncertain++
     if (uncertain > 0) out.push(`${uncertain} epoch start(s) only bracketed by the logged steps: their bounds include that uncertainty`)
     return out
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  private ensureCapacity (n: number): void {
-    if (n <= this.cap) return
-    const cap = Math.max(n, Math.ceil(this.cap * 1.5), 64)
-    const used = this.n
-    function grow<T extends Float64Array | Int32Array | Uint8Array> (a: T, b: T): T { b.set(a.subarray(0, used)); return b }
-    this.desm = grow(this.desm, new Float64Array(cap))
-    this.bnd = grow(this.bnd, new Float64Array(cap))
-    this.ep = grow(this.ep, new Int32Array(cap))
-    // 255 marks a point not computed yet (not counted in kindCounts).
-    this.knd = grow(this.knd, new Uint8Array(cap).fill(255))
-    this.ctr = grow(this.ctr, new Float64Array(cap))
-    this.cap = cap
-  }
-
-  private currentEpoch (): EpochInfo { return this.epochs[this.epochs.length - 1]! }
-
-  private newEpoch (fit: number, label: number, gLo: number, gHi: number): EpochInfo {
-    const e: EpochInfo = {
-      label,
-      fit,
-      first: this.n,
-      last: this.n - 1,
-      g: gLo,
-      gLo,
-      gHi,
-      closed: false,
-      endKnown: false,
-      eventValue: NaN,
-      eventWallTime: NaN,
-      matched: false
-    }
-    this.epochs.push(e)
-    return e
-  }
-
-  private newFit (start: number): void {
-    this.fits.push({ start, g0: 0, mode: 'undecided', firstEpoch: this.epochs.length, kLo: 1, kHi: Infinity, ended: false })
-    this.newEpoch(this.fits.length - 1, -1, 0, 0)
-  }
-
-  /** Ends the current fit (if any) and starts a new one at point i. */
-  private startFit (i: number): void {
-    const prev = this.fits.at(-1)
-    this.computePending()
-    if (prev !== undefined) {
-      prev.ended = true
-      // The open epoch of an interrupted fit did not end at an epoch boundary.
-      this.releaseProvisional()
-    }
-    this.newFit(i)
-  }
-
-  /** Recomputes the provisional possibly-last point as an ordinary one. */
-  private releaseProvisional (): void {
-    if (this.provisional < 0) return
-    const p = this.provisional
-    this.provisional = -1
-    for (let k = this.epochs.length - 1; k >= 0; k--) {
-      const e = this.epochs[k]!
-      if (e.first <= p && p <= e.last) { this.computeEpoch(e, p); return }
-    }
-  }
-
-  private addPoint (batch: SeriesData, i: number): void {
-    const fitIndex = this.fits.length - 1
-    const fit = this.fits[fitIndex]!
-    const step = batch.steps[i]!
-    this.n = i + 1
-    if (i === fit.start) {
-      // Keras counts batches from 1 in every fit; a series starting at ≤ 0 is taken to start at its first point.
-      fit.g0 = step >= 1 ? 0 : step - 1
-      for (let k = fit.firstEpoch; k < this.epochs.length; k++) {
-        const e = this.epochs[k]!
-        if (k === fit.firstEpoch) { e.g = e.gLo = e.gHi = fit.g0 } else {
-          const prev = this.epochs[k - 1]!
-          e.gLo = prev.gLo + 1
-          e.g = e.gLo
-        }
-      }
-      this.ctr[i] = step
-    } else if (fit.mode === 'undecided') {
-      if (step > batch.steps[i - 1]!) {
-        fit.mode = 'step'
-      } else {
-        // Steps that do not increase (Keras 3 builds that log every batch at step 0): count points.
-        fit.mode = 'ordinal'
-        fit.g0 = 0
-        for (let j = fit.start; j < i; j++) this.ctr[j] = j - fit.start + 1
-        const e0 = this.epochs[fit.firstEpoch]!
-        e0.g = e0.gLo = e0.gHi = 0
-      }
-    }
-    if (i !== fit.start) this.ctr[i] = fit.mode === 'ordinal' ? i - fit.start + 1 : step
-    if (fit.mode === 'ordinal' && i === fit.start + 1) {
-      for (let k = fit.firstEpoch; k < this.epochs.length; k++) if (this.epochs[k]!.first <= this.epochs[k]!.last) this.computeEpoch(this.epochs[k]!, this.epochs[k]!.first)
-    }
-    const c = this.ctr[i]!
-    let epoch = this.currentEpoch()
-    if (epoch.first > epoch.last && this.lateMatch(batch, i)) return
-    if (epoch.first > epoch.last) {
-      epoch.first = i
-      // The previous epoch's end is now bracketed from above too.
-      if (c - 1 < epoch.gHi) epoch.gHi = c - 1
-      if (epoch.gLo > epoch.gHi) epoch.gLo = epoch.gHi
-      this.noteEndBracket(fit, this.epochs.length - 2)
-      this.chooseG(fit, epoch)
-    }
-    epoch.last = i
-    if (this.provisional >= 0) {
-      // The previous point is no longer the newest: recompute it with the rest.
-      if (this.provisional < this.pendingFrom) this.pendingFrom = Math.max(this.provisional, epoch.first)
-      this.provisional = -1
-    }
-    // Without any epoch-level tag, the given sizes close an epoch after its K-th batch.
-    if (this.sizes !== null && !this.hasEpochSeries && c - epoch.g >= this.sizeK) {
-      this.computePending()
-      epoch = this.currentEpoch()
-      this.closeEpoch(epoch, NaN, NaN, epoch.label >= 0 ? epoch.label : this.epochs.length - 1 - fit.firstEpoch, true)
-    }
-  }
-
-  /**
-   * The first point after an epoch closed without a match, whose running mean equals that
-   * epoch's value bit for bit and that is not written later than the event: the event was
-   * stamped a little before its last batch. The point joins (and ends) the closed epoch.
-   */
-  private lateMatch (batch: SeriesData, i: number): boolean {
-    const open = this.currentEpoch()
-    const prev = this.epochs[this.epochs.length - 2]
-    if (prev === undefined || prev.fit !== open.fit || !prev.closed || prev.matched || prev.first > prev.last || !Number.isFinite(prev.eventValue)) return false
-    if (prev.last !== i - 1 || batch.wallTimes[i]! > prev.eventWallTime + 1) return false
-    if (Math.fround(batch.values[i]!) !== Math.fround(prev.eventValue)) return false
-    prev.last = i
-    prev.matched = true
-    prev.endKnown = true
-    const c = this.ctr[i]!
-    open.first = i + 1
-    open.last = i
-    open.g = open.gLo = open.gHi = c
-    this.provisional = -1
-    this.computeEpoch(prev, prev.first)
-    this.pendingFrom = i + 1
-    this.rebuildChecks()
-    return true
-  }
-
-  /** Recomputes the cross-check and every fit's feasible epoch length from the epochs (after a late match moved an end). */
-  private rebuildChecks (): void {
-    this.check.epochs = 0; this.check.matched = 0; this.check.maxRelError = 0
-    for (const e of this.epochs) {
-      if (!e.closed || !e.endKnown || e.last < e.first || !Number.isFinite(e.eventValue)) continue
-      const m = this.values[e.last]!
-      const rel = e.eventValue === 0 ? Math.abs(m) : Math.abs(m - e.eventValue) / Math.abs(e.eventValue)
-      this.check.epochs++
-      if (e.matched) this.check.matched++
-      if (rel > this.check.maxRelError || Number.isNaN(rel)) this.check.maxRelError = rel
-    }
-    this.fits.forEach((fit, f) => {
-      fit.kLo = 1; fit.kHi = Infinity
-      for (let k = fit.firstEpoch; k < this.epochs.length && this.epochs[k]!.fit === f; k++) this.noteEndBracket(fit, k)
-    })
-  }
-
-  /** An epoch-level event closes the current epoch. */
-  private closeByEvent (ev: SeriesData, j: number): void {
-    if (this.fits.length === 0) this.newFit(this.n)
-    this.closeEpoch(this.currentEpoch(), ev.values[j]!, ev.wallTimes[j]!, ev.steps[j]!, false)
-  }
-
-  private closeEpoch (epoch: EpochInfo, value: number, wall: number, label: number, bySizes: boolean): void {
-    const fit = this.fits[epoch.fit]!
-    const values = this.values
-    epoch.closed = true
-    epoch.label = label
-    epoch.eventValue = value
-    epoch.eventWallTime = wall
-    let movedFirst = -1; let movedLast = -1
-    if (epoch.first <= epoch.last && Number.isFinite(value)) {
-      const f32 = Math.fround(value)
-      if (Math.fround(values[epoch.last]!) === f32) epoch.matched = true
-      else {
-        // Wall-time ties can put the first batch(es) of the next epoch before the event (or, with
-        // a writer that stamps everything alike, several epochs): the bit-equal running mean marks
-        // the true end. Only points written no earlier than the event may move, so the search
-        // runs forward from the point before the first of those.
-        let tie = epoch.last + 1
-        while (tie > epoch.first && this.walls[tie - 1]! >= wall) tie--
-        for (let j = Math.max(epoch.first, tie - 1); j < epoch.last; j++) {
-          if (Math.fround(values[j]!) === f32) {
-            movedFirst = j + 1
-            movedLast = epoch.last
-            epoch.last = j
-            epoch.matched = true
-            break
-          }
-        }
-      }
-    }
-    this.provisional = -1
-    const hasPoints = epoch.first <= epoch.last
-    epoch.endKnown = hasPoints && (epoch.matched || bySizes || fit.mode === 'ordinal' || this.segmentConsecutive(epoch))
-    this.closedEpochs++
-    if (epoch.endKnown && Number.isFinite(value)) {
-      const m = values[epoch.last]!
-      const rel = value === 0 ? Math.abs(m) : Math.abs(m - value) / Math.abs(value)
-      this.check.epochs++
-      if (epoch.matched) this.check.matched++
-      if (rel > this.check.maxRelError || Number.isNaN(rel)) this.check.maxRelError = rel
-    }
-    // The next epoch starts right after this one; its start is bracketed by this epoch's end.
-    let lo: number; let hi: number
-    if (hasPoints) {
-      const cl = this.ctr[epoch.last]!
-      lo = epoch.endKnown ? cl : cl + 1
-      hi = epoch.endKnown ? cl : Infinity
-    } else {
-      lo = epoch.gLo + 1
-      hi = Infinity
-    }
-    const next = this.newEpoch(epoch.fit, label + 1, lo, hi)
-    if (movedFirst >= 0) {
-      next.first = movedFirst
-      next.last = movedLast
-      next.gHi = Math.min(next.gHi, this.ctr[movedFirst]! - 1)
-      if (next.gLo > next.gHi) next.gLo = next.gHi
-    }
-    if (hasPoints) this.computeEpoch(epoch, epoch.first)
-    this.pendingFrom = this.n
-    this.noteEndBracket(fit, this.epochs.length - 2)
-    if (movedFirst >= 0) {
-      this.chooseG(fit, next)
-      this.computeEpoch(next, next.first)
-    }
-  }
-
-  /** True when the epoch starts right after an exactly known start and every step advanced by one. */
-  private segmentConsecutive (epoch: EpochInfo): boolean {
-    if (epoch.first > epoch.last || epoch.gLo !== epoch.gHi) return false
-    if (this.ctr[epoch.first]! - epoch.g !== 1) return false
-    for (let i = epoch.first + 1; i <= epoch.last; i++) if (this.ctr[i]! !== this.ctr[i - 1]! + 1) return false
-    return true
-  }
-
-  /**
-   * The end of closed epoch `idx` is bracketed (by the start range of the epoch after it):
-   * intersect the constant-length hypothesis with it. When exactly one length remains, every
-   * bracketed epoch start of the fit is pinned and its epoch recomputed.
-   */
-  private noteEndBracket (fit: Fit, idx: number): void {
-    if (idx < fit.firstEpoch) return
-    const e = this.epochs[idx]!
-    const next = this.epochs[idx + 1]
-    if (!e.closed || next === undefined || next.fit !== e.fit) return
-    const j = idx - fit.firstEpoch + 1
-    const lo = Math.ceil((next.gLo - fit.g0) / j - 1e-9)
-    const hi = Number.isFinite(next.gHi) ? Math.floor((next.gHi - fit.g0) / j + 1e-9) : Infinity
-    const kLo = Math.max(fit.kLo, lo)
-    const kHi = Math.min(fit.kHi, hi)
-    if (kLo === fit.kLo && kHi === fit.kHi) return
-    fit.kLo = kLo
-    fit.kHi = kHi
-    if (kLo !== kHi) return
-    for (let k = fit.firstEpoch + 1; k < this.epochs.length; k++) {
-      const ek = this.epochs[k]!
-      if (ek.fit !== e.fit) break
-      if (ek.gLo === ek.gHi) continue
-      const g = fit.g0 + (k - fit.firstEpoch) * kLo
-      if (g < ek.gLo || g > ek.gHi) continue
-      ek.g = ek.gLo = ek.gHi = g
-      if (ek.first <= ek.last) this.computeEpoch(ek, ek.first)
-    }
-  }
-
-  /** Picks the epoch start inside its bracket, narrowed by the feasible constant epoch length. */
-  private chooseG (fit: Fit, e: EpochInfo): void {
-    if (e.gLo === e.gHi) { e.g = e.gLo; return }
-    const j = this.epochs.indexOf(e) - fit.firstEpoch
-    let lo = e.gLo; let hi = e.gHi
-    if (fit.kLo <= fit.kHi) {
-      const klo = fit.g0 + j * fit.kLo
-      const khi = fit.g0 + j * fit.kHi
-      if (Math.max(lo, klo) <= Math.min(hi, khi)) { lo = Math.max(lo, klo); hi = Math.min(hi, khi) }
-    }
-    if (lo === hi) { e.g = e.gLo = e.gHi = lo; return }
-    e.g = Math.round((lo + hi) / 2)
   }
 
   /** Cumulative weight after batch k: samples when the given sizes apply, batches otherwise. */
@@ -580,12 +133,11 @@ export class RunningMeanInverter {
   }
 
   /** (Re)computes the outputs of epoch e from point `from` to its last point. */
-  private computeEpoch (e: EpochInfo, from: number): void {
+  protected computeEpoch (e: EpochInfo, from: number): void {
     if (e.first > e.last) return
     const fit = this.fits[e.fit]!
     const values = this.values
     const ctr = this.ctr; const desm = this.desm; const bnd = this.bnd; const ep = this.ep
-    const knd = this.knd; const counts = this.kindCounts
     const g = e.g
     const delta = e.gLo === e.gHi ? 0 : Math.max(g - e.gLo, Number.isFinite(e.gHi) ? e.gHi - g : 0)
     const open = !e.closed
@@ -596,47 +148,96 @@ export class RunningMeanInverter {
       (open ? lastK <= this.sizeK : (e.endKnown && lastK === this.sizeK))
     // Only one point can be a last batch: the epoch's last (closed) or the newest (open, fit going on).
     const lastCandidate = open ? (fit.ended ? -1 : this.n - 1) : (e.endKnown ? e.last : -1)
+    // With gaps and nothing that places the next epoch end, any gap may contain it (the mean reset there).
+    const risky = e.estimate || (open && fit.gapped && (fit.evals === 0 || fit.evalBad) && this.predictedEnd(fit, e) === Infinity)
+    const dom = this.domain
     const label = e.label
     const start = Math.max(from, e.first)
+    if (start === e.first) e.brokenAt = Infinity
+    const counts = this.countsFor(e, fit)
+    const cnt = this.cnt
     let ka = start > e.first ? ctr[start - 1]! - g : 0
     let ma = start > e.first ? values[start - 1]! : 0
     for (let i = start; i <= e.last; i++, ka = ctr[i - 1]! - g, ma = values[i - 1]!) {
       const m = values[i]!
       const k = ctr[i]! - g
       ep[i] = label
+      if (dom !== null && (m < dom.lo || m > dom.hi)) this.domain = null
+      // Samples seen, from the accuracy's whole-number counts: exact whatever the batch sizes.
+      const ca = i === e.first ? 0 : cnt[i - 1]!
+      cnt[i] = counts !== null && k > ka && k >= 1 ? (Number.isNaN(ca) ? NaN : countAt(counts.values[i]!, ca + (k - ka) * counts.batch, counts.batch)) : NaN
+      const counted = !Number.isNaN(cnt[i]!) && (ka === 0 || !Number.isNaN(ca))
+      let kind: number
+      let value: number
+      let b: number
       if (k <= ka || k < 1) {
-        desm[i] = m; bnd[i] = Infinity; this.setKind(i, POINT_UNRECOVERABLE)
-        continue
-      }
-      if (i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit)) {
+        value = m; b = Infinity; kind = POINT_UNRECOVERABLE
+      } else if (!counted && i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit) && !(sizesApply && k === this.sizeK)) {
         if (open) this.provisional = i
-        if (!(sizesApply && k === this.sizeK)) {
-          desm[i] = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
-          bnd[i] = Infinity
-          this.setKind(i, POINT_APPROX_LAST)
-          continue
+        value = ka === 0 ? m : (k * m - ka * ma) / (k - ka)
+        b = Infinity; kind = POINT_APPROX_LAST
+      } else {
+        if (i === lastCandidate && open && (Number.isNaN(kFit) || k >= kFit)) this.provisional = i
+        let Cb = k; let Ca = ka
+        if (counted) { Cb = cnt[i]!; Ca = ka === 0 ? 0 : ca } else if (sizesApply) { Cb = this.weight(k, true); Ca = ka === 0 ? 0 : this.weight(ka, true) }
+        const Tb = Cb * m; const Ta = Ca * ma
+        const dC = Cb - Ca
+        value = ka === 0 ? m : (Tb - Ta) / dC
+        const D = Math.abs(Tb - Ta)
+        const gap = k - ka
+        const aTa = Math.abs(Ta); const aTb = Math.abs(Tb)
+        b = (1.25 * U32 * (gap * (aTa + D) + D + 2 * aTb + 2 * aTa) + 4 * U64 * (aTb + aTa)) / dC
+        if (delta > 0 && ka > 0) b += delta * Math.abs(m - ma) / gap
+        if (Number.isNaN(b)) b = Infinity
+        kind = gap === 1 ? POINT_EXACT : POINT_GAP_MEAN
+        if (this.domain !== null && Number.isFinite(value) && (value + b < this.domain.lo || value - b > this.domain.hi) && i < e.brokenAt) {
+          // Impossible: an assumption (segmentation, equal batch sizes) is wrong from here on.
+          this.violations++
+          if (delta > 0 && !e.estimate) {
+            // The start was only bracketed: the whole epoch is suspect.
+            e.estimate = true
+            this.computeEpoch(e, e.first)
+            return
+          }
+          e.brokenAt = i
         }
       }
-      let Cb = k; let Ca = ka
-      if (sizesApply) { Cb = this.weight(k, true); Ca = ka === 0 ? 0 : this.weight(ka, true) }
-      const Tb = Cb * m; const Ta = Ca * ma
-      const dC = Cb - Ca
-      const value = ka === 0 ? m : (Tb - Ta) / dC
-      const D = Math.abs(Tb - Ta)
-      const gap = k - ka
-      const aTa = Math.abs(Ta); const aTb = Math.abs(Tb)
-      let b = (1.25 * U32 * (gap * (aTa + D) + D + 2 * aTb + 2 * aTa) + 4 * U64 * (aTb + aTa)) / dC
-      if (delta > 0 && ka > 0) b += delta * Math.abs(m - ma) / gap
-      desm[i] = value
-      bnd[i] = !Number.isNaN(b) ? b : Infinity
-      const kind = gap === 1 ? POINT_EXACT : POINT_GAP_MEAN
-      const old = knd[i]!
-      if (old !== kind) {
-        if (old !== 255) counts[old]!--
-        counts[kind]!++
-        knd[i] = kind
+      if ((risky || i >= e.brokenAt) && kind !== POINT_UNRECOVERABLE) { b = Infinity; kind = POINT_ESTIMATE }
+      const d = this.domain
+      if (d !== null && Number.isFinite(value) && (value < d.lo || value > d.hi)) {
+        // Never serve an impossible value: an estimate falls back to the logged mean, clamped.
+        if (kind !== POINT_EXACT && kind !== POINT_GAP_MEAN) value = m
+        value = Math.min(d.hi, Math.max(d.lo, value))
       }
+      desm[i] = value
+      bnd[i] = b
+      this.setKind(i, kind)
     }
+  }
+
+  /**
+   * The accuracy series (aligned with the batch points, same steps) and the samples per counter
+   * step, when the epoch's start is exact and the batch size is known or can now be inferred.
+   */
+  private countsFor (e: EpochInfo, fit: Fit): { values: ArrayLike<number>, batch: number } | null {
+    const acc = this.acc
+    if (acc === null || e.gLo !== e.gHi || acc.length <= e.last) return null
+    if (acc.steps[e.first] !== this.steps[e.first] || acc.steps[e.last] !== this.steps[e.last]) return null
+    if (fit.batch === null) {
+      // Pairs (running accuracy, epoch-local counter) from the fit's epochs with an exact start,
+      // never an epoch's last point (it may be short); inferred once 8 are known.
+      if (fit.batchTries >= 64 || fit.pairs.m.length >= 16) return null
+      const upTo = e.closed ? e.last - 1 : e.last
+      for (let i = Math.max(e.first, fit.pairsUpTo + 1); i <= upTo && fit.pairs.m.length < 16; i++) {
+        fit.pairsUpTo = i
+        if (informative(acc.values[i]!)) { fit.pairs.m.push(acc.values[i]!); fit.pairs.k.push(this.ctr[i]! - e.g) }
+      }
+      if (fit.pairs.m.length < 8) return null
+      fit.batchTries++
+      fit.batch = inferBatchSize(fit.pairs.m, fit.pairs.k, 8)
+      if (fit.batch === null) return null
+    }
+    return { values: acc.values, batch: fit.batch }
   }
 
   private setKind (i: number, k: number): void {

@@ -5,6 +5,8 @@ import { isScalarTag } from '../store/scalar-store.js'
 import type { SmoothingFamily, FamilyGuess } from '../enrich/families.js'
 import { guessFamily, epochTagFor, isLearningRateTag, isCounterTag, isDiagnosticTag, higherIsBetter, isLossLike, trainCounterparts, trainRunCounterparts } from '../enrich/families.js'
 import { RunningMeanInverter, type SeriesData, type BatchSizes, type CrossCheck, POINT_RAW } from '../enrich/desmooth.js'
+import { accuracyTagFor, evaluationTagFor, validationRunFor } from '../enrich/keras-companions.js'
+import { valueDomain } from '../enrich/value-domain.js'
 import { JumpDetector, type JumpEvent, type JumpParams, type AnnotationKind, type Severity } from '../enrich/jumps.js'
 import { StaircaseDetector } from '../enrich/staircase.js'
 import { OverfittingDetector } from '../enrich/overfitting.js'
@@ -44,7 +46,7 @@ export interface EnrichedColumns {
   desmoothedBound?: Float64Array
   /** Epoch index of each point (-1 where unknown). */
   epoch?: Int32Array
-  /** 0 exact, 1 mean over a gap of unlogged batches, 2 approximate last batch, 3 not invertible, 4 raw (not a running mean). */
+  /** 0 exact, 1 mean over a gap of unlogged batches, 2 approximate last batch, 3 not invertible, 4 raw (not a running mean), 5 estimate (an unplaced epoch end or an impossible exact value). */
   desmoothedKind?: Uint8Array
   smoothed?: Float64Array
   /** Human-readable notes (e.g. "gap form: every 5th batch logged, values are means over each gap"). */
@@ -409,17 +411,29 @@ class StoreEnrichment implements EnrichmentProvider {
     const key = `${sizes?.datasetSize ?? ''}/${sizes?.batchSize ?? ''}/${epochTag ?? ''}`
     let inv = st.oneOff.get(key)
     if (inv === undefined) {
-      inv = new RunningMeanInverter(sizes)
+      inv = new RunningMeanInverter(sizes, valueDomain(st.tag))
       if (st.oneOff.size >= 4) st.oneOff.delete(st.oneOff.keys().next().value!)
       st.oneOff.set(key, inv)
     }
-    inv.update(seriesData(st.info), this.epochSeries(st, epochTag))
+    inv.update(seriesData(st.info), this.epochSeries(st, epochTag), this.evaluationSeries(st), this.epochSeries(st, accuracyTagFor(this.runContext(r).tags)))
     return inv
+  }
+
+  /** The validation run's evaluation_*_vs_iterations (Keras epoch ends at optimizer.iterations), if any. */
+  private evaluationSeries (st: TagState): SeriesData | null {
+    const vr = validationRunFor(st.run)
+    const v = vr === null ? undefined : this.store.runs.get(vr)
+    if (v === undefined) return null
+    const tag = evaluationTagFor(st.tag, this.runContext(v).tags)
+    const t = tag === null ? undefined : v.tags.get(tag)
+    return t?.series != null ? seriesData(t) : null
   }
 
   private depsVersion (st: TagState): number {
     const r = this.store.runs.get(st.run)
-    return r === undefined ? 0 : r.version
+    const vr = validationRunFor(st.run)
+    const v = vr === null ? undefined : this.store.runs.get(vr)
+    return (r === undefined ? 0 : r.version) + (v === undefined ? 0 : v.version * 0x100000)
   }
 
   /** Brings one tag's enrichment up to date with the store. */
@@ -447,9 +461,9 @@ class StoreEnrichment implements EnrichmentProvider {
       }
       if (st.inverter === null) {
         st.epochTag = epochTag
-        st.inverter = new RunningMeanInverter(this.defaultSizes(st.run))
+        st.inverter = new RunningMeanInverter(this.defaultSizes(st.run), valueDomain(st.tag))
       }
-      st.inverter.update(seriesData(st.info), this.epochSeries(st))
+      st.inverter.update(seriesData(st.info), this.epochSeries(st), this.evaluationSeries(st), this.epochSeries(st, accuracyTagFor(ctx.tags)))
       const cc = st.inverter.crossCheck()
       if (st.guess.family === 'keras-running-mean' && cc.epochs >= 3 && cc.matched === 0 && cc.maxRelError > 1e-3 && !this.forcedRunningMean(st)) {
         // Not a running mean after all (e.g. a raw per-batch value under a batch_ name).

@@ -58,7 +58,7 @@ function corpusTruth (name: string): { points: KerasPointTruth[], datasetSize: n
     if (b.batch_in_epoch === 0) { sum = 0; n = 0 }
     sum += b.raw_loss * b.batch_size; n += b.batch_size
     if (b.logged) {
-      points.push({ raw: sum / n, epoch: b.epoch, lastOfEpoch: b.batch_in_epoch === gt.batches_per_epoch - 1 })
+      points.push({ raw: sum / n, epoch: b.epoch, lastOfEpoch: b.batch_in_epoch === gt.batches_per_epoch - 1, accRaw: NaN })
       sum = 0; n = 0
     }
   }

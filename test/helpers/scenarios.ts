@@ -57,6 +57,8 @@ export interface KerasPointTruth {
   epoch: number
   /** The point is the last batch of its epoch (smaller batch): exact only with sizes given. */
   lastOfEpoch: boolean
+  /** Fraction of correct samples over the same batches (NaN without accuracy). */
+  accRaw: number
 }
 
 /** A Keras-style run (`<run>/train`, `<run>/validation`, `<run>/truth`) with the truth of every logged batch point. */
@@ -140,30 +142,57 @@ export interface KerasSpec {
   loss: (t: number, epoch: number) => number
   lr: (t: number) => number
   encoding?: ScalarEncoding
-  /** Also write a running-mean `batch_accuracy` (and `epoch_accuracy`) from this per-batch accuracy. */
+  /**
+   * Also write a running-mean `batch_accuracy` (and `epoch_accuracy`): the probability that a
+   * sample of batch t is predicted right; each batch gets an integer count of correct samples.
+   */
   accuracy?: (t: number, epoch: number) => number
   /** Write the `truth/` run (default true). */
   truth?: boolean
   /** First wall time (default 1.7e9 + 1000). */
   wallTime?: number
+  /**
+   * steps_per_execution k > 1. 'keras3': the callback's batch counter advances by 1 per execution
+   * of up to k batches; 'tf-keras': it counts batches, so logged steps advance by k.
+   */
+  stepsPerExecution?: { k: number, style: 'keras3' | 'tf-keras' }
+  /**
+   * `steps_per_epoch` with a repeated dataset: every epoch has exactly this many batches, and the
+   * short batch that ends each pass over the data falls wherever it falls, often mid-epoch.
+   */
+  repeatStepsPerEpoch?: number
+  /** Write no validation run (validation_data not given): no evaluation_*_vs_iterations. */
+  noValidation?: boolean
 }
 
 /**
- * Writes a Keras TensorBoard-callback layout: `train/` (batch_* running means at the global batch
- * counter, epoch_* at the epoch index, epoch_learning_rate), `validation/` (epoch_loss,
- * evaluation_loss_vs_iterations) and `truth/` (raw per-batch loss and batch size). Running means
- * are accumulated in float32 exactly as Keras's Mean metric does (total += L·n, count += n,
- * result = total / count, all float32), and reset at every epoch start.
+ * Writes a Keras TensorBoard-callback layout as Keras 3 does (frameworks MANIFEST): `train/`
+ * (batch_* running means at the fit's batch counter, written when counter % update_freq == 0;
+ * epoch_* at the epoch index, epoch_learning_rate), `validation/` (evaluation_loss_vs_iterations
+ * at optimizer.iterations after every epoch, epoch_loss) and `truth/` (raw per-batch loss and
+ * batch size). Running means are accumulated in float32 exactly as Keras's Mean metric does
+ * (total += L·n, count += n, result = total / count), reset at every epoch start. The update_freq
+ * gate is still active at epoch end, so epoch_* (train and validation) exist only for epochs whose
+ * last batch counter is a multiple of update_freq.
  */
 export function writeKeras (root: string, spec: KerasSpec): KerasScenario {
-  const K = Math.ceil(spec.datasetSize / spec.batchSize)
-  const last = spec.datasetSize - (K - 1) * spec.batchSize
+  const perPass = Math.ceil(spec.datasetSize / spec.batchSize)
+  const lastOfPass = spec.datasetSize - (perPass - 1) * spec.batchSize
+  const K = spec.repeatStepsPerEpoch ?? perPass
+  const spe = spec.stepsPerExecution ?? { k: 1, style: 'tf-keras' as const }
   const fits = spec.fits ?? [spec.epochs]
   const points: KerasPointTruth[] = []
   let wall = spec.wallTime ?? BASE_WALL + 1000
   let t = 0
   let epoch = 0
   let optimizerIterations = 0
+  /** Position in the (repeated) pass over the data: the size of the next batch. */
+  let passPos = 0
+  const nextSize = (): number => {
+    const n = passPos === perPass - 1 ? lastOfPass : spec.batchSize
+    passPos = (passPos + 1) % perPass
+    return n
+  }
   fits.forEach((fitEpochs, fitIndex) => {
     const train = { batch: series(), epoch: series(), lr: series(), acc: series(), epochAcc: series() }
     const val = { epoch: series(), evalIt: series() }
@@ -172,40 +201,54 @@ export function writeKeras (root: string, spec: KerasSpec): KerasScenario {
     for (let e = 0; e < fitEpochs; e++, epoch++) {
       let total = 0; let count = 0
       let accTotal = 0
-      let gapSum = 0; let gapN = 0
+      let gapSum = 0; let gapN = 0; let gapCorrect = 0
       const partial = spec.inProgress === true && fitIndex === fits.length - 1 && e === fitEpochs - 1
       const batches = partial ? Math.floor(K / 2) : K
-      for (let k = 1; k <= batches; k++, t++) {
-        counter++
-        optimizerIterations++
-        const n = k === K ? last : spec.batchSize
-        const L = Math.fround(spec.loss(t, epoch))
-        total = Math.fround(total + Math.fround(L * n))
-        count = Math.fround(count + n)
+      // A finite dataset without steps_per_epoch restarts its pass every epoch.
+      if (spec.repeatStepsPerEpoch === undefined) passPos = 0
+      let lastEnds = false
+      for (let k0 = 1; k0 <= batches; k0 += spe.k) {
+        const kEnd = Math.min(batches, k0 + spe.k - 1)
+        for (let k = k0; k <= kEnd; k++, t++) {
+          optimizerIterations++
+          const n = nextSize()
+          const L = Math.fround(spec.loss(t, epoch))
+          total = Math.fround(total + Math.fround(L * n))
+          count = Math.fround(count + n)
+          if (spec.accuracy !== undefined) {
+            const correct = Math.round(Math.min(1, Math.max(0, spec.accuracy(t, epoch))) * n)
+            accTotal = Math.fround(accTotal + Math.fround(Math.fround(correct / n) * n))
+            gapCorrect += correct
+          }
+          wall += 0.01 + 0.002 * ((t * 7919) % 13) / 13
+          push(truth.raw, optimizerIterations, wall, L)
+          push(truth.size, optimizerIterations, wall, n)
+          gapSum += L * n; gapN += n
+        }
+        counter += spe.style === 'keras3' ? 1 : kEnd - k0 + 1
         const m = Math.fround(total / count)
-        if (spec.accuracy !== undefined) accTotal = Math.fround(accTotal + Math.fround(spec.accuracy(t, epoch) * n))
-        wall += 0.01 + 0.002 * ((t * 7919) % 13) / 13
-        push(truth.raw, counter, wall, L)
-        push(truth.size, counter, wall, n)
-        gapSum += L * n; gapN += n
-        if (counter % spec.updateFreq === 0) {
+        lastEnds = counter % spec.updateFreq === 0
+        if (lastEnds) {
           push(train.batch, spec.step0 === true ? 0 : counter, wall, m)
           if (spec.accuracy !== undefined) push(train.acc, spec.step0 === true ? 0 : counter, wall, Math.fround(accTotal / count))
-          points.push({ raw: gapSum / gapN, epoch, lastOfEpoch: k === K })
-          gapSum = 0; gapN = 0
+          points.push({ raw: gapSum / gapN, epoch, lastOfEpoch: kEnd === K, accRaw: spec.accuracy !== undefined ? gapCorrect / gapN : NaN })
+          gapSum = 0; gapN = 0; gapCorrect = 0
         }
       }
       if (partial) break
-      // Epoch end: validation pass, then the train epoch events, then the validation ones.
+      // Epoch end: validation pass (evaluation_* every epoch), then the train epoch events, then the
+      // validation ones, these only when the update_freq gate is open.
       const valLoss = spec.loss(t, epoch) * 0.9
       wall += 0.05
       push(val.evalIt, optimizerIterations, wall, valLoss)
       wall += 0.001
-      push(train.epoch, epoch, wall, Math.fround(total / count))
-      if (spec.accuracy !== undefined) push(train.epochAcc, epoch, wall, Math.fround(accTotal / count))
-      push(train.lr, epoch, wall, spec.lr(t))
-      wall += 0.001
-      push(val.epoch, epoch, wall, valLoss)
+      if (lastEnds) {
+        push(train.epoch, epoch, wall, Math.fround(total / count))
+        if (spec.accuracy !== undefined) push(train.epochAcc, epoch, wall, Math.fround(accTotal / count))
+        push(train.lr, epoch, wall, spec.lr(t))
+        wall += 0.001
+        push(val.epoch, epoch, wall, valLoss)
+      }
       wall += 0.05
     }
     const pid = 100 + fitIndex
@@ -213,7 +256,7 @@ export function writeKeras (root: string, spec: KerasSpec): KerasScenario {
     const trainTags: Record<string, Series> = { batch_loss: train.batch, epoch_loss: train.epoch, epoch_learning_rate: train.lr }
     if (spec.accuracy !== undefined) { trainTags.batch_accuracy = train.acc; trainTags.epoch_accuracy = train.epochAcc }
     writeRun(root, `${spec.name}/train`, trainTags, enc, pid)
-    writeRun(root, `${spec.name}/validation`, { evaluation_loss_vs_iterations: val.evalIt, epoch_loss: val.epoch }, enc, pid)
+    if (spec.noValidation !== true) writeRun(root, `${spec.name}/validation`, { evaluation_loss_vs_iterations: val.evalIt, epoch_loss: val.epoch }, enc, pid)
     if (spec.truth !== false) writeRun(root, `${spec.name}/truth`, { raw_batch_loss_truth: truth.raw, batch_size_truth: truth.size }, 'simple_value', pid)
     wall += 30
   })
