@@ -15,6 +15,9 @@ export interface LrChange {
   where: string
 }
 
+/** A learning-rate change must be at least this large to be named as the cause of a jump. */
+const CAUSE_RATIO = 1.5
+
 /** Relative change that counts as a learning-rate change (and not as schedule noise). Default 1.2. */
 export const LR_CHANGE_RATIO = 1.2
 
@@ -44,8 +47,10 @@ export class LrStepTracker {
         // Abrupt: most of the change happened between two consecutive points.
         const q = v / this.prev
         const abrupt = q >= Math.sqrt(LR_CHANGE_RATIO) || q <= 1 / Math.sqrt(LR_CHANGE_RATIO)
+        // An abrupt change happened after the previous point, by this one: [previous step + 1, s].
+        const lo = Number.isInteger(this.prevStep) ? Math.min(s, this.prevStep + 1) : s
         this.changes.push(abrupt
-          ? { tag: this.tag, from: this.prev, to: v, stepLo: s, stepHi: s, where: `${this.tag} went from ${fmt(this.prev)} at step ${this.prevStep} to ${fmt(v)} at step ${s}` }
+          ? { tag: this.tag, from: this.prev, to: v, stepLo: lo, stepHi: s, where: `${this.tag} went from ${fmt(this.prev)} at step ${this.prevStep} to ${fmt(v)} at step ${s}` }
           : { tag: this.tag, from: this.anchor, to: v, stepLo: this.anchorStep, stepHi: s, where: `${this.tag} drifted from ${fmt(this.anchor)} at step ${this.anchorStep} to ${fmt(v)} at step ${s}` })
         this.anchor = v
         this.anchorStep = s
@@ -93,7 +98,11 @@ export function lrChangesFromEpochs (tag: string, epochs: ArrayLike<number>, val
  */
 export function attachLrCause (ev: JumpEvent, changes: readonly LrChange[], lookbackSteps: number): boolean {
   let best: LrChange | null = null
+  // An oscillation that already names a cyclic schedule keeps it; a change of less than ×1.5 is
+  // schedule noise, not the cause of a jump.
+  if (ev.causes.some(c => /cyclic learning rate/.test(c.cause))) return false
   for (const c of changes) {
+    if (c.to / c.from < CAUSE_RATIO && c.from / c.to < CAUSE_RATIO) continue
     if (c.stepLo > ev.startStep) continue
     if (ev.startStep - c.stepHi > lookbackSteps) continue
     if (best === null || c.stepHi > best.stepHi) best = c
@@ -143,7 +152,7 @@ export function attachGradientCause (ev: JumpEvent, gradTag: string, gradEvents:
   const hit = gradEvents.find(g => (g.kind === 'spike' || g.kind === 'level-shift' || g.kind === 'divergence') &&
     g.startStep <= ev.startStep + Math.max(1, windowSteps / 10) && ev.startStep - g.startStep <= windowSteps)
   if (hit === undefined || ev.causes.some(c => c.cause.startsWith('gradient norm') || c.cause.startsWith('exploding'))) return false
-  const leads = hit.startStep <= ev.startStep && hit.ratio >= 3
+  const leads = hit.startStep < ev.startStep && hit.ratio >= 3
   const cause = {
     cause: leads ? 'exploding or accumulating gradients: the gradient norm jumped just before' : 'gradient norm jumped at the same time',
     evidence: `${gradTag} has a ${hit.kind} from step ${hit.startStep} (peak ${fmt(hit.peak)}, ${fmtRatio(hit.ratio)} its baseline ${fmt(hit.baseline)})${leads ? `, ${ev.startStep - hit.startStep} step(s) before this ${ev.kind} began` : ''}`
@@ -151,4 +160,32 @@ export function attachGradientCause (ev: JumpEvent, gradTag: string, gradEvents:
   if (leads && ev.kind !== 'non-finite') ev.causes.unshift(cause)
   else ev.causes.push(cause)
   return true
+}
+
+/**
+ * A jump that an abrupt learning-rate raise explains starts at the raise: the loss answers a few
+ * steps late (momentum, Adam's moments), but the change point is the raise. Moves the start of each
+ * new level shift, divergence or spike whose start lies at most `lookbackPoints` points after an
+ * abrupt raise (a change located to one step) to the first point at or after it. Only for events
+ * not yet recorded: an announced event never changes its start.
+ */
+export function snapToLrChange (fresh: JumpEvent[], changes: readonly LrChange[], v: { steps: ArrayLike<number>, wallTimes: ArrayLike<number> }, n: number, lookbackPoints: number): void {
+  const steps = v.steps
+  for (const ev of fresh) {
+    if (ev.kind !== 'level-shift' && ev.kind !== 'divergence' && ev.kind !== 'spike') continue
+    let best: LrChange | null = null
+    const lo = steps[Math.max(0, ev.startIndex - lookbackPoints)]!
+    for (const c of changes) {
+      if (c.stepLo !== c.stepHi || !(c.to > c.from) || c.stepHi > ev.startStep || c.stepHi < lo) continue
+      if (best === null || c.stepHi > best.stepHi) best = c
+    }
+    if (best === null) continue
+    let i = ev.startIndex
+    while (i > 0 && steps[i - 1]! >= best.stepHi && i - 1 < n) i--
+    if (i === ev.startIndex) continue
+    ev.startIndex = i
+    ev.startStep = steps[i]!
+    ev.wallTime = v.wallTimes[i]!
+    ev.key = `${ev.kind}@${i}`
+  }
 }

@@ -18,7 +18,8 @@ const WHAT: Record<LrPhase['kind'], string> = {
   'warm-up': 'learning-rate warm-up',
   decay: 'learning-rate decay',
   'step-down': 'learning-rate schedule step: lowered',
-  'step-up': 'learning-rate schedule step: raised'
+  'step-up': 'learning-rate schedule step: raised',
+  cyclic: 'cyclic learning rate'
 }
 
 export class ScheduleAnnotator {
@@ -27,41 +28,72 @@ export class ScheduleAnnotator {
   constructor (private readonly label: string) {}
 
   /**
-   * Brings the annotations up to date with `phases` (closed ones first, the open one last when
-   * `lastOpen`). `problems` are the series' warning/critical events: a raise followed by one within
-   * `lookSteps` is that problem's cause, not a schedule note. Returns the events created now.
+   * Records the final phases (`phases[0, final)`, which can no longer change) that are not yet
+   * recorded, and returns them. The others are shown by {@link tentative}.
    */
-  update (v: StepColumns, n: number, phases: readonly LrPhase[], lastOpen: boolean, problems: readonly JumpEvent[], lookSteps: number): JumpEvent[] {
+  update (v: StepColumns, n: number, phases: readonly LrPhase[], final: number): JumpEvent[] {
     const out: JumpEvent[] = []
-    phases.forEach((ph, k) => {
-      const isStep = ph.kind === 'step-down' || ph.kind === 'step-up'
-      const start = lowerBound(v.steps, n, isStep ? ph.stepHi : ph.stepLo)
-      if (start >= n) return
-      // A step located only to a range (an epoch-level LR series) spans that range.
-      let end = isStep ? Math.max(start, lowerBound(v.steps, n, ph.stepHi + 1) - 1) : lowerBound(v.steps, n, ph.stepHi + 1) - 1
-      if (isStep && ph.stepHi - ph.stepLo > 0 && lowerBound(v.steps, n, ph.stepLo) < start) {
-        end = start
-      }
-      end = Math.min(Math.max(end, start), n - 1)
-      if (ph.kind === 'step-up' && problems.some(e => e.startStep >= ph.stepLo && e.startStep <= ph.stepHi + lookSteps)) return
-      const key = `lr-schedule@${start}`
-      const open = lastOpen && k === phases.length - 1 && !isStep
+    for (let k = 0; k < final; k++) {
+      const ev = this.build(v, n, phases[k]!)
+      if (ev === null || this.events.has(ev.key)) continue
+      this.events.set(ev.key, ev)
+      out.push(ev)
+    }
+    return out
+  }
+
+  /** Phases that may still change (the newest ones), as events not yet recorded. */
+  tentative (v: StepColumns, n: number, phases: readonly LrPhase[], final: number): JumpEvent[] {
+    const out: JumpEvent[] = []
+    for (let k = final; k < phases.length; k++) {
+      const ev = this.build(v, n, phases[k]!)
+      if (ev !== null && !this.events.has(ev.key)) { ev.open = true; out.push(ev) }
+    }
+    return out
+  }
+
+  /** The event of one phase on this series, or null when the series has no point there yet. */
+  private build (v: StepColumns, n: number, ph: LrPhase): JumpEvent | null {
+    const isStep = ph.kind === 'step-down' || ph.kind === 'step-up'
+    // Every phase happened within [stepLo, stepHi]: a step located to one step starts and ends
+    // there; one located only to a range (an epoch-level rate, a sparse LR series) and every
+    // smooth phase span their range.
+    const start = lowerBound(v.steps, n, ph.stepLo)
+    if (start >= n) return null
+    const end = isStep && ph.stepLo === ph.stepHi ? start : Math.min(n - 1, Math.max(start, lowerBound(v.steps, n, ph.stepHi + 1) - 1))
+    return makeEvent(v, { kind: 'lr-schedule', severity: 'info', start, end, ratio: ph.from > 0 ? ph.to / ph.from : Infinity, robustZ: 0, baseline: ph.from, peak: ph.to, cause: this.cause(ph) })
+  }
+
+  /**
+   * A loss whose jumps repeat inside a cycle of the learning rate is oscillating with it: one
+   * oscillation (warning) over those jumps, the cycle as its cause. Returns it once, when two or
+   * more problem events start inside a cyclic phase.
+   */
+  cycleOscillation (v: StepColumns, phases: readonly LrPhase[], problems: readonly JumpEvent[], label: string): JumpEvent | null {
+    let created: JumpEvent | null = null
+    for (const ph of phases) {
+      if (ph.kind !== 'cyclic') continue
+      const inside = problems.filter(e => e.kind !== 'non-finite' && e.kind !== 'oscillation' && e.startStep >= ph.stepLo && e.startStep <= ph.stepHi)
+      if (inside.length < 2) continue
+      const first = inside.reduce((a, b) => (b.startIndex < a.startIndex ? b : a))
+      const last = inside.reduce((a, b) => (b.endIndex > a.endIndex ? b : a))
+      const peak = inside.reduce((a, b) => (b.ratio > a.ratio ? b : a))
+      const cause = { cause: `learning rate too high at the top of its cycle: ${label} swings with the cyclic learning rate (between ${fmt(ph.from)} and ${fmt(ph.to)})`, evidence: `${ph.where}; ${inside.length} jumps of ${label} between steps ${first.startStep} and ${last.endStep} fall inside the cycle, the largest ${fmtRatio(peak.ratio)} its baseline` }
+      // One oscillation per cycle, keyed by the cycle's start; it grows with the cycle's jumps.
+      const key = `oscillation@cycle${ph.stepLo}`
       const have = this.events.get(key)
       if (have !== undefined) {
-        if (have.open) {
-          extendEvent(have, v, end)
-          have.open = open
-          have.peak = ph.to
-          have.ratio = ph.from > 0 ? ph.to / ph.from : Infinity
-          have.causes[0] = this.cause(ph)
-        }
-        return
+        extendEvent(have, v, Math.max(have.endIndex, last.endIndex))
+        if (peak.ratio > have.ratio) { have.ratio = peak.ratio; have.peak = peak.peak; have.robustZ = peak.robustZ }
+        have.causes[0] = cause
+        continue
       }
-      const ev = makeEvent(v, { kind: 'lr-schedule', severity: 'info', start, end, ratio: ph.from > 0 ? ph.to / ph.from : Infinity, robustZ: 0, baseline: ph.from, peak: ph.to, open, cause: this.cause(ph) })
+      const ev = makeEvent(v, { kind: 'oscillation', severity: 'warning', start: first.startIndex, end: last.endIndex, ratio: peak.ratio, robustZ: peak.robustZ, baseline: peak.baseline, peak: peak.peak, open: true, cause })
+      ev.key = key
       this.events.set(key, ev)
-      out.push(ev)
-    })
-    return out
+      created = ev
+    }
+    return created
   }
 
   private cause (ph: LrPhase): { cause: string, evidence: string } {

@@ -10,7 +10,9 @@ import { valueDomain } from '../enrich/value-domain.js'
 import { JumpDetector, type JumpEvent, type JumpParams, type AnnotationKind, type Severity } from '../enrich/jumps.js'
 import { StaircaseDetector } from '../enrich/staircase.js'
 import { OverfittingDetector } from '../enrich/overfitting.js'
-import { LrStepTracker, lrChangesFromEpochs, attachLrCause, attachLrCauseAtEnd, attachGradientCause, type LrChange } from '../enrich/causes.js'
+import { LrStepTracker, lrChangesFromEpochs, attachLrCause, attachLrCauseAtEnd, attachGradientCause, snapToLrChange, type LrChange } from '../enrich/causes.js'
+import { LrScheduleTracker, type LrPhase } from '../enrich/lr-schedule.js'
+import { ScheduleAnnotator } from '../enrich/schedule-events.js'
 import { TbSmoother } from '../enrich/smooth.js'
 import { explain } from '../enrich/explain.js'
 import { fmt } from '../enrich/jumps.js'
@@ -180,6 +182,8 @@ class TagState {
   lrSeen = ''
   /** Learning-rate changes of the run, mapped onto this series (for tentative events too). */
   lrChanges: LrChange[] = []
+  /** The schedule's info annotations (training losses only). */
+  schedule: ScheduleAnnotator | null = null
   crossCheckFailed = false
 
   constructor (readonly run: string, readonly tag: string, readonly info: TagInfo, guess: FamilyGuess) {
@@ -204,6 +208,7 @@ class StoreEnrichment implements EnrichmentProvider {
   private readonly states = new Map<string, TagState>()
   private readonly runContexts = new Map<string, RunContext>()
   private readonly lrTrackers = new Map<string, { info: TagInfo, tracker: LrStepTracker }>()
+  private readonly lrSchedules = new Map<string, { info: TagInfo, tracker: LrScheduleTracker }>()
   private readonly announced = new Set<string>()
   private sharedZeros = new Float64Array(0)
   private sharedRawKinds = new Uint8Array(0)
@@ -221,6 +226,7 @@ class StoreEnrichment implements EnrichmentProvider {
         for (const [k, s] of this.states) if (s.run === change.run) this.states.delete(k)
         this.runContexts.delete(change.run)
         for (const k of [...this.lrTrackers.keys()]) if (k.startsWith(change.run + '\0')) this.lrTrackers.delete(k)
+        for (const k of [...this.lrSchedules.keys()]) if (k.startsWith(change.run + '\0')) this.lrSchedules.delete(k)
         return
       }
       if (change.kind === 'run-added') { this.indexDependents(change.run); return }
@@ -502,8 +508,13 @@ class StoreEnrichment implements EnrichmentProvider {
       const rs = s.restarts[st.restartCursor++]!
       if (rs.index > 0) fresh.push(this.restartEvent(st, rs, c))
     }
+    // 5. The learning-rate schedule: a change that caused a jump moves its start to the change;
+    //    schedule steps and phases on a training loss become information.
+    const changes = this.runLrChanges(st, r, ctx)
+    snapToLrChange(fresh, changes, c, s.length, LR_LOOKBACK_POINTS)
+    if (wantsSchedule(st.run, st.tag)) fresh.push(...this.scheduleEvents(st, r, ctx, c, s.length, fresh))
     for (const ev of fresh) this.record(st, ev)
-    // 5. Causes from the run's other series (re-run when they change), then announcements.
+    // 6. Causes from the run's other series (re-run when they change), then announcements.
     this.attachCauses(st, r, ctx)
     for (const ev of fresh) {
       const a = st.annotations.get(ev.key)
@@ -587,6 +598,17 @@ class StoreEnrichment implements EnrichmentProvider {
         out.push(this.toAnnotation(st, ev, true))
       }
     }
+    if (st.schedule !== null) {
+      // Schedule phases that may still change (the newest warm-up, decay or cycle).
+      const c = st.info.series!.columns()
+      for (const [key, tr] of this.lrSchedules) {
+        if (!key.startsWith(st.run + '\0')) continue
+        for (const ev of st.schedule.tentative(c, st.info.series!.length, tr.tracker.current(), tr.tracker.finalCount())) {
+          ev.explanation = explain(ev, st.tag)
+          out.push(this.toAnnotation(st, ev, true))
+        }
+      }
+    }
     return out
   }
 
@@ -650,12 +672,10 @@ class StoreEnrichment implements EnrichmentProvider {
     const sig = lrTags.map(t => `${t}:${r.tags.get(t)!.series!.version}`).join('|') + '#' + gradTags.map(t => `${t}:${r.tags.get(t)!.series!.version}`).join('|') + '#' + st.events.size
     if (sig === st.lrSeen) return
     st.lrSeen = sig
-    const changes: LrChange[] = []
-    for (const lt of lrTags) changes.push(...this.lrChanges(st, r, lt))
-    st.lrChanges = changes
+    const changes = this.runLrChanges(st, r, ctx)
     const c = st.info.series!.columns()
     for (const ev of st.events.values()) {
-      if (ev.kind === 'restart' || ev.kind === 'staircase-artifact' || ev.kind === 'overfitting') continue
+      if (ev.kind === 'restart' || ev.kind === 'staircase-artifact' || ev.kind === 'overfitting' || ev.kind === 'lr-schedule') continue
       const look = Math.max(1, ev.startStep - c.steps[Math.max(0, ev.startIndex - LR_LOOKBACK_POINTS)]!)
       if (ev.kind === 'plateau') {
         if (attachLrCauseAtEnd(ev, changes, look)) { ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag); st.refresh.add(ev.key) }
@@ -670,6 +690,42 @@ class StoreEnrichment implements EnrichmentProvider {
       }
       if (changed) { ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag); st.refresh.add(ev.key) }
     }
+  }
+
+  /** Every learning-rate change of the run, mapped onto `st`'s steps (cached on `st` for tentative events). */
+  private runLrChanges (st: TagState, r: RunState, ctx: RunContext): LrChange[] {
+    const changes: LrChange[] = []
+    for (const lt of ctx.tags) if (isLearningRateTag(lt) && r.tags.get(lt)?.series != null) changes.push(...this.lrChanges(st, r, lt))
+    st.lrChanges = changes
+    return changes
+  }
+
+  /** `lr-schedule` annotations from the run's per-step learning-rate series. */
+  private scheduleEvents (st: TagState, r: RunState, ctx: RunContext, c: { steps: ArrayLike<number>, wallTimes: ArrayLike<number> }, n: number, fresh: readonly JumpEvent[]): JumpEvent[] {
+    const out: JumpEvent[] = []
+    if (st.schedule === null) st.schedule = new ScheduleAnnotator(st.tag)
+    const problems = [...st.events.values(), ...fresh].filter(e => e.severity !== 'info')
+    for (const lt of ctx.tags) {
+      if (!isLearningRateTag(lt) || lt.startsWith('epoch_')) continue
+      const t = r.tags.get(lt)
+      if (t?.series == null) continue
+      const key = st.run + '\0' + lt
+      let tr = this.lrSchedules.get(key)
+      if (tr === undefined || tr.info !== t) { tr = { info: t, tracker: new LrScheduleTracker(lt) }; this.lrSchedules.set(key, tr) }
+      const lc = t.series.columns()
+      tr.tracker.update(lc.steps, lc.values, t.series.length)
+      const phases = tr.tracker.current()
+      out.push(...st.schedule.update(c, n, phases, tr.tracker.finalCount()))
+      const osc = st.schedule.cycleOscillation(c, phases, problems, st.tag)
+      if (osc !== null) out.push(osc)
+    }
+    // Epoch-level rates (Keras `epoch_learning_rate`) place a change only within an epoch's batches.
+    const epochSteps: LrPhase[] = st.lrChanges.filter(ch => ch.tag.startsWith('epoch_')).map(ch => ({
+      kind: ch.to > ch.from ? 'step-up' : 'step-down', tag: ch.tag, from: ch.from, to: ch.to, stepLo: ch.stepLo, stepHi: ch.stepHi, where: ch.where
+    }))
+    if (epochSteps.length) out.push(...st.schedule.update(c, n, epochSteps, epochSteps.length))
+    for (const ev of out) ev.explanation = explain(ev, st.inverter !== null ? `de-smoothed ${st.tag}` : st.tag)
+    return out
   }
 
   /** Learning-rate changes of one LR tag of the run, mapped onto steps of `st`'s series. */
@@ -776,6 +832,11 @@ class StoreEnrichment implements EnrichmentProvider {
     c.n = n
     return c.out.subarray(0, n)
   }
+}
+
+/** Training losses carry the schedule's info annotations (not validation or evaluation curves). */
+function wantsSchedule (run: string, tag: string): boolean {
+  return isLossLike(tag) && !noJumps(tag) && !/epoch/i.test(tag) && !/(^|[/_])train_loss$/.test(tag) && !/(^|[/_-])(val|valid|validation|eval|evaluation|test)([/_-]|$)/i.test(`${run}/${tag}`)
 }
 
 /** Tags whose jumps are not annotated (only their NaN/Inf): counters, learning rates, optimiser diagnostics. */

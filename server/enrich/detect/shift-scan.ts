@@ -5,9 +5,10 @@
  * Mann–Whitney U between the newest m points and the (up to 40) points before them, the
  * statistic of Pettitt's (1979) non-parametric change-point test at a given split, standardised to
  * a z-score. Ranks make it immune to heavy tails and to single outliers, and it needs only a few
- * points after the change: 4 points all above 8 earlier ones give z ≈ 2.9. A shift is reported
- * when the best split gives z ≥ 3.5 (one-sided p ≈ 2·10⁻⁴) and the median after it is at least
- * `2 × minRatio` worse than the median before it.
+ * points after the change: 5 points all above 8 earlier ones give z ≈ 3.1. A shift is reported
+ * when the best split gives z ≥ 3 (one-sided p ≈ 1.3·10⁻³; the test only runs after four
+ * consecutive high points) and the median after it is at least twice as bad as the median before
+ * it.
  */
 
 import { Ring } from '../robust.js'
@@ -19,7 +20,11 @@ const BEFORE = 40
 const MIN_AFTER = 4
 const MAX_AFTER = 24
 const MIN_BEFORE = 8
-const Z_SHIFT = 3.5
+const Z_SHIFT = 3
+/** Points at the start of a fit left out of the reference. */
+const SKIP_START = 3
+/** The median after a shift is at least this many times the median before. */
+const SHIFT_RATIO = 2
 
 export class ShiftScan {
   private readonly ring = new Ring(BEFORE + MAX_AFTER)
@@ -28,14 +33,25 @@ export class ShiftScan {
   private event: JumpEvent | null = null
   private levelBefore = NaN
   private back = 0
+  /** The fit's points before the baseline was ready. */
+  private readonly first: number[] = []
 
   constructor (private readonly ctx: DetectContext) {}
 
   get open (): boolean { return this.event !== null }
 
   reset (): void {
-    this.ring.clear(); this.high = 0; this.back = 0
+    this.ring.clear(); this.high = 0; this.back = 0; this.first.length = 0
     if (this.event !== null) { this.event.open = false; this.event = null }
+  }
+
+  /** While a shift is open: points still at the new level extend it; `returnPoints` normal ones end it. */
+  private follow (v: PointsView, i: number, u: number): boolean {
+    const { p, space } = this.ctx
+    const ev = this.event!
+    if (space.dir * (u - this.levelBefore) >= 0) { this.back = 0; extendEvent(ev, v, i); return true }
+    if (++this.back >= p.returnPoints) { ev.open = false; this.event = null; this.high = 0 }
+    return false
   }
 
   /**
@@ -60,26 +76,27 @@ export class ShiftScan {
   /** Returns true when the point belongs to a shift found here (it must not join the baseline). */
   point (v: PointsView, i: number, u: number, ratio: number, ready: boolean, quiet: boolean): boolean {
     const { p, space } = this.ctx
-    if (!ready) {
-      // No baseline yet: "high" is measured against the median of the three points before.
-      const n0 = this.ring.size
-      const prev = n0 >= 3 ? medianOf([this.ring.recent(0), this.ring.recent(1), this.ring.recent(2)]) : NaN
-      ratio = Number.isNaN(prev) ? 1 : space.ratio(u, prev, 0)
-    }
-    this.ring.push(u)
-    if (this.event !== null) {
-      const ev = this.event
-      if (space.dir * (u - this.levelBefore) >= Math.log(p.minRatio) * (space.logMode ? 1 : 0)) { this.back = 0; extendEvent(ev, v, i); return true }
-      if (++this.back >= p.returnPoints) { ev.open = false; this.event = null; this.high = 0 }
-      return false
-    }
-    this.high = ratio >= p.minRatio ? this.high + 1 : 0
-    if (!quiet || this.high < 2 || !space.logMode) return false
+    // Every point of the fit but its first few (a learning curve starts high) is a reference.
+    if (i - this.ctx.fitStart >= SKIP_START) this.ring.push(u)
+    if (!ready) return this.early(v, i, u)
+    if (this.event !== null) return this.follow(v, i, u)
+    // "High" against the points before the current run of high ones (the baseline itself may be
+    // absorbing a shift that single points cannot show): cheap gate first, then their median.
+    if (ratio >= Math.sqrt(p.minRatio) || this.high > 0) {
+      const k = this.ring.size - 1 - this.high
+      const ref: number[] = []
+      for (let j = this.high + 1; j < this.ring.size && ref.length < BEFORE; j++) ref.push(this.ring.recent(j))
+      this.high = k >= MIN_BEFORE && space.dir * (u - medianOf(ref)) >= Math.log(p.minRatio) ? this.high + 1 : (ratio >= p.minRatio ? 1 : 0)
+    } else this.high = 0
+    // A shift must last: a few points on a short series, up to MAX_AFTER on a long one (where
+    // short runs of high points are ordinary noise).
+    const minAfter = Math.max(MIN_AFTER, Math.min(MAX_AFTER, Math.floor((i - this.ctx.fitStart) / 8)))
+    if (!quiet || this.high < minAfter || !space.logMode) return false
     const n = this.ring.size
     const xs: number[] = []
     for (let j = n - 1; j >= 0; j--) xs.push(this.ring.recent(j))
     let bestZ = -Infinity; let bestM = 0
-    for (let m = MIN_AFTER; m <= Math.min(this.high, MAX_AFTER); m++) {
+    for (let m = minAfter; m <= Math.min(this.high, MAX_AFTER); m++) {
       const nb = Math.min(BEFORE, n - m)
       if (nb < MIN_BEFORE) break
       const before = xs.slice(n - m - nb, n - m); const after = xs.slice(n - m)
@@ -88,13 +105,36 @@ export class ShiftScan {
       const z = (U - m * nb / 2) / Math.sqrt(m * nb * (m + nb + 1) / 12)
       if (z > bestZ) { bestZ = z; bestM = m }
     }
-    if (!(bestZ >= Z_SHIFT) && !(n < 2 * MIN_BEFORE && (bestM = this.separated(xs)) > 0)) return false
-    if (!ready && bestZ >= Z_SHIFT) return false
+    if (!(bestZ >= Z_SHIFT)) return false
     if (alternating(xs.slice(-Math.max(12, bestM)))) return false
+    return this.report(v, i, xs, bestM, bestZ)
+  }
+
+  /**
+   * Before the baseline exists (the first `minHistory` points of a fit, which may be the whole of
+   * an epoch-level series): only complete separation can show a shift.
+   */
+  private early (v: PointsView, i: number, u: number): boolean {
+    const { space } = this.ctx
+    if (this.event !== null) return this.follow(v, i, u)
+    this.first.push(u)
+    if (this.first.length > 64) this.first.shift()
+    const n = this.first.length
+    const prev = n >= 4 ? medianOf(this.first.slice(n - 4, n - 1)) : NaN
+    this.high = !Number.isNaN(prev) && space.ratio(u, prev, 0) >= this.ctx.p.minRatio ? this.high + 1 : 0
+    if (this.high < 2 || !space.logMode) return false
+    const m = this.separated(this.first)
+    return m > 0 && this.report(v, i, this.first, m, NaN)
+  }
+
+  /** Reports the shift of the newest `bestM` of `xs` (`z` of the rank test, NaN for separation). */
+  private report (v: PointsView, i: number, xs: readonly number[], bestM: number, bestZ: number): boolean {
+    const { p, space } = this.ctx
+    const n = xs.length
     const nb = Math.min(BEFORE, n - bestM)
     const before = xs.slice(n - bestM - nb, n - bestM); const after = xs.slice(n - bestM)
     const mb = medianOf(before); const ma = medianOf(after)
-    if (!(space.dir * (ma - mb) >= Math.log(2 * p.minRatio))) return false
+    if (!(space.dir * (ma - mb) >= Math.log(SHIFT_RATIO))) return false
     const start = i - bestM + 1
     const ratioMed = Math.exp(space.dir * (ma - mb))
     // Still climbing after the change (Kendall's τ of the values against time ≥ 0.6, and the last
@@ -102,14 +142,17 @@ export class ShiftScan {
     const t = Math.max(1, Math.floor(bestM / 3))
     const climbing = kendallTau(after) * space.dir >= 0.6 && space.dir * (medianOf(after.slice(-t)) - medianOf(after.slice(0, t))) >= Math.log(p.divergenceGrowth)
     const kind = climbing ? 'divergence' : 'level-shift'
-    const ev = makeEvent(v, { kind, severity: climbing ? 'critical' : 'warning', start, end: i, ratio: ratioMed, robustZ: bestZ, baseline: space.y(mb), peak: space.y(ma), open: true })
+    const ev = makeEvent(v, { kind, severity: climbing ? 'critical' : 'warning', start, end: i, ratio: ratioMed, robustZ: Number.isNaN(bestZ) ? 0 : bestZ, baseline: space.y(mb), peak: space.y(ma), open: true })
     ev.causes.push(climbing
-      ? { cause: 'training instability (learning rate too high, exploding gradients)', evidence: `${this.ctx.label} has climbed steadily since step ${v.steps[start]}: the ${bestM} points since have a median ${fmtRatio(ratioMed)} the median ${fmt(space.y(mb))} of the ${nb} points before, and keep rising (rank test z = ${bestZ.toFixed(1)})` }
-      : { cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `the ${bestM} points of ${this.ctx.label} from step ${v.steps[start]} have a median of ${fmt(space.y(ma))}, ${fmtRatio(ratioMed)} the median ${fmt(space.y(mb))} of the ${nb} points before (rank test z = ${bestZ.toFixed(1)}; too noisy or too sparse for single points to stand out)` })
+      ? { cause: 'training instability (learning rate too high, exploding gradients)', evidence: `${this.ctx.label} has climbed steadily since step ${v.steps[start]}: the ${bestM} points since have a median ${fmtRatio(ratioMed)} the median ${fmt(space.y(mb))} of the ${nb} points before, and keep rising (${Number.isNaN(bestZ) ? 'every one above the points before' : `rank test z = ${bestZ.toFixed(1)}`})` }
+      : { cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `the ${bestM} points of ${this.ctx.label} from step ${v.steps[start]} have a median of ${fmt(space.y(ma))}, ${fmtRatio(ratioMed)} the median ${fmt(space.y(mb))} of the ${nb} points before (${Number.isNaN(bestZ) ? 'every one above the points before' : `rank test z = ${bestZ.toFixed(1)}`}; too noisy or too sparse for single points to stand out)` })
     this.event = ev
     this.levelBefore = mb + space.dir * Math.log(Math.sqrt(2 * p.minRatio))
     this.back = 0
     this.ctx.emit(ev)
+    // The new level is the reference from now on, for this scan and for the baseline.
+    this.ring.clear()
+    for (const x of after) this.ring.push(x)
     this.ctx.baseline.restartFrom(after)
     return true
   }
