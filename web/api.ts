@@ -54,10 +54,11 @@ export const api = {
     return 'series' in body && Array.isArray(body.series) ? body.series : [body as ScalarsBody]
   },
 
-  /** Annotations of a tag over all runs; a server without the route yields none. */
-  annotations: async (tag: string, signal?: AbortSignal): Promise<Annotation[]> => {
+  /** Annotations of a tag (null: of every tag) over all runs; a server without the route yields none. */
+  annotations: async (tag: string | null, signal?: AbortSignal): Promise<Annotation[]> => {
     try {
-      const body = await getJson<Annotation[] | { annotations: Annotation[] }>(`api/v1/annotations?${new URLSearchParams({ tag }).toString()}`, signal)
+      const q = tag === null ? '' : `?${new URLSearchParams({ tag }).toString()}`
+      const body = await getJson<Annotation[] | { annotations: Annotation[] }>(`api/v1/annotations${q}`, signal)
       return Array.isArray(body) ? body : body.annotations ?? []
     } catch (err) {
       if (err instanceof HttpError && (err.status === 404 || err.status === 400)) return []
