@@ -285,7 +285,12 @@ function jumpTo (a: Annotation): void {
 const problems = new ProblemsView(jumpTo)
 
 function onStreamEvent (e: StreamEvent): void {
-  if (e.kind === 'catalog') { reloadCatalog(); reloadAnnotations(); return }
+  if (e.kind === 'catalog') {
+    // A new run or tag is shown at once from the event itself; the reload fills in its details.
+    if (e.run !== undefined) addToCatalog(e.run, e.tag)
+    reloadCatalog()
+    return
+  }
   if (e.kind === 'reset') {
     for (const c of cards.values()) { c.invalidate(); c.schedule() }
     reloadCatalog()
@@ -313,6 +318,29 @@ function onStreamEvent (e: StreamEvent): void {
       if (e.tag === null || c.tag === e.tag) { c.invalidateAnnotations(); c.schedule() }
     }
   }
+}
+
+/** Adds a run (and tag) the stream announced, before the catalog reload brings their full entries. */
+function addToCatalog (run: string, tag: string | undefined): void {
+  if (!state.catalogLoaded) return
+  let changed = false
+  if (!state.runs.some(r => r.run === run)) {
+    state.runs = [...state.runs, { run }].sort((a, b) => compareNames(a.run, b.run))
+    state.colours = assignColours(state.runs.map(r => r.run), state.settings.colours)
+    changed = true
+  }
+  if (tag !== undefined && !state.tagIndex.get(tag)?.has(run)) {
+    const entry = { run, tag, points: 0 }
+    state.tags = [...state.tags, entry]
+    let m = state.tagIndex.get(tag)
+    if (m === undefined) state.tagIndex.set(tag, m = new Map())
+    m.set(run, entry)
+    changed = true
+  }
+  if (!changed) return
+  renderRuns()
+  renderGroups()
+  if (tag !== undefined) { cards.get(tag)?.invalidate(run); cards.get(tag)?.schedule(0) }
 }
 
 /** Keeps a run's point count in the run list current between catalog reloads. */

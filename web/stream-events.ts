@@ -6,7 +6,7 @@
 
 /** What a server-sent event means for the dashboard. */
 export type StreamEvent =
-  | { kind: 'catalog' } // runs or tags appeared/disappeared: reload the lists
+  | { kind: 'catalog', run?: string, tag?: string } // runs or tags appeared/disappeared: reload the lists (run/tag: what appeared)
   | { kind: 'reset' } // the server lost track of what we have seen (restart, overflow): reload everything
   | { kind: 'points', run: string, tags: string[] | null, count: number } // tags null: any tag of the run; count 0 if not said
   | { kind: 'annotation', run: string | null, tag: string | null }
@@ -32,7 +32,13 @@ export function parseStreamEvent (eventName: string, dataText: string): StreamEv
   const str = (o: Record<string, unknown>, k: string): string | null => typeof o[k] === 'string' ? o[k] as string : null
   const run = str(d, 'run')
   switch (name) {
-    case 'run-added': case 'run-removed': case 'tag-added':
+    case 'run-added':
+      return run === null ? { kind: 'catalog' } : { kind: 'catalog', run }
+    case 'tag-added': {
+      const tag = str(d, 'tag')
+      return run === null || tag === null ? { kind: 'catalog' } : { kind: 'catalog', run, tag }
+    }
+    case 'run-removed':
       return { kind: 'catalog' }
     case 'reset':
       return { kind: 'reset' }
