@@ -83,7 +83,12 @@ export class Card {
       onPick: marks => this.showDetail(marks.map(m => m.annotation)),
       onHover: run => this.hooks.onHover(run),
       onLegendPick: run => this.hooks.onLegendPick(run),
-      onSort: sort => this.hooks.onSort(sort)
+      onSort: sort => this.hooks.onSort(sort),
+      onOutliers: n => {
+        this.el.dataset.outliers = String(n)
+        const runs = this.runs()
+        this.renderNotes(runs, runs.flatMap(r => { const c = this.cache.get(r); return c ? [runView(c.series, this.app.settings.xAxis)] : [] }))
+      }
     })
     // A zoom saved in the URL (step axis): fetched and drawn at once.
     const z = app.settings.zoom[tag]

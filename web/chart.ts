@@ -19,6 +19,8 @@ export interface ChartEvents {
   onLegendPick: (run: string) => void
   /** The user asked for another legend order. */
   onSort: (sort: LegendSort) => void
+  /** The number of points drawn as outliers at the edge changed (known only once uPlot has drawn). */
+  onOutliers: (n: number) => void
 }
 
 /** How the owner wants the chart drawn, beside the data. */
@@ -496,9 +498,17 @@ export class TagChart {
   /** Values beyond the y range (outliers left out of the scale, or a y-zoom): dots on the edge they lie past. */
   private drawOutliers (u: UPlot): void {
     const model = this.model
+    const before = this.outliers
     this.outliers = 0
+    try { this.countOutliers(u, model) } finally { if (this.outliers !== before) this.events.onOutliers(this.outliers) }
+  }
+
+  private countOutliers (u: UPlot, model: ChartModel | null): void {
     const yMin = u.scales.y?.min; const yMax = u.scales.y?.max; const xMin = u.scales.x?.min; const xMax = u.scales.x?.max
     if (model === null || yMin == null || yMax == null || xMin == null || xMax == null) return
+    // The drawn ranges, for people and tests reading the DOM.
+    this.host.dataset.y = `${yMin} ${yMax}`
+    this.host.dataset.x = `${xMin} ${xMax}`
     const ctx = u.ctx
     const px = UPlot.pxRatio
     const { top, height } = u.bbox
@@ -521,7 +531,6 @@ export class TagChart {
         ctx.stroke()
       }
     })
-    this.host.dataset.outliers = String(this.outliers)
   }
 
   private vline (u: UPlot, xv: number): number | null {
