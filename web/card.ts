@@ -433,10 +433,15 @@ export class Card {
     for (const a of anns.slice(0, 3)) {
       const causes = h('ul', { class: 'causes' })
       for (const c of a.causes ?? []) causes.append(h('li', {}, h('b', {}, c.cause), c.evidence ? ` — ${c.evidence}` : ''))
-      const mag = a.magnitude ? `×${formatValue(a.magnitude.ratio, 3)} of baseline · robust z ${formatValue(a.magnitude.robustZ, 3)}` : ''
+      // The API sends null for magnitudes that are not finite (a NaN's ratio): leave those parts out.
+      const num = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v)
+      const mag = [
+        num(a.magnitude?.ratio) ? `×${formatValue(a.magnitude.ratio, 3)} of baseline` : '',
+        num(a.magnitude?.robustZ) ? `robust z ${formatValue(a.magnitude.robustZ, 3)}` : ''
+      ].filter(Boolean).join(' · ')
       this.detailEl.append(h('section', { class: `ann-card sev-${a.severity}` },
         h('div', { class: 'ann-title' }, h('b', {}, a.kind), h('span', { class: `chip sev sev-${a.severity}` }, a.severity)),
-        h('div', { class: 'ann-meta' }, `${annotationWhere(a)}${mag ? ` · ${mag}` : ''}${Number.isFinite(a.baseline) ? ` · baseline ${formatValue(a.baseline)} → peak ${formatValue(a.peak)}` : ''}`),
+        h('div', { class: 'ann-meta' }, `${annotationWhere(a)}${mag ? ` · ${mag}` : ''}${num(a.baseline) && num(a.peak) ? ` · baseline ${formatValue(a.baseline)} → peak ${formatValue(a.peak)}` : ''}`),
         causes,
         h('p', { class: 'ann-expl' }, a.explanation ?? '')))
     }

@@ -76,7 +76,7 @@ export function renderRunList (app: AppState, hooks: RunListHooks): void {
   $('run-filter').title = m.error ?? 'regular expression, case-insensitive'
   const listed = app.runs.filter(r => runListed(app, r.run)).map(r => r.run)
   const health = runHealth(app.runs, app.tags, app.annotations)
-  const names = shortNames(listed)
+  const names = shortNames(listed, 24)
   const byName = new Map(app.runs.map(r => [r.run, r]))
   const now = Date.now() / 1000
   const items = sortRuns(listed, health, app.settings.runSort).map(run => {
