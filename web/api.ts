@@ -1,5 +1,6 @@
 /** The dashboard's HTTP client: relative URLs only (so any --base-path or proxy prefix works), JSON in, typed bodies out. */
 
+import type { HParamsBody } from './hparams.js'
 import type { Annotation, RunEntry, ScalarsBody, StreamEvent, TagEntry } from './columns.js'
 import { parseStreamEvent, STREAM_EVENT_NAMES } from './columns.js'
 
@@ -52,6 +53,16 @@ export const api = {
   scalars: async (query: string, signal?: AbortSignal): Promise<ScalarsBody[]> => {
     const body = await getJson<ScalarsBody | { series: ScalarsBody[] }>(`api/v1/scalars?${query}`, signal)
     return 'series' in body && Array.isArray(body.series) ? body.series : [body as ScalarsBody]
+  },
+
+  /** Hyper-parameters per session; a server without the route yields none. */
+  hparams: async (): Promise<HParamsBody> => {
+    try {
+      return await getJson<HParamsBody>('api/v1/hparams')
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404) return { hparams: [], metrics: [], sessions: [] }
+      throw err
+    }
   },
 
   /** Annotations of a tag (null: of every tag) over all runs; a server without the route yields none. */

@@ -8,6 +8,7 @@ import {
 } from './columns.js'
 import { $, h } from './dom.js'
 import { ProblemsView } from './problems.js'
+import { HParamsView } from './hparams.js'
 import { renderRunList } from './run-list.js'
 import { highlighted, matcher, newState, runShown, throttle } from './state.js'
 import { initTheme } from './theme.js'
@@ -210,6 +211,7 @@ function bindControls (): void {
   $<HTMLInputElement>('show-info').addEventListener('change', e => update({ showInfo: (e.target as HTMLInputElement).checked }, 'display'))
   $<HTMLSelectElement>('run-sort').addEventListener('change', e => update({ runSort: (e.target as HTMLSelectElement).value as Settings['runSort'] }, 'runs'))
   $('problems-btn').addEventListener('click', () => problems.toggle())
+  $('hparams-btn').addEventListener('click', () => hparams.toggle())
   // Phone: the run list and settings live in a drawer.
   const drawer = (open: boolean): void => {
     document.body.classList.toggle('drawer-open', open)
@@ -283,12 +285,20 @@ function jumpTo (a: Annotation): void {
 }
 
 const problems = new ProblemsView(jumpTo)
+const hparams = new HParamsView(run => {
+  const esc = run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  update({ runFilter: `^${esc}(/|$)` }, 'runs')
+  $<HTMLInputElement>('run-filter').value = state.settings.runFilter
+})
+/** Hyper-parameters change rarely: fetched with the catalog, at most every few seconds. */
+const reloadHParams = throttle(async () => { hparams.set(await api.hparams()) }, 3000)
 
 function onStreamEvent (e: StreamEvent): void {
   if (e.kind === 'catalog') {
     // A new run or tag is shown at once from the event itself; the reload fills in its details.
     if (e.run !== undefined) addToCatalog(e.run, e.tag)
     reloadCatalog()
+    reloadHParams()
     return
   }
   if (e.kind === 'reset') {
@@ -413,6 +423,7 @@ async function start (): Promise<void> {
   openStream({ onEvent: onStreamEvent, onState: setLive })
   await loadCatalog().catch(showError)
   reloadAnnotations()
+  reloadHParams()
   void pollHealth()
   window.addEventListener('hashchange', () => {
     const next = decodeSettings(location.hash)
