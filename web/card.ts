@@ -11,9 +11,10 @@ import type { LegendSort } from './settings.js'
 import { highlighted, runShown, type AppState } from './state.js'
 import { shortNames } from './names.js'
 import { h } from './dom.js'
+import { groupRuns, groupView } from './groups.js'
 
 /** Coalescing delay for live refreshes of one card, ms. */
-const LIVE_COALESCE_MS = 150
+const LIVE_COALESCE_MS = 300
 
 /** What a card asks of the page. */
 export interface CardHooks {
@@ -278,14 +279,15 @@ export class Card {
       this.schedule(0)
       return
     }
-    const model = buildChartModel(views, this.app.colours, { raw: s.raw, desmoothed: s.desmoothed, smoothing: s.smoothing, logY: s.logY })
+    const grouped = this.groupViews(views)
+    const model = buildChartModel(grouped.views, grouped.colours, { raw: s.raw, desmoothed: s.desmoothed, smoothing: s.smoothing, logY: s.logY })
     const anns = this.annotations.filter(a => shown.has(a.run) && a.tag === this.tag)
     const listed = s.showInfo ? anns : anns.filter(a => a.severity !== 'info')
     const marks = annotationMarks(listed, model.runs, s.xAxis)
     this.chart.render(model, marks, s.xAxis, keepZoom, {
       ignoreOutliers: s.ignoreOutliers,
       legendSort: s.legendSort,
-      names: shortNames(model.runs.map(v => v.run)),
+      names: shortNames(model.runs.map(v => v.run).filter(r => !grouped.names.has(r)), undefined, grouped.names),
       highlight: highlighted(this.app)
     })
     // State for people and tests reading the DOM: what this card currently draws.
@@ -295,11 +297,34 @@ export class Card {
     this.el.dataset.restarts = String(model.runs.reduce((a, v) => a + v.restarts.length, 0))
     this.el.dataset.annotations = String(marks.length)
     this.el.dataset.outliers = String(this.chart.outliers)
+    this.el.dataset.groups = String(grouped.groups)
     this.el.dataset.series = model.series.map(x => `${x.run}:${x.role}`).join(' ')
     this.renderChips(views.map(v => v.family), model.series.some(x => x.role === 'desmoothed'), anns)
     this.renderNotes(runs, views)
     this.renderInfo(anns.filter(a => a.severity === 'info'))
     this.renderAnnotations(listed, marks)
+  }
+
+  /**
+   * Replaces the runs of each group (settings.groupBy, ≥ 2 runs) by the group's mean and min–max
+   * band; an expanded group keeps its members beside it. Groups take their first member's colour.
+   */
+  private groupViews (views: RunView[]): { views: RunView[], colours: Map<string, string>, groups: number, names: Set<string> } {
+    const by = this.app.settings.groupBy
+    if (by === '') return { views, colours: this.app.colours, groups: 0, names: new Set() }
+    const groups = groupRuns(views.map(v => v.run), by)
+    if (groups.size === 0) return { views, colours: this.app.colours, groups: 0, names: new Set() }
+    const colours = new Map(this.app.colours)
+    const inGroup = new Set([...groups.values()].flat())
+    const out: RunView[] = []
+    for (const [key, members] of groups) {
+      const g = groupView(`${key} (${members.length})`, views.filter(v => members.includes(v.run)), Math.min(600, pointsPerRun(this.el.clientWidth || 480, 1, 1)))
+      colours.set(g.run, this.app.colours.get(members[0]!) ?? '#888888')
+      out.push(g)
+      if (this.app.expanded.has(g.run)) out.push(...views.filter(v => members.includes(v.run)))
+    }
+    out.push(...views.filter(v => !inGroup.has(v.run)))
+    return { views: out, colours, groups: groups.size, names: new Set(out.filter(v => v.band !== undefined).map(v => v.run)) }
   }
 
   /** Highlights a run's lines (or none). */

@@ -409,12 +409,22 @@ export class TagChart {
       ctx.fillStyle = withAlpha(m.colour, m.severity === 'info' ? 0.08 : 0.14)
       ctx.fillRect(x0 - (x1 - x0 < w ? w / 2 : 0), top, w, height)
     }
+    for (const v of model.runs) {
+      if (v.band !== undefined) this.fillBetween(u, v.x, v.band.lo, v.band.hi, withAlpha(model.colours.get(v.run) ?? '#888888', 0.16))
+    }
     const withBand = new Set(model.series.filter(s => s.role === 'desmoothed').map(s => s.run))
     for (const v of model.runs) {
       if (!withBand.has(v.run) || v.desmoothed === null || v.bound === null) continue
       this.fillBand(u, v.x, v.desmoothed, v.bound, withAlpha(model.colours.get(v.run) ?? '#888888', 0.18), model.logY)
     }
     ctx.restore()
+  }
+
+  /** Fills the area between two aligned columns (a group's min–max band), broken where either is not finite. */
+  private fillBetween (u: UPlot, xs: Float64Array, lo: Float64Array, hi: Float64Array, fill: string): void {
+    const mid = new Float64Array(xs.length); const half = new Float64Array(xs.length)
+    for (let i = 0; i < xs.length; i++) { mid[i] = (lo[i]! + hi[i]!) / 2; half[i] = (hi[i]! - lo[i]!) / 2 }
+    this.fillBand(u, xs, mid, half, fill, this.model?.logY === true)
   }
 
   /** Fills y ± bound as polygons, broken wherever the bound is unknown or infinite (or the band leaves a log axis). */

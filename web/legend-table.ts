@@ -19,6 +19,8 @@ export class LegendTable {
   readonly el: HTMLTableElement
   private cells = new Map<string, Cells>()
   private model: ChartModel | null = null
+  /** What the rows were built from: a live update with the same runs, order and columns only refreshes the values. */
+  private builtKey = ''
 
   constructor (private readonly events: LegendEvents) {
     this.el = document.createElement('table')
@@ -29,6 +31,14 @@ export class LegendTable {
   /** Rebuilds the rows for `model`, ordered by `sort`, with `names` as the shown run names. */
   render (model: ChartModel | null, sort: LegendSort, names: Map<string, string>, highlight: string | null): void {
     this.model = model
+    const order = model === null ? [] : orderRuns(model, sort)
+    const key = model === null ? '' : `${sort}|${order.join('\u0000')}|${[...new Set(model.series.map(s => s.role))].join(',')}|${order.map(r => `${names.get(r) ?? r}${model.colours.get(r) ?? ''}`).join('\u0000')}`
+    if (key !== '' && key === this.builtKey) {
+      this.highlight(highlight)
+      this.update(null)
+      return
+    }
+    this.builtKey = key
     this.el.replaceChildren()
     this.cells = new Map()
     if (model === null || model.runs.length === 0) return
@@ -54,7 +64,7 @@ export class LegendTable {
       head.append(th)
     })
     const body = this.el.createTBody()
-    for (const run of orderRuns(model, sort)) {
+    for (const run of order) {
       const tr = body.insertRow()
       tr.dataset.run = run
       tr.tabIndex = 0

@@ -12,6 +12,7 @@ import { HParamsView } from './hparams.js'
 import { renderRunList } from './run-list.js'
 import { highlighted, matcher, newState, runShown, throttle } from './state.js'
 import { initTheme } from './theme.js'
+import { GROUP_PREFIX, type GroupBy } from './groups.js'
 
 /** Cards rendered at most; beyond this the user is asked to narrow the tag filter. */
 const MAX_CARDS = 120
@@ -20,7 +21,7 @@ const FALLBACK_POLL_MS = 5000
 /** Catalog reloads (new runs and tags) at most this often, however fast events come. */
 const CATALOG_THROTTLE_MS = 250
 /** Logdir-wide annotation reloads (Problems view, run health) at most this often. */
-const ANNOTATIONS_THROTTLE_MS = 1000
+const ANNOTATIONS_THROTTLE_MS = 3000
 
 const state = newState(decodeSettings(location.hash))
 
@@ -38,7 +39,16 @@ const observer = new IntersectionObserver(entries => {
 
 const cardHooks = {
   onHover: (run: string | null) => setHovered(run),
-  onLegendPick: (run: string) => { state.pinned = state.pinned === run ? null : run; applyHighlight() },
+  onLegendPick: (run: string) => {
+    if (run.startsWith(GROUP_PREFIX)) {
+      // A group's row: show (or hide again) its runs beside the mean.
+      if (!state.expanded.delete(run)) state.expanded.add(run)
+      for (const c of cards.values()) c.draw()
+      return
+    }
+    state.pinned = state.pinned === run ? null : run
+    applyHighlight()
+  },
   onSort: (legendSort: Settings['legendSort']) => update({ legendSort }, 'display'),
   onZoom: (tag: string, range: [number, number] | null) => {
     const zoom = { ...state.settings.zoom }
@@ -177,6 +187,8 @@ function syncControls (): void {
   $<HTMLInputElement>('ignore-outliers').checked = s.ignoreOutliers
   $<HTMLInputElement>('show-info').checked = s.showInfo
   $<HTMLSelectElement>('run-sort').value = s.runSort
+  const g = $<HTMLInputElement>('group-by')
+  if (document.activeElement !== g) g.value = s.groupBy.startsWith('level:') ? s.groupBy.slice(6) : s.groupBy.slice(3)
   for (const b of document.querySelectorAll<HTMLButtonElement>('[data-axis]')) b.setAttribute('aria-pressed', String(b.dataset.axis === s.xAxis))
 }
 
@@ -211,6 +223,11 @@ function bindControls (): void {
   $<HTMLInputElement>('show-info').addEventListener('change', e => update({ showInfo: (e.target as HTMLInputElement).checked }, 'display'))
   $<HTMLSelectElement>('run-sort').addEventListener('change', e => update({ runSort: (e.target as HTMLSelectElement).value as Settings['runSort'] }, 'runs'))
   $('problems-btn').addEventListener('click', () => problems.toggle())
+  const groupBy = $<HTMLInputElement>('group-by')
+  groupBy.addEventListener('input', debounce(() => {
+    const t = groupBy.value.trim()
+    update({ groupBy: (t === '' ? '' : /^[1-9]\d*$/.test(t) ? `level:${t}` : `re:${t}`) as GroupBy }, 'display')
+  }, 300))
   $('hparams-btn').addEventListener('click', () => hparams.toggle())
   // Phone: the run list and settings live in a drawer.
   const drawer = (open: boolean): void => {

@@ -9,8 +9,10 @@ const MAX_CHARS = 34
  * still too long keeps its head and its tail with an ellipsis between. Names stay unique: where
  * cutting would make two equal, more of the tail is kept, up to the whole name.
  */
-export function shortNames (runs: string[], maxChars = MAX_CHARS): Map<string, string> {
+export function shortNames (runs: string[], maxChars = MAX_CHARS, keep: Iterable<string> = []): Map<string, string> {
   const out = new Map<string, string>()
+  // Names shown as they are (run groups), beside the shortened ones.
+  for (const k of keep) out.set(k, middleCut(k, maxChars + 8, Math.floor(maxChars * 0.6)))
   if (runs.length === 0) return out
   const split = runs.map(r => r.split('/'))
   let common = 0

@@ -22,6 +22,8 @@ export interface RunView extends PointColumns {
   restarts: Array<{ x: number, step: number, reason: string }>
   /** x of the first point of each epoch after the first (only when the server sent `epoch`). */
   epochStarts: number[]
+  /** A run group's min–max band around its mean (see groups.ts). */
+  band?: { lo: Float64Array, hi: Float64Array }
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Settings in the URL hash: shareable, and they survive a reload. */
 
 import type { XAxis } from './run-view.js'
+import type { GroupBy } from './groups.js'
 
 // ---------------------------------------------------------------------------------------------
 // Settings in the URL hash (shareable, survives reload)
@@ -28,6 +29,8 @@ export interface Settings {
   colours: Record<string, string>
   /** Zoom per tag, as x ranges on the step axis. */
   zoom: Record<string, [number, number]>
+  /** Runs drawn as groups (mean and min–max band). */
+  groupBy: GroupBy
 }
 
 export type LegendSort = 'name' | 'value-desc' | 'value-asc'
@@ -47,7 +50,8 @@ export const DEFAULT_SETTINGS: Settings = {
   legendSort: 'name',
   runSort: 'name',
   colours: {},
-  zoom: {}
+  zoom: {},
+  groupBy: ''
 }
 
 /** Clamps an EMA weight to what the server accepts: 0 ≤ w ≤ 0.999 (1 would flatten the line to 0, TB #5370). */
@@ -73,6 +77,7 @@ export function encodeSettings (s: Settings): string {
   if (s.runSort !== 'name') q.set('runsort', s.runSort)
   if (Object.keys(s.colours).length > 0) q.set('colours', JSON.stringify(s.colours))
   if (Object.keys(s.zoom).length > 0) q.set('zoom', JSON.stringify(s.zoom))
+  if (s.groupBy !== '') q.set('group', s.groupBy)
   return q.toString()
 }
 
@@ -88,6 +93,7 @@ export function decodeSettings (hash: string): Settings {
   const w = q.get('smoothing')
   const sort = q.get('sort')
   const runSort = q.get('runsort')
+  const group = q.get('group') ?? ''
   return {
     runFilter: q.get('runs') ?? '',
     tagFilter: q.get('tags') ?? '',
@@ -102,6 +108,7 @@ export function decodeSettings (hash: string): Settings {
     legendSort: sort === 'value-desc' || sort === 'value-asc' ? sort : 'name',
     runSort: runSort === 'problems' || runSort === 'recent' ? runSort : 'name',
     colours: jsonRecord(q.get('colours'), v => typeof v === 'string' && /^#[0-9a-f]{6}$/i.test(v)) as Record<string, string>,
+    groupBy: /^level:[1-9]\d*$/.test(group) || group.startsWith('re:') ? group as GroupBy : '',
     zoom: jsonRecord(q.get('zoom'), v => Array.isArray(v) && v.length === 2 && v.every(n => typeof n === 'number' && Number.isFinite(n)) && v[0] < v[1]) as Record<string, [number, number]>
   }
 }

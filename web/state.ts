@@ -17,13 +17,15 @@ export interface AppState {
   /** Run highlighted on every chart: the pointer's (hover) or the user's pinned one. */
   hovered: string | null
   pinned: string | null
+  /** Run groups drawn with their members too (a click on the group's legend row). */
+  expanded: Set<string>
   loading: boolean
   live: boolean
   catalogLoaded: boolean
 }
 
 export function newState (settings: Settings): AppState {
-  return { settings, logdir: '', runs: [], tags: [], tagIndex: new Map(), colours: new Map(), annotations: null, hovered: null, pinned: null, loading: true, live: false, catalogLoaded: false }
+  return { settings, logdir: '', runs: [], tags: [], tagIndex: new Map(), colours: new Map(), annotations: null, hovered: null, pinned: null, expanded: new Set(), loading: true, live: false, catalogLoaded: false }
 }
 
 /** The run highlighted now: the hovered one, else the pinned one. */

@@ -321,7 +321,8 @@ test('settings round-trip through the URL hash; defaults are omitted and malform
     legendSort: 'value-desc' as const,
     runSort: 'problems' as const,
     colours: { a: '#123456' },
-    zoom: { loss: [10, 20] as [number, number] }
+    zoom: { loss: [10, 20] as [number, number] },
+    groupBy: 're:lr_([\\d.]+)' as const
   }
   assert.deepEqual(decodeSettings(`#${encodeSettings(s)}`), s)
   // Malformed colours and zoom windows are dropped entry by entry.

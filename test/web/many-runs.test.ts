@@ -169,6 +169,21 @@ test('the Problems view lists every warning and critical of the API, and a click
   assert.ok(Number(await page.locator(`#run-list li.run[data-run="${OUTLIER_RUN}"]`).getAttribute('data-critical')) + Number(await page.locator(`#run-list li.run[data-run="${OUTLIER_RUN}"]`).getAttribute('data-warning')) >= 1)
 })
 
+test('grouping by a path level draws the group\'s mean with its band; a click on the group shows its runs too', async (t) => {
+  const page = await openPage(browser, server.url, t)
+  await ready(page)
+  await page.fill('#group-by', '3')
+  await page.waitForFunction(sel => document.querySelector(sel)?.getAttribute('data-groups') === '1' && document.querySelector(sel)?.getAttribute('data-runs') === '1', card('loss'))
+  assert.match(page.url(), /group=level%3A3/)
+  const row = page.locator(`${card('loss')} tbody tr`).first()
+  assert.match(await row.innerText(), /\(14\)/)
+  await row.click()
+  await page.waitForFunction(sel => document.querySelector(sel)?.getAttribute('data-runs') === '15', card('loss'))
+  await page.screenshot({ path: '/tmp/lossboard-groups.png' })
+  await page.fill('#group-by', '')
+  await page.waitForFunction(sel => document.querySelector(sel)?.getAttribute('data-groups') === '0' && document.querySelector(sel)?.getAttribute('data-runs') === '14', card('loss'))
+})
+
 test('downloads: CSV and JSON are the API\'s export of the card\'s runs, PNG is the chart; the API docs are linked', async (t) => {
   const page = await openPage(browser, server.url, t, { acceptDownloads: true })
   await ready(page)

@@ -8,6 +8,7 @@ import { formatTicks, robustRange } from '../../web/scale.js'
 import { runHealth, sortRuns } from '../../web/run-list.js'
 import { problemsOf, sortProblems } from '../../web/problems.js'
 import type { Annotation } from '../../web/wire.js'
+import type { RunView as RunViewT } from '../../web/run-view.js'
 
 test('short names drop the path segments all runs share, keep them unique, and cut long names in the middle', () => {
   const runs = Array.from({ length: 8 }, (_, i) => `keras-tf2x-tbreview/logs/hparam_tuning/run-${i}`)
@@ -96,4 +97,19 @@ test('run health counts problems per run (tentative included), and runs sort by 
   // The Problems view: warnings and criticals only, most severe first, then most recent.
   const p = sortProblems(problemsOf([...anns, ann({ run: 'd', severity: 'warning', wallTime: 50 })]))
   assert.deepEqual(p.map(a => [a.run, a.severity]), [['a', 'critical'], ['d', 'warning'], ['b', 'warning']])
+})
+
+test('run groups: by path level or regex; a group\'s view is the members\' mean with their min and max', async () => {
+  const { groupKey, groupRuns, groupView } = await import('../../web/groups.js')
+  assert.equal(groupKey('sweep/lr_0.1/seed_1', 'level:2'), 'sweep/lr_0.1')
+  assert.equal(groupKey('sweep', 'level:2'), null)
+  assert.equal(groupKey('sweep/lr_0.1/seed_1', 're:lr_([\\d.]+)'), '0.1')
+  assert.equal(groupKey('other', 're:lr_([\\d.]+)'), null)
+  assert.deepEqual([...groupRuns(['a/1', 'a/2', 'b/1'], 'level:1')], [['a', ['a/1', 'a/2']]], 'single runs stay alone')
+  const view = (run: string, ys: number[]): RunViewT => ({ run, x: Float64Array.from(ys.map((_, i) => i * 10)), values: Float64Array.from(ys) } as unknown as RunViewT)
+  const g = groupView('a (2)', [view('a/1', [1, 2, 3]), view('a/2', [3, 4, 5, 6])], 4)
+  assert.deepEqual([...g.x], [0, 10, 20, 30])
+  assert.deepEqual([...g.values], [2, 3, 4, 6], 'mean of the runs covering each x')
+  assert.deepEqual([...g.band.lo], [1, 2, 3, 6])
+  assert.deepEqual([...g.band.hi], [3, 4, 5, 6])
 })
