@@ -6,6 +6,8 @@ import type { ScalarStore } from './store/scalar-store.js'
 import type { LoaderTotals } from './logdir/logdir-loader.js'
 import { tbCompatRoutes } from './http/routes/tb-compat.js'
 import { apiRoutes } from './http/routes/api.js'
+import { hparamsRoutes } from './http/routes/hparams.js'
+import { hparamsFileReader } from './logdir/hparams-reader.js'
 import { annotationRoutes } from './http/routes/annotations.js'
 import { healthRoutes } from './http/routes/health.js'
 import { staticRoutes } from './http/routes/static.js'
@@ -60,6 +62,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const register = async (scope: FastifyInstance): Promise<void> => {
     await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir })
     await scope.register(apiRoutes, { prefix: '/api/v1', store: deps.store, enrichment })
+    await scope.register(hparamsRoutes, { prefix: '/api/v1', store: deps.store, readHParams: hparamsFileReader(deps.logdir) })
     await scope.register(annotationRoutes, { prefix: '/api/v1', store: deps.store, enrichment })
     await scope.register(healthRoutes, { totals: deps.totals })
     await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })

@@ -1,5 +1,6 @@
 /** The dashboard's HTTP client: relative URLs only (so any --base-path or proxy prefix works), JSON in, typed bodies out. */
 
+import type { HParamsBody } from './hparams.js'
 import type { Annotation, RunEntry, ScalarsBody, StreamEvent, TagEntry } from './columns.js'
 import { parseStreamEvent, STREAM_EVENT_NAMES } from './columns.js'
 
@@ -54,10 +55,21 @@ export const api = {
     return 'series' in body && Array.isArray(body.series) ? body.series : [body as ScalarsBody]
   },
 
-  /** Annotations of a tag over all runs; a server without the route yields none. */
-  annotations: async (tag: string, signal?: AbortSignal): Promise<Annotation[]> => {
+  /** Hyper-parameters per session; a server without the route yields none. */
+  hparams: async (): Promise<HParamsBody> => {
     try {
-      const body = await getJson<Annotation[] | { annotations: Annotation[] }>(`api/v1/annotations?${new URLSearchParams({ tag }).toString()}`, signal)
+      return await getJson<HParamsBody>('api/v1/hparams')
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404) return { hparams: [], metrics: [], sessions: [] }
+      throw err
+    }
+  },
+
+  /** Annotations of a tag (null: of every tag) over all runs; a server without the route yields none. */
+  annotations: async (tag: string | null, signal?: AbortSignal): Promise<Annotation[]> => {
+    try {
+      const q = tag === null ? '' : `?${new URLSearchParams({ tag }).toString()}`
+      const body = await getJson<Annotation[] | { annotations: Annotation[] }>(`api/v1/annotations${q}`, signal)
       return Array.isArray(body) ? body : body.annotations ?? []
     } catch (err) {
       if (err instanceof HttpError && (err.status === 404 || err.status === 400)) return []

@@ -38,3 +38,19 @@ export function decodeEvent (bytes: Uint8Array): protobuf.Message & Record<strin
 }
 
 export { protobuf }
+
+/** proto/hparams.proto: the hparams plugin's SessionStartInfo/SessionEndInfo, read from summary plugin data. */
+const hparamsRoot = protobuf.loadSync(protoPath().replace(/event\.proto$/, 'hparams.proto'))
+export const HParamsPluginDataType = hparamsRoot.lookupType('lossboard.hparams.HParamsPluginData')
+
+/** Decodes the content of an "hparams" plugin_data; throws on malformed bytes. */
+export function decodeHParamsPluginData (bytes: Uint8Array): protobuf.Message & Record<string, any> {
+  return HParamsPluginDataType.decode(bytes) as protobuf.Message & Record<string, any>
+}
+
+/** Encodes an HParamsPluginData from a plain object (our writer, for tests and demos). */
+export function encodeHParamsPluginData (data: Record<string, unknown>): Uint8Array {
+  const err = HParamsPluginDataType.verify(data)
+  if (err) throw new Error(`invalid HParamsPluginData: ${err}`)
+  return HParamsPluginDataType.encode(HParamsPluginDataType.fromObject(data)).finish()
+}

@@ -297,8 +297,9 @@ test('stream events: points name their run and tag; annotations carry theirs ins
   assert.deepEqual(parseStreamEvent('points', JSON.stringify({ type: 'points', run: 'a', tag: 'loss', firstStep: 3, lastStep: 4, count: 2 })), { kind: 'points', run: 'a', tags: ['loss'], count: 2 })
   assert.deepEqual(parseStreamEvent('message', JSON.stringify({ type: 'points', run: 'a', tags: ['x', 'y'] })), { kind: 'points', run: 'a', tags: ['x', 'y'], count: 0 })
   assert.deepEqual(parseStreamEvent('annotation', JSON.stringify({ type: 'annotation', annotation: ann({ run: 'b', tag: 'loss' }) })), { kind: 'annotation', run: 'b', tag: 'loss' })
-  assert.deepEqual(parseStreamEvent('run-added', '{"type":"run-added","run":"c"}'), { kind: 'catalog' })
-  assert.deepEqual(parseStreamEvent('tag-added', '{"run":"c","tag":"t"}'), { kind: 'catalog' })
+  assert.deepEqual(parseStreamEvent('run-added', '{"type":"run-added","run":"c"}'), { kind: 'catalog', run: 'c' })
+  assert.deepEqual(parseStreamEvent('tag-added', '{"run":"c","tag":"t"}'), { kind: 'catalog', run: 'c', tag: 't' })
+  assert.deepEqual(parseStreamEvent('run-removed', '{"run":"c"}'), { kind: 'catalog' })
   assert.deepEqual(parseStreamEvent('reset', '{"reason":"overflow"}'), { kind: 'reset' })
   assert.deepEqual(parseStreamEvent('hello', '{"bootId":"x"}'), { kind: 'ignore' })
   assert.deepEqual(parseStreamEvent('points', 'not json'), { kind: 'ignore' })
@@ -306,8 +307,28 @@ test('stream events: points name their run and tag; annotations carry theirs ins
 
 test('settings round-trip through the URL hash; defaults are omitted and malformed values fall back', () => {
   assert.equal(encodeSettings(DEFAULT_SETTINGS), '')
-  const s = { runFilter: '^torch', tagFilter: 'loss', smoothing: 0.9, xAxis: 'relative' as const, raw: false, desmoothed: false, logY: true, hidden: ['a', 'b/c'] }
+  const s = {
+    runFilter: '^torch',
+    tagFilter: 'loss',
+    smoothing: 0.9,
+    xAxis: 'relative' as const,
+    raw: false,
+    desmoothed: false,
+    logY: true,
+    hidden: ['a', 'b/c'],
+    ignoreOutliers: false,
+    showInfo: true,
+    legendSort: 'value-desc' as const,
+    runSort: 'problems' as const,
+    colours: { a: '#123456' },
+    zoom: { loss: [10, 20] as [number, number] },
+    groupBy: 're:lr_([\\d.]+)' as const
+  }
   assert.deepEqual(decodeSettings(`#${encodeSettings(s)}`), s)
+  // Malformed colours and zoom windows are dropped entry by entry.
+  const bad = decodeSettings(`#colours=${encodeURIComponent('{"a":"red","b":"#00ff00"}')}&zoom=${encodeURIComponent('{"x":[3,1],"y":[1,2],"z":"no"}')}`)
+  assert.deepEqual(bad.colours, { b: '#00ff00' })
+  assert.deepEqual(bad.zoom, { y: [1, 2] })
   assert.deepEqual(decodeSettings('#x=sideways&smoothing=abc&hidden=%5Bnot'), { ...DEFAULT_SETTINGS, smoothing: 0 })
   assert.equal(decodeSettings('smoothing=1').smoothing, 0.999, 'weight 1 would flatten the smoothed line to 0 (TB #5370)')
 })

@@ -119,7 +119,7 @@ test('run and tag filters are regular expressions and narrow the run list and th
   await page.waitForFunction(() => document.querySelectorAll('article.card').length === 1)
   assert.match(page.url(), /runs=%5Etorch%2F/)
   // Switching a run off removes it from the charts.
-  await page.locator('#run-list li.run[data-run="torch/b"] input').uncheck()
+  await page.locator('#run-list li.run[data-run="torch/b"] input[type=checkbox]').uncheck()
   await page.waitForFunction(sel => document.querySelector(sel)?.getAttribute('data-runs') === '1', card('loss'))
   // An invalid expression is flagged and matched as plain text instead.
   await page.fill('#tag-filter', 'lo(')

@@ -1,0 +1,102 @@
+/**
+ * Hyper-parameters: a logdir whose sessions carry TensorBoard hparams plugin data (SessionStartInfo,
+ * SessionEndInfo), written by our writer from the proto schema as tf.summary's hparams API lays it
+ * out (the session run holds the plugin data, `<run>/validation` its metrics). /api/v1/hparams
+ * decodes it, and the dashboard shows the sessions table with the right values, sortable.
+ */
+
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { Browser } from 'playwright-core'
+import { EventFileBuilder, eventFileName } from '../../server/records/event-writer.js'
+import { encodeHParamsPluginData } from '../../server/records/proto.js'
+import { buildWeb, startServer, T0, type Server } from './fixtures.js'
+import { launch, openPage } from './browser.js'
+import { tempDir } from '../helpers/paths.js'
+
+const SESSIONS = [
+  { run: 'hparam_tuning/run-0', lr: 0.1, optimizer: 'sgd', dropout: 0.1, acc: 0.71 },
+  { run: 'hparam_tuning/run-1', lr: 0.01, optimizer: 'adam', dropout: 0.2, acc: 0.83 },
+  { run: 'hparam_tuning/run-2', lr: 0.001, optimizer: 'adam', dropout: 0.3, acc: 0.78 }
+]
+
+let browser: Browser
+let server: Server
+const cleanups: Array<() => void | Promise<void>> = []
+
+/** A summary event whose single value carries hparams plugin data. */
+function hparamsEvent (tag: string, data: Record<string, unknown>, wallTime: number): Record<string, unknown> {
+  return {
+    wallTime,
+    step: 0,
+    summary: { value: [{ tag, metadata: { pluginData: { pluginName: 'hparams', content: encodeHParamsPluginData({ version: 0, ...data }) } } }] }
+  }
+}
+
+before(async () => {
+  const tmp = tempDir('lossboard-web-hparams-')
+  cleanups.push(tmp.cleanup)
+  const webRoot = path.join(tmp.dir, 'dist-web')
+  buildWeb(webRoot)
+  const logdir = path.join(tmp.dir, 'logs')
+  for (const [i, s] of SESSIONS.entries()) {
+    mkdirSync(path.join(logdir, s.run, 'validation'), { recursive: true })
+    const b = new EventFileBuilder().fileVersion(T0)
+      .event(hparamsEvent('_hparams_/session_start_info', {
+        sessionStartInfo: { hparams: { lr: { numberValue: s.lr }, optimizer: { stringValue: s.optimizer }, dropout: { numberValue: s.dropout }, augment: { boolValue: i % 2 === 0 } }, startTimeSecs: T0 + i }
+      }, T0 + i))
+      .event(hparamsEvent('_hparams_/session_end_info', { sessionEndInfo: { status: 1, endTimeSecs: T0 + 100 } }, T0 + 100))
+    writeFileSync(path.join(logdir, s.run, eventFileName(T0, 'hp', i)), b.bytes())
+    const v = new EventFileBuilder().fileVersion(T0)
+    for (let e = 0; e < 5; e++) v.scalar('epoch_accuracy', e, T0 + e, s.acc - (4 - e) * 0.05, 'tensor_content')
+    writeFileSync(path.join(logdir, s.run, 'validation', eventFileName(T0, 'hp', 10 + i)), v.bytes())
+  }
+  server = await startServer({ logdir, webRoot })
+  cleanups.push(() => server.close())
+  browser = await launch()
+  cleanups.push(() => browser.close())
+})
+
+after(async () => {
+  for (const c of cleanups.reverse()) await c()
+})
+
+test('/api/v1/hparams decodes the sessions\' hparams with protobufjs and pairs them with their metrics', async () => {
+  const res = await fetch(`${server.url}api/v1/hparams`)
+  assert.equal(res.status, 200)
+  const body = await res.json() as { hparams: string[], metrics: string[], sessions: Array<{ run: string, hparams: Record<string, unknown>, status: string, metrics: Record<string, { last: number, max: number }> }> }
+  assert.deepEqual(body.hparams, ['augment', 'dropout', 'lr', 'optimizer'])
+  assert.deepEqual(body.metrics, ['validation/epoch_accuracy'])
+  assert.deepEqual(body.sessions.map(s => s.run), SESSIONS.map(s => s.run))
+  for (const [i, s] of SESSIONS.entries()) {
+    const got = body.sessions[i]!
+    assert.deepEqual(got.hparams, { lr: s.lr, optimizer: s.optimizer, dropout: s.dropout, augment: i % 2 === 0 })
+    assert.equal(got.status, 'success')
+    assert.ok(Math.abs(got.metrics['validation/epoch_accuracy']!.last - s.acc) < 1e-6)
+  }
+})
+
+test('the dashboard shows the hparams table with the right values, sortable by a column', async (t) => {
+  const page = await openPage(browser, server.url, t)
+  await page.waitForFunction(() => document.querySelector('#hparams-btn')?.textContent === 'HParams 3')
+  await page.click('#hparams-btn')
+  const rows = page.locator('#hparams tbody tr')
+  await rows.first().waitFor()
+  assert.equal(await rows.count(), 3)
+  const lr = await page.locator('#hparams td[data-col="h:lr"]').allInnerTexts()
+  assert.deepEqual(lr, ['0.1', '0.01', '0.001'])
+  assert.deepEqual(await page.locator('#hparams td[data-col="h:optimizer"]').allInnerTexts(), ['sgd', 'adam', 'adam'])
+  assert.deepEqual(await page.locator('#hparams td[data-col="m:validation/epoch_accuracy"]').allInnerTexts(), ['0.71', '0.83', '0.78'])
+  // Sort by the metric: ascending, then descending.
+  await page.click('#hparams th[data-col="m:validation/epoch_accuracy"] button')
+  assert.deepEqual(await page.locator('#hparams tbody tr').evaluateAll(els => els.map(e => (e as HTMLElement).dataset.run)), ['hparam_tuning/run-0', 'hparam_tuning/run-2', 'hparam_tuning/run-1'])
+  await page.click('#hparams th[data-col="m:validation/epoch_accuracy"] button')
+  assert.equal(await page.locator('#hparams tbody tr').first().getAttribute('data-run'), 'hparam_tuning/run-1')
+  await page.screenshot({ path: '/tmp/lossboard-hparams.png' })
+  // A session's name narrows the runs to it and the runs under it.
+  await page.click('#hparams tbody tr[data-run="hparam_tuning/run-1"] button')
+  await page.waitForFunction(() => document.querySelectorAll('#run-list li.run').length === 2)
+  assert.deepEqual(await page.locator('#run-list li.run').evaluateAll(els => els.map(e => (e as HTMLElement).dataset.run)), ['hparam_tuning/run-1', 'hparam_tuning/run-1/validation'])
+})
