@@ -300,13 +300,14 @@ export class ExcursionTracker {
   }
 
   /**
-   * A spike starts where the excursion first crossed halfway (in the analysed space) between the
-   * baseline and its peak: a ×9 peak starts at the first point ×3 over the baseline.
+   * A spike starts where it first clearly left the noise: the first point 3× over the baseline
+   * (the onset convention of a bad batch, 3× the local median), or halfway (in the analysed space)
+   * between the baseline and a peak lower than ×9.
    */
   private startByMidpoint (v: PointsView, c: SpikeCandidate): number {
     const { space } = this.ctx
     const peak = space.u(v.values[c.peakIdx]!)
-    const half = c.base + (peak - c.base) / 2
+    const half = space.logMode ? c.base + space.dir * Math.min(Math.log(3), space.dir * (peak - c.base) / 2) : c.base + (peak - c.base) / 2
     for (let j = c.start; j <= c.end; j++) {
       const y = v.values[j]!
       if (space.ok(y) && space.dir * (space.u(y) - half) >= 0) return j

@@ -138,9 +138,11 @@ export class ShiftScan {
     const start = i - bestM + 1
     const ratioMed = Math.exp(space.dir * (ma - mb))
     // Still climbing after the change (Kendall's τ of the values against time ≥ 0.6, and the last
-    // third divergenceGrowth× the first): the start of a divergence, not a step.
+    // third divergenceGrowth²× the first): the start of a divergence, not a step.
+    // (A few rising points right after a raise are the loss settling to its new level: it takes
+    // a dozen points and growth of divergenceGrowth² to call it a divergence.)
     const t = Math.max(1, Math.floor(bestM / 3))
-    const climbing = kendallTau(after) * space.dir >= 0.6 && space.dir * (medianOf(after.slice(-t)) - medianOf(after.slice(0, t))) >= Math.log(p.divergenceGrowth)
+    const climbing = bestM >= 12 && kendallTau(after) * space.dir >= 0.6 && space.dir * (medianOf(after.slice(-t)) - medianOf(after.slice(0, t))) >= 2 * Math.log(p.divergenceGrowth)
     const kind = climbing ? 'divergence' : 'level-shift'
     const ev = makeEvent(v, { kind, severity: climbing ? 'critical' : 'warning', start, end: i, ratio: ratioMed, robustZ: Number.isNaN(bestZ) ? 0 : bestZ, baseline: space.y(mb), peak: space.y(ma), open: true })
     ev.causes.push(climbing
