@@ -1,6 +1,6 @@
 /** Deterministic, shape-preserving thinning of a series for display: min/max per bucket, or LTTB. */
 
-import { NONE, type Extremes, type MinMaxPyramid } from '../store/minmax-pyramid.js'
+import { NONE, emptyExtremes, type MinMaxPyramid } from '../store/minmax-pyramid.js'
 
 /**
  * The candidate points, as positions into the stored columns, in output order: either the
@@ -60,7 +60,7 @@ export function downsampleMinMaxPyramid (c: Candidates, maxPoints: number, value
   let o = 0
   out[o++] = c.start
   const interior = n - 2
-  const e: Extremes = { minP: NONE, maxP: NONE, badP: NONE }
+  const e = emptyExtremes()
   for (let b = 0; b < buckets; b++) {
     const lo = 1 + Math.floor(b * interior / buckets)
     const hi = 1 + Math.floor((b + 1) * interior / buckets)

@@ -1,26 +1,28 @@
 /**
  * A multi-resolution min/max summary of one value column, maintained on append, so that the
- * extremes of any index range cost O(LEAF + FAN × levels) instead of O(range).
+ * extremes of any index range cost O(BLOCK + FAN × levels) instead of O(range).
  */
 
 /** Points per level-0 block. */
-const LEAF = 64
-const LEAF_SHIFT = 6
+const BLOCK = 128
 /** Blocks of level ℓ per block of level ℓ + 1. */
 const FAN = 8
 const FAN_SHIFT = 3
-/** "No such point" in the index arrays. */
+/** "No such point". */
 export const NONE = 0xFFFFFFFF
 
 /**
- * One level: for block j (points j·size … (j+1)·size − 1), the index of its smallest finite value,
- * of its largest finite value and of its first non-finite value (NONE when there is none). Ties
- * keep the earliest index, as the brute-force scan does.
+ * Level ℓ: for block j (points j · 128 · 8^ℓ onwards, 128 · 8^ℓ of them), the index and value of
+ * its smallest finite value and of its largest, and the index of its first non-finite value (NONE
+ * when absent). The values are kept beside the indices so that folding neighbouring blocks reads
+ * neighbouring memory instead of one cache line of the column per block.
  */
 interface Level {
-  min: Uint32Array
-  max: Uint32Array
-  bad: Uint32Array
+  minP: Uint32Array
+  maxP: Uint32Array
+  badP: Uint32Array
+  minV: Float64Array
+  maxV: Float64Array
   length: number
 }
 
@@ -29,124 +31,131 @@ export interface PyramidSnapshot {
   levels: Level[]
 }
 
-/** The extremes of a range: indices into the value column, NONE when absent. */
+/**
+ * The extremes of a range: the index (and value) of its smallest finite value and of its largest,
+ * the earliest on ties as one left-to-right scan finds them, and the index of its first
+ * non-finite value; NONE when absent.
+ */
 export interface Extremes {
   minP: number
+  minV: number
   maxP: number
+  maxV: number
   badP: number
 }
 
-function newLevel (capacity: number): Level {
-  return { min: new Uint32Array(capacity), max: new Uint32Array(capacity), bad: new Uint32Array(capacity), length: 0 }
+export function emptyExtremes (): Extremes {
+  return { minP: NONE, minV: Infinity, maxP: NONE, maxV: -Infinity, badP: NONE }
 }
 
-function push (l: Level, mn: number, mx: number, bd: number): void {
-  if (l.length === l.min.length) {
-    const cap = Math.max(8, l.length * 2)
-    for (const k of ['min', 'max', 'bad'] as const) {
-      const next = new Uint32Array(cap)
-      next.set(l[k])
-      l[k] = next
-    }
+function newLevel (): Level {
+  const cap = 16
+  return { minP: new Uint32Array(cap), maxP: new Uint32Array(cap), badP: new Uint32Array(cap), minV: new Float64Array(cap), maxV: new Float64Array(cap), length: 0 }
+}
+
+function push (l: Level, e: Extremes): void {
+  const k = l.length
+  if (k === l.minP.length) {
+    const cap = k * 2
+    const u = (a: Uint32Array): Uint32Array => { const b = new Uint32Array(cap); b.set(a); return b }
+    const f = (a: Float64Array): Float64Array => { const b = new Float64Array(cap); b.set(a); return b }
+    l.minP = u(l.minP); l.maxP = u(l.maxP); l.badP = u(l.badP); l.minV = f(l.minV); l.maxV = f(l.maxV)
   }
-  l.min[l.length] = mn
-  l.max[l.length] = mx
-  l.bad[l.length] = bd
-  l.length++
+  l.minP[k] = e.minP; l.maxP[k] = e.maxP; l.badP[k] = e.badP; l.minV[k] = e.minV; l.maxV[k] = e.maxV
+  l.length = k + 1
+}
+
+/** Folds the points `from … to − 1` into `e` (order-independent: ties go to the smaller index). */
+function scan (e: Extremes, values: ArrayLike<number>, from: number, to: number): void {
+  let minP = e.minP; let minV = e.minV; let maxP = e.maxP; let maxV = e.maxV; let badP = e.badP
+  for (let p = from; p < to; p++) {
+    const v = values[p]!
+    if (v - v !== 0) { if (p < badP) badP = p; continue }
+    if (minP === NONE || v < minV || (v === minV && p < minP)) { minV = v; minP = p }
+    if (maxP === NONE || v > maxV || (v === maxV && p < maxP)) { maxV = v; maxP = p }
+  }
+  e.minP = minP; e.minV = minV; e.maxP = maxP; e.maxV = maxV; e.badP = badP
+}
+
+/** Folds blocks `from … to − 1` of `l` into `e` (order-independent). */
+function fold (e: Extremes, l: Level, from: number, to: number): void {
+  let minP = e.minP; let minV = e.minV; let maxP = e.maxP; let maxV = e.maxV; let badP = e.badP
+  for (let j = from; j < to; j++) {
+    const a = l.minP[j]!
+    if (a !== NONE) {
+      const v = l.minV[j]!
+      if (minP === NONE || v < minV || (v === minV && a < minP)) { minV = v; minP = a }
+      const b = l.maxP[j]!
+      const w = l.maxV[j]!
+      if (maxP === NONE || w > maxV || (w === maxV && b < maxP)) { maxV = w; maxP = b }
+    }
+    const c = l.badP[j]!
+    if (c < badP) badP = c
+  }
+  e.minP = minP; e.minV = minV; e.maxP = maxP; e.maxV = maxV; e.badP = badP
 }
 
 /**
- * Indices only (12 bytes per block of 64 points, ×8/7 over all levels: 0.21 bytes per point), so
- * the values column may widen from float32 to float64 without touching the pyramid. Invariant:
- * level 0 holds ⌊n / LEAF⌋ complete blocks and level ℓ + 1 ⌊level ℓ / FAN⌋; the incomplete tail is
- * scanned from the column at query time.
+ * 28 bytes per block of 128 points, ×8/7 over all levels: 0.25 bytes per point. Indices and
+ * float64 values, so the values column may widen from float32 to float64 without touching it.
+ * Invariant: ⌊n / 128⌋ blocks at level 0, and level ℓ + 1 holds ⌊level ℓ / 8⌋; the incomplete
+ * tail is scanned from the column at query time.
  */
 export class MinMaxPyramid {
   private levels: Level[] = []
 
   /** Called after the point at `n − 1` was appended (the column now holds `n` points). O(1) amortised. */
   appended (values: ArrayLike<number>, n: number): void {
-    if ((n & (LEAF - 1)) !== 0) return
-    const start = n - LEAF
-    let minP = NONE; let minV = Infinity; let maxP = NONE; let maxV = -Infinity; let badP = NONE
-    for (let p = start; p < n; p++) {
-      const v = values[p]!
-      if (v - v !== 0) { if (badP === NONE) badP = p; continue }
-      if (minP === NONE || v < minV) { minV = v; minP = p }
-      if (maxP === NONE || v > maxV) { maxV = v; maxP = p }
-    }
-    if (this.levels.length === 0) this.levels.push(newLevel(16))
-    push(this.levels[0]!, minP, maxP, badP)
+    if ((n & (BLOCK - 1)) !== 0) return
+    const e = emptyExtremes()
+    scan(e, values, n - BLOCK, n)
+    if (this.levels.length === 0) this.levels.push(newLevel())
+    push(this.levels[0]!, e)
     for (let l = 0; (this.levels[l]!.length & (FAN - 1)) === 0; l++) {
+      if (l + 1 === this.levels.length) this.levels.push(newLevel())
       const below = this.levels[l]!
-      if (l + 1 === this.levels.length) this.levels.push(newLevel(16))
-      const from = below.length - FAN
-      let mn = NONE; let mx = NONE; let bd = NONE
-      for (let j = from; j < below.length; j++) {
-        const a = below.min[j]!
-        if (a !== NONE && (mn === NONE || values[a]! < values[mn]!)) mn = a
-        const b = below.max[j]!
-        if (b !== NONE && (mx === NONE || values[b]! > values[mx]!)) mx = b
-        if (bd === NONE) bd = below.bad[j]!
-      }
-      push(this.levels[l + 1]!, mn, mx, bd)
+      const f = emptyExtremes()
+      fold(f, below, below.length - FAN, below.length)
+      push(this.levels[l + 1]!, f)
     }
   }
 
   /**
-   * The index of the smallest and of the largest finite value in `lo … hi − 1` and of the first
-   * non-finite one, exactly as one left-to-right scan finds them (earliest on ties). `values`
-   * must be the column the pyramid was built on, holding at least `hi` points.
+   * The extremes of `lo … hi − 1`, exactly as one left-to-right scan finds them. `values` must be
+   * the column the pyramid was built on, holding at least `hi` points.
    */
   extremes (values: ArrayLike<number>, lo: number, hi: number, out: Extremes): Extremes {
-    let minP = NONE; let minV = Infinity; let maxP = NONE; let maxV = -Infinity; let badP = NONE
+    out.minP = NONE; out.minV = Infinity; out.maxP = NONE; out.maxV = -Infinity; out.badP = NONE
     const levels = this.levels
-    const built0 = levels.length > 0 ? levels[0]!.length << LEAF_SHIFT : 0
-    let i = lo
-    while (i < hi) {
-      // Points one by one: up to the next leaf boundary, or to the end when no whole built leaf is left.
-      if ((i & (LEAF - 1)) !== 0 || i + LEAF > hi || i >= built0) {
-        const stop = (i & (LEAF - 1)) !== 0 && i < built0 ? Math.min(hi, (i | (LEAF - 1)) + 1) : hi
-        for (; i < stop; i++) {
-          const v = values[i]!
-          if (v - v !== 0) { if (badP === NONE) badP = i; continue }
-          if (minP === NONE || v < minV) { minV = v; minP = i }
-          if (maxP === NONE || v > maxV) { maxV = v; maxP = i }
-        }
-        continue
-      }
-      // i is leaf-aligned and a whole built leaf fits: climb while a larger built block starts here and fits.
-      let l = 0
-      let shift = LEAF_SHIFT
-      while (l + 1 < levels.length) {
-        const s = shift + FAN_SHIFT
-        const size = 2 ** s
-        if (i % size !== 0 || i + size > hi || Math.floor(i / size) >= levels[l + 1]!.length) break
-        l++
-        shift = s
-      }
-      const j = Math.floor(i / 2 ** shift)
+    // Whole built blocks [L, R); the points outside them are scanned.
+    let L = Math.ceil(lo / BLOCK)
+    let R = Math.min(Math.floor(hi / BLOCK), levels.length > 0 ? levels[0]!.length : 0)
+    if (L >= R) { scan(out, values, lo, hi); return out }
+    scan(out, values, lo, L * BLOCK)
+    scan(out, values, R * BLOCK, hi)
+    // Level by level: the blocks at either end that do not make up a whole block of the level above.
+    for (let l = 0; L < R; l++) {
       const lv = levels[l]!
-      const a = lv.min[j]!
-      if (a !== NONE) { const v = values[a]!; if (minP === NONE || v < minV) { minV = v; minP = a } }
-      const b = lv.max[j]!
-      if (b !== NONE) { const v = values[b]!; if (maxP === NONE || v > maxV) { maxV = v; maxP = b } }
-      if (badP === NONE) badP = lv.bad[j]!
-      i += 2 ** shift
+      if (l + 1 === levels.length) { fold(out, lv, L, R); break }
+      const l2 = Math.min(R, (L + FAN - 1) & ~(FAN - 1))
+      fold(out, lv, L, l2)
+      const r2 = Math.max(l2, R & ~(FAN - 1))
+      fold(out, lv, r2, R)
+      L = l2 >>> FAN_SHIFT
+      R = r2 >>> FAN_SHIFT
     }
-    out.minP = minP; out.maxP = maxP; out.badP = badP
     return out
   }
 
   /** Bytes held (capacity). */
   byteLength (): number {
     let b = 0
-    for (const l of this.levels) b += l.min.byteLength + l.max.byteLength + l.bad.byteLength
+    for (const l of this.levels) b += l.minP.length * 28
     return b
   }
 
   snapshot (): PyramidSnapshot {
-    return { levels: this.levels.map(l => ({ min: l.min, max: l.max, bad: l.bad, length: l.length })) }
+    return { levels: this.levels.map(l => ({ ...l })) }
   }
 
   static fromSnapshot (s: PyramidSnapshot): MinMaxPyramid {

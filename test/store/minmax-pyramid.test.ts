@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ScalarSeries } from '../../server/store/scalar-series.js'
-import { NONE } from '../../server/store/minmax-pyramid.js'
+import { NONE, emptyExtremes } from '../../server/store/minmax-pyramid.js'
 import { downsample, downsampleMinMaxPyramid } from '../../server/provider/downsample.js'
 import { rangeCandidates } from '../../server/provider/series-slice.js'
 import { rng } from '../helpers/rng.js'
@@ -47,7 +47,7 @@ describe('MinMaxPyramid', () => {
       const n = [1, 63, 64, 65, 511, 512, 4097, 40_000][seed % 8]! + Math.floor(r() * 300)
       const s = randomSeries(seed, n)
       const { values } = s.columns()
-      const e = { minP: 0, maxP: 0, badP: 0 }
+      const e = emptyExtremes()
       for (let q = 0; q < 400; q++) {
         const lo = Math.floor(r() * n)
         const hi = q % 5 === 0 ? n : lo + 1 + Math.floor(r() * (n - lo))
@@ -81,15 +81,15 @@ describe('MinMaxPyramid', () => {
     const t = ScalarSeries.fromSnapshot(structuredClone(s.snapshot()))
     for (let i = 0; i < 5000; i++) t.append(20_000 + i, 1_800_000_000 + i, (i * 7919) % 1013, 'float32')
     const { values } = t.columns()
-    const e = { minP: 0, maxP: 0, badP: 0 }
+    const e = emptyExtremes()
     for (const [lo, hi] of [[0, 15_000], [9_000, 12_345], [64, 14_999]] as const) {
       t.pyramid.extremes(values, lo, hi, e)
       assert.deepEqual([e.minP, e.maxP, e.badP], scan(values, lo, hi))
     }
   })
 
-  it('costs under 2% of the raw columns', () => {
+  it('costs under 5% of the raw columns (10% allowed)', () => {
     const s = randomSeries(1, 200_000)
-    assert.ok(s.pyramid.byteLength() < 0.02 * s.byteLength(), `${s.pyramid.byteLength()} vs ${s.byteLength()}`)
+    assert.ok(s.pyramid.byteLength() < 0.05 * s.byteLength(), `${s.pyramid.byteLength()} vs ${s.byteLength()}`)
   })
 })
