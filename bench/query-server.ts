@@ -1,7 +1,7 @@
 /**
  * Child process of bench/query.bench.ts: fills a store in memory with one run ("run") holding one
  * tag ("loss") of N points, serves it on 127.0.0.1 with buildApp, and prints one JSON line with
- * its URL. Usage: tsx bench/query-server.ts N [ROOT]. ROOT is the checkout whose server modules
+ * its URL; it answers any IPC message with its process.cpuUsage(). Usage: tsx bench/query-server.ts N [ROOT]. ROOT is the checkout whose server modules
  * are imported (default: this one), so that the same benchmark measures another revision too.
  */
 
@@ -36,5 +36,7 @@ async function main (): Promise<void> {
 }
 
 process.on('SIGTERM', () => process.exit(0))
+// The parent asks for this process's CPU time around a measurement (server CPU per request).
+process.on('message', () => { process.send?.(process.cpuUsage()) })
 
 main().catch((err) => { process.stderr.write(String(err?.stack ?? err) + '\n'); process.exit(1) })

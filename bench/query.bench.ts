@@ -14,7 +14,9 @@ import { rng } from '../test/helpers/rng.js'
  * window requests (seeded): the whole series, step windows of 0.1%–100% of the series and
  * wall-time windows, every one with points=1000 (min/max thinning, what the dashboard asks for).
  * With --ref DIR the same is measured with the server modules of the checkout in DIR, in the same
- * run (ref first, then this checkout, per size), and the ratio is reported.
+ * run (ref first, then this checkout, per size), and the ratio is reported. The server's CPU time
+ * per request (its process.cpuUsage() over the measurement, by IPC) is reported too: on a shared
+ * machine it moves far less than the latencies do.
  */
 
 const CONNECTIONS = 16
@@ -27,10 +29,10 @@ interface Child { url: string, fillMs: number, rssBytes: number, child: ChildPro
 
 function serve (n: number, root: string): Promise<Child> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', 'bench/query-server.ts', String(n), root], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', 'bench/query-server.ts', String(n), root], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
     let out = ''; let err = ''
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d })
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d })
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       out += d
       const nl = out.indexOf('\n')
       if (nl >= 0) resolve({ ...JSON.parse(out.slice(0, nl)), child })
@@ -53,7 +55,15 @@ function windows (n: number): string[] {
   return out
 }
 
-async function measure (n: number, root: string): Promise<{ p50: number, p99: number, rps: number, total: number, errors: number, fillMs: number, rssBytes: number }> {
+/** The child's CPU time so far, in ms. */
+function cpuMs (child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (u: { user: number, system: number }) => resolve((u.user + u.system) / 1000))
+    child.send('cpu')
+  })
+}
+
+async function measure (n: number, root: string): Promise<{ p50: number, p99: number, rps: number, total: number, errors: number, fillMs: number, rssBytes: number, cpuMsPerRequest: number }> {
   const srv = await serve(n, root)
   try {
     const paths = windows(n)
@@ -64,6 +74,7 @@ async function measure (n: number, root: string): Promise<{ p50: number, p99: nu
       await res.arrayBuffer()
     }
     let k = 0
+    const cpu0 = await cpuMs(srv.child)
     const r = await new Promise<any>((resolve, reject) => {
       autocannon({
         url: srv.url,
@@ -73,7 +84,8 @@ async function measure (n: number, root: string): Promise<{ p50: number, p99: nu
         requests: [{ setupRequest: (req: { path: string }) => { req.path = paths[k++ % paths.length]!; return req } }]
       }, (e: Error | null, res: unknown) => e ? reject(e) : resolve(res))
     })
-    return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, total: r.requests.total, errors: r.errors + r.timeouts + r.non2xx, fillMs: srv.fillMs, rssBytes: srv.rssBytes }
+    const cpu1 = await cpuMs(srv.child)
+    return { p50: r.latency.p50, p99: r.latency.p99, rps: r.requests.average, total: r.requests.total, errors: r.errors + r.timeouts + r.non2xx, fillMs: srv.fillMs, rssBytes: srv.rssBytes, cpuMsPerRequest: (cpu1 - cpu0) / Math.max(1, r.requests.total) }
   } finally {
     srv.child.kill('SIGTERM')
     await new Promise(resolve => srv.child.once('exit', resolve))
@@ -85,8 +97,8 @@ async function main (): Promise<void> {
     const ref = REF !== undefined ? await measure(n, REF) : null
     progress(`query ${n}: this checkout`)
     const cur = await measure(n, REPO)
-    const m: Record<string, number> = { points: n, p50Ms: cur.p50, p99Ms: cur.p99, requestsPerSecond: cur.rps, requests: cur.total, errors: cur.errors, rssBytesPerPoint: cur.rssBytes / n }
-    if (ref !== null) Object.assign(m, { refP50Ms: ref.p50, refP99Ms: ref.p99, refRequestsPerSecond: ref.rps, refRequests: ref.total, refErrors: ref.errors, refRssBytesPerPoint: ref.rssBytes / n, p50Speedup: ref.p50 / Math.max(cur.p50, 0.5), rpsRatio: cur.rps / Math.max(ref.rps, 1e-9) })
+    const m: Record<string, number> = { points: n, p50Ms: cur.p50, p99Ms: cur.p99, requestsPerSecond: cur.rps, requests: cur.total, errors: cur.errors, serverCpuMsPerRequest: cur.cpuMsPerRequest, rssBytesPerPoint: cur.rssBytes / n }
+    if (ref !== null) Object.assign(m, { refP50Ms: ref.p50, refP99Ms: ref.p99, refRequestsPerSecond: ref.rps, refRequests: ref.total, refErrors: ref.errors, refServerCpuMsPerRequest: ref.cpuMsPerRequest, cpuPerRequestRatio: ref.cpuMsPerRequest / cur.cpuMsPerRequest, refRssBytesPerPoint: ref.rssBytes / n, p50Speedup: ref.p50 / Math.max(cur.p50, 0.5), rpsRatio: cur.rps / Math.max(ref.rps, 1e-9) })
     report({
       scenario: `query-points1000-${n}`,
       metrics: m,
