@@ -10,14 +10,15 @@ import { setPipelineMinBytes } from './logdir/pipelined-read.js'
 
 /** Runs the command; returns the process exit code. */
 export async function runLoadCommand (argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'no-crc': { type: 'boolean' }, 'one-thread': { type: 'boolean' } } })
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, 'no-crc': { type: 'boolean' }, 'one-thread': { type: 'boolean' }, 'crc-worker': { type: 'boolean' } } })
   if (positionals.length !== 1) {
-    process.stderr.write('usage: lossboard load DIR [--json] [--no-crc] [--one-thread]\n')
+    process.stderr.write('usage: lossboard load DIR [--json] [--no-crc] [--one-thread] [--crc-worker]\n')
     return 2
   }
   const log = pino({ level: values.json ? 'silent' : 'warn' })
-  // --one-thread: no loader worker for many runs, and no CRC worker for one big file either.
-  if (values['one-thread']) setPipelineMinBytes(Infinity)
+  // --crc-worker: files of 32 MiB or more have their data CRCs verified in a worker thread (off by
+  // default: measured slower, BENCHMARKS.md "Issue 12").
+  if (values['crc-worker']) setPipelineMinBytes(32 * 1024 * 1024)
   const store = new ScalarStore()
   const loader = new LogdirLoader(positionals[0]!, store, log, { verifyDataCrc: !values['no-crc'], parallel: !values['one-thread'] })
   const rss0 = process.memoryUsage().rss

@@ -1,7 +1,8 @@
 /**
  * Both cores on one big file: this thread reads and frames 4 MiB windows and decodes them, while a
- * worker thread verifies the data CRCs of the window framed before (the CRC is over half of the
- * per-record cost, ../shared/reference/PERFORMANCE_NOTES.md). Records reach the decoder in file
+ * worker thread verifies the data CRCs of the window framed before (in the decode loop alone the CRC
+ * is over half of the per-record cost, ../shared/reference/PERFORMANCE_NOTES.md; in a whole load it
+ * is far less, see `minBytes`). Records reach the decoder in file
  * order with the same checks as TfRecordScanner's, so the result is the sequential one; at the
  * first framing problem (a bad length CRC, an absurd length) or a record longer than a window it
  * stops, and the sequential scanner takes over at that offset with its resynchronisation.
@@ -37,13 +38,19 @@ export interface PipelineSink {
 /** Windows in flight: one being verified while the previous is decoded, and one read ahead. */
 const IN_FLIGHT = 2
 let windowBytes = 4 * 1024 * 1024
-let minBytes = 32 * 1024 * 1024
+/**
+ * Off by default: on the 2-core machine this was measured on, the CRC is a small share of the main
+ * thread's work on a 49-byte-record file (--no-crc saves ~0.03 s of ~0.45 s), and the worker, the
+ * second framing pass and the messages cost more than that (BENCHMARKS.md, "Issue 12").
+ * `lossboard load --crc-worker` turns it on for files of 32 MiB or more.
+ */
+let minBytes = Infinity
 /** Windows decoded through the pipeline so far (tests and benchmarks check that it ran). */
 export let pipelinedWindows = 0
 
 /**
- * Files with less than `min` unread bytes are read sequentially (a worker round trip costs more
- * than it saves); Infinity turns the pipeline off. `window` (tests: small windows put many record
+ * Files with less than `min` unread bytes are read sequentially; Infinity (the default) turns the
+ * pipeline off. `window` (tests: small windows put many record
  * boundaries across windows) is the bytes read per window.
  */
 export function setPipelineMinBytes (min: number, window = 4 * 1024 * 1024): void { minBytes = min; windowBytes = window }
