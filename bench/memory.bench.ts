@@ -31,7 +31,9 @@ async function childLoad (dir: string): Promise<void> {
   gc(); gc()
   const after = process.memoryUsage()
   const t = loader.totals()
-  process.stdout.write(JSON.stringify({ points: t.points, records: t.records, bytes: t.bytes, ms, rssBefore: before.rss, rssAfter: after.rss, heapDelta: after.heapUsed - before.heapUsed }) + '\n')
+  let pyramidBytes = 0
+  for (const r of store.runs.values()) for (const tag of r.tags.values()) pyramidBytes += tag.series?.pyramid.byteLength() ?? 0
+  process.stdout.write(JSON.stringify({ points: t.points, records: t.records, bytes: t.bytes, ms, rssBefore: before.rss, rssAfter: after.rss, heapDelta: after.heapUsed - before.heapUsed, pyramidBytes }) + '\n')
   // keep the store alive until after the measurement
   if (store.runs.size === 0) process.exitCode = 1
 }
@@ -54,7 +56,7 @@ async function main (): Promise<void> {
   if (mode === '--child-growth') return childGrowth(Number(process.argv[3]))
   progress(`generating ${POINTS.toLocaleString('en-US')} points (cached under bench/.data) …`)
   const dir = pointsLogdir(POINTS)
-  const load = JSON.parse(await runTs('bench/memory.bench.ts', ['--child-load', dir], { nodeArgs: ['--expose-gc'] })) as { points: number, ms: number, rssBefore: number, rssAfter: number, heapDelta: number }
+  const load = JSON.parse(await runTs('bench/memory.bench.ts', ['--child-load', dir], { nodeArgs: ['--expose-gc'] })) as { points: number, ms: number, rssBefore: number, rssAfter: number, heapDelta: number, pyramidBytes: number }
   const growth = JSON.parse(await runTs('bench/memory.bench.ts', ['--child-growth', String(POINTS)])) as { points: number, msPerTenth: number[], byteLength: number }
   const bytesPerPoint = (load.rssAfter - load.rssBefore) / load.points
   const first = growth.msPerTenth[0]!
@@ -72,6 +74,8 @@ async function main (): Promise<void> {
       rssGrowthMB: (load.rssAfter - load.rssBefore) / 1e6,
       rssBytesPerPoint: bytesPerPoint,
       heapBytesPerPoint: load.heapDelta / load.points,
+      pyramidBytesPerPoint: load.pyramidBytes / load.points,
+      pyramidShareOfColumns: load.pyramidBytes / load.points / 16,
       appendMsFirstTenth: first,
       appendMsSlowestOfLastFiveTenths: Math.max(...lastHalf),
       appendSlowestOverFastestTenth: growthRatio,
@@ -79,9 +83,11 @@ async function main (): Promise<void> {
     },
     targets: [
       { what: '≤ 24 bytes of RSS per stored point', met: bytesPerPoint <= 24 },
+      { what: 'issue 12: ≤ 10 bytes of RSS per stored point', met: bytesPerPoint <= 10 },
+      { what: 'issue 12: min/max pyramid < 10% of the raw columns', met: load.pyramidBytes / load.points < 1.6 },
       { what: 'no quadratic copying: the last half of the appends takes < 1.5× the time of the first half', met: lateOverEarly < 1.5 }
     ],
-    notes: [`RSS measured after gc() before and after the load, in a fresh process; the columns hold step (int32), wall time (float64), value (float32) = 16 bytes a point; appends: ${growth.msPerTenth.map(x => x.toFixed(0)).join(', ')} ms per tenth`]
+    notes: [`RSS measured after gc() before and after the load, in a fresh process; the columns hold step (int32), wall time (float64), value (float32) = 16 bytes a point, plus the min/max pyramid (its capacity is counted); appends: ${growth.msPerTenth.map(x => x.toFixed(0)).join(', ')} ms per tenth`]
   })
 }
 

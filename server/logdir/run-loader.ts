@@ -7,6 +7,7 @@ import { TfRecordScanner, type RecordIssue } from '../records/tfrecord-reader.js
 import { EventDecoder, type EventSink, type ValueMetadata } from '../records/event-decoder.js'
 import type { RunState, TagInfo, FileStat } from '../store/scalar-store.js'
 import type { ScalarDtype } from '../domain.js'
+import { pipelineWanted, readPipelined } from './pipelined-read.js'
 
 /** Bytes read from disk per call. Large enough to amortise syscalls, small enough to yield often. */
 export const CHUNK_BYTES = 4 * 1024 * 1024
@@ -187,6 +188,7 @@ export class RunLoader {
       }
       f.size = size
       this.run.setFile(f.rel)
+      if (!f.scanner.resyncing && pipelineWanted(size - f.offset, this.verifyDataCrc)) await this.readPipelined(f, fd, size, stats, yieldFn)
       let need = 0
       while (f.offset < size) {
         const want = Math.min(size - f.offset, Math.max(CHUNK_BYTES, need))
@@ -215,6 +217,27 @@ export class RunLoader {
     } finally {
       closeSync(fd)
     }
+  }
+
+  /**
+   * Reads a large unread range with the data CRCs verified in a worker thread (pipelined-read.ts),
+   * with the same effects as the sequential scan; returns having advanced `f.offset` as far as that
+   * got, and the sequential loop goes on from there.
+   */
+  private async readPipelined (f: EventFileState, fd: number, size: number, stats: ReadStats, yieldFn: () => Promise<void>): Promise<void> {
+    let points = this.run.points
+    const sc = f.scanner
+    f.offset = await readPipelined(fd, f.offset, size, {
+      record: (buf, s, e, off) => { sc.records++; sc.everValid = true; this.onRecord(f, buf, s, e, off) },
+      badDataCrc: (off) => { sc.badDataCrc++; this.onIssue(f, { kind: 'bad-data-crc', offset: off }) }
+    }, async (bytes, records) => {
+      f.offset += bytes
+      stats.bytes += bytes
+      stats.records += records
+      stats.points += this.run.points - points
+      points = this.run.points
+      await yieldFn()
+    })
   }
 
   private onRecord (f: EventFileState, buf: Uint8Array, start: number, end: number, fileOffset: number): void {

@@ -1,5 +1,7 @@
 /** Deterministic, shape-preserving thinning of a series for display: min/max per bucket, or LTTB. */
 
+import { NONE, emptyExtremes, type MinMaxPyramid } from '../store/minmax-pyramid.js'
+
 /**
  * The candidate points, as positions into the stored columns, in output order: either the
  * contiguous positions `start … start+count-1` (`list` null) or `list[0 … count-1]`.
@@ -41,6 +43,37 @@ export function downsample (c: Candidates, maxPoints: number, method: Downsample
     return all
   }
   return method === 'lttb' ? lttb(c, maxPoints, xs, ys[0]!) : minMax(c, maxPoints, ys)
+}
+
+/**
+ * Exactly `downsample(c, maxPoints, 'minmax', xs, [values])`, read from the series' min/max
+ * pyramid when the candidates are contiguous: O(maxPoints × (64 + 8 × log₈ n)) instead of
+ * O(count). `pyramid` must summarise `values`.
+ */
+export function downsampleMinMaxPyramid (c: Candidates, maxPoints: number, values: ArrayLike<number>, pyramid: MinMaxPyramid): Uint32Array {
+  if (c.list !== null || c.count <= maxPoints) return downsample(c, maxPoints, 'minmax', values, [values])
+  if (!(maxPoints >= 2)) throw new RangeError(`maxPoints must be >= 2, got ${maxPoints}`)
+  const n = c.count
+  const buckets = Math.floor((maxPoints - 2) / 2)
+  if (buckets < 1) return evenlySpaced(c, maxPoints)
+  const out = new Uint32Array(maxPoints)
+  let o = 0
+  out[o++] = c.start
+  const interior = n - 2
+  const e = emptyExtremes()
+  for (let b = 0; b < buckets; b++) {
+    const lo = 1 + Math.floor(b * interior / buckets)
+    const hi = 1 + Math.floor((b + 1) * interior / buckets)
+    if (hi <= lo) continue
+    pyramid.extremes(values, c.start + lo, c.start + hi, e)
+    // The same picks as bucketExtremes: the minimum, then the first non-finite value or else the maximum; ascending, no duplicates.
+    const a = e.minP
+    const z = e.badP !== NONE ? e.badP : e.maxP
+    if (a === NONE) { if (z !== NONE) out[o++] = z } else if (z === NONE || z === a) out[o++] = a
+    else if (a < z) { out[o++] = a; out[o++] = z } else { out[o++] = z; out[o++] = a }
+  }
+  out[o++] = c.start + n - 1
+  return out.slice(0, o)
 }
 
 function minMax (c: Candidates, maxPoints: number, ys: ReadonlyArray<ArrayLike<number>>): Uint32Array {

@@ -4,7 +4,7 @@ import type { Restart } from '../domain.js'
 import type { EnrichmentProvider, DesmoothMode, SmoothingFamily } from './enrichment.js'
 import type { SelectedSeries } from './selection.js'
 import type { ExtraColumn, DownsampleDto } from './dto.js'
-import { downsample, type Candidates, type DownsampleMethod } from './downsample.js'
+import { downsample, downsampleMinMaxPyramid, type Candidates, type DownsampleMethod } from './downsample.js'
 
 /** Which series a request wants. `raw` is the stored value; the others come from enrichment. */
 export interface SeriesWanted {
@@ -109,7 +109,7 @@ export function buildSlice (sel: SelectedSeries, enrichment: EnrichmentProvider,
       }
     }
   }
-  const cand = rangeCandidates(cols.steps, cols.wallTimes, n, opts.range)
+  const cand = rangeCandidates(cols.steps, cols.wallTimes, n, opts.range, { steps: sel.series.stepsNonDecreasing, wallTimes: sel.series.wallTimesNonDecreasing })
   let positions = cand.list
   let count = cand.count
   let downsampled: DownsampleDto | null = null
@@ -118,7 +118,9 @@ export function buildSlice (sel: SelectedSeries, enrichment: EnrichmentProvider,
     if (opts.wanted.raw) ys.push(cols.values)
     if (extra.desmoothed !== undefined) ys.push(extra.desmoothed)
     if (extra.smoothed !== undefined) ys.push(extra.smoothed)
-    positions = downsample(cand, opts.points, opts.method, cols.steps, ys)
+    positions = ys.length === 1 && opts.wanted.raw && opts.method === 'minmax'
+      ? downsampleMinMaxPyramid(cand, opts.points, cols.values, sel.series.pyramid)
+      : downsample(cand, opts.points, opts.method, cols.steps, ys)
     count = positions.length
     downsampled = { method: opts.method, maxPoints: opts.points }
   }
@@ -143,19 +145,33 @@ export function buildSlice (sel: SelectedSeries, enrichment: EnrichmentProvider,
   }
 }
 
+/** Which columns are known to never decrease (a stored series tracks it on append). */
+export interface ColumnOrder {
+  steps: boolean
+  wallTimes: boolean
+}
+
 /**
- * Positions of the points inside `range`, in stored order. A contiguous run when there is no
- * bound, or when only step bounds are given and the steps never decrease (binary search);
- * otherwise a list from one scan.
+ * Positions of the points inside `range`, in stored order. A contiguous run found by binary search
+ * when there is no bound, or when every bounded column never decreases (`order`; without it the
+ * steps are checked with one scan and the wall times are taken as unordered); otherwise a list
+ * from one scan.
  */
-export function rangeCandidates (steps: ArrayLike<number>, wallTimes: ArrayLike<number>, n: number, range: PointRange): Candidates {
+export function rangeCandidates (steps: ArrayLike<number>, wallTimes: ArrayLike<number>, n: number, range: PointRange, order?: ColumnOrder): Candidates {
   const { startStep, endStep, startTime, endTime } = range
   if (startStep === undefined && endStep === undefined && startTime === undefined && endTime === undefined) {
     return { start: 0, count: n, list: null }
   }
-  if (startTime === undefined && endTime === undefined && isNonDecreasing(steps, n)) {
-    const lo = startStep === undefined ? 0 : lowerBound(steps, n, startStep)
-    const hi = endStep === undefined ? n : upperBound(steps, n, endStep)
+  const hasStep = startStep !== undefined || endStep !== undefined
+  const hasTime = startTime !== undefined || endTime !== undefined
+  const stepsSorted = !hasStep || (order !== undefined ? order.steps : isNonDecreasing(steps, n))
+  const timesSorted = !hasTime || (order !== undefined && order.wallTimes)
+  if (stepsSorted && timesSorted) {
+    let lo = 0; let hi = n
+    if (startStep !== undefined) lo = Math.max(lo, lowerBound(steps, n, startStep))
+    if (endStep !== undefined) hi = Math.min(hi, upperBound(steps, n, endStep))
+    if (startTime !== undefined) lo = Math.max(lo, lowerBound(wallTimes, n, startTime))
+    if (endTime !== undefined) hi = Math.min(hi, upperBound(wallTimes, n, endTime))
     return { start: lo, count: Math.max(0, hi - lo), list: null }
   }
   const s0 = startStep ?? -Infinity; const s1 = endStep ?? Infinity

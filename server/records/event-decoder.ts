@@ -1,19 +1,33 @@
 /** Decodes Event records straight from the wire into sink calls: scalars fast, everything else skipped cheaply. BYTES ONLY. */
 
 import type { ScalarDtype } from '../domain.js'
+import {
+  WT_VARINT, WT_I64, WT_LEN, WT_I32,
+  EVENT_WALL_TIME, EVENT_STEP, EVENT_FILE_VERSION, EVENT_GRAPH_DEF, EVENT_SUMMARY, EVENT_SESSION_LOG, EVENT_TAGGED_RUN_METADATA, EVENT_META_GRAPH_DEF,
+  SESSION_STATUS_START, K_SESSION_STATUS, K_SUMMARY_VALUE,
+  K_WALL_TIME, K_STEP, K_SUMMARY, K_VALUE_TAG, K_VALUE_SIMPLE, K_VALUE_TENSOR, K_VALUE_METADATA,
+  K_VALUE_OLD_HISTOGRAM, K_VALUE_IMAGE, K_VALUE_HISTO, K_VALUE_AUDIO,
+  K_PLUGIN_DATA, K_PLUGIN_NAME, K_DISPLAY_NAME, K_DESCRIPTION, K_DATA_CLASS,
+  K_TENSOR_DTYPE, K_TENSOR_SHAPE, K_TENSOR_CONTENT, K_TENSOR_FLOAT_VAL, K_SHAPE_DIM, K_DIM_SIZE,
+  TENSOR_DTYPE, TENSOR_SHAPE, TENSOR_CONTENT, TENSOR_FLOAT_VAL, TENSOR_DOUBLE_VAL, TENSOR_INT_VAL, TENSOR_STRING_VAL,
+  TENSOR_SCOMPLEX_VAL, TENSOR_INT64_VAL, TENSOR_BOOL_VAL, TENSOR_DCOMPLEX_VAL, TENSOR_HALF_VAL, TENSOR_UINT32_VAL, TENSOR_UINT64_VAL,
+  DT_FLOAT, DT_DOUBLE, DT_INT32, DT_UINT8, DT_INT16, DT_INT8, DT_INT64, DT_BOOL, DT_BFLOAT16, DT_UINT16, DT_HALF, DT_UINT32, DT_UINT64
+} from './wire-fields.js'
 
 /*
  * Why a hand-written wire reader and not protobufjs `Event.decode`: a generic decode allocates a
  * JS object per event, per value and per tensor, which costs 2–4× on 50-byte scalar records
- * (../shared/reference/PERFORMANCE_NOTES.md; bench/ measures it). The schema in proto/ is still
- * the source of the field numbers below, and proto.ts (protobufjs) is what the writer, the tests
- * and the fallback paths use. Unknown fields are skipped by wire type, as protobuf requires.
+ * (../shared/reference/PERFORMANCE_NOTES.md; bench/ measures it). The schema in proto/ is the
+ * source of every field number and enum value below: wire-fields.ts reads them from it through
+ * protobufjs reflection when the module loads, and proto.ts (protobufjs) is what the writer, the
+ * tests and the fallback paths use. Unknown fields are skipped by wire type, as protobuf requires.
  */
 
-/** DataType enum values (proto/event.proto, TensorFlow types.proto). */
-const DT_FLOAT = 1; const DT_DOUBLE = 2; const DT_INT32 = 3; const DT_UINT8 = 4; const DT_INT16 = 5
-const DT_INT8 = 6; const DT_INT64 = 9; const DT_BOOL = 10; const DT_BFLOAT16 = 14; const DT_UINT16 = 17
-const DT_HALF = 19; const DT_UINT32 = 22; const DT_UINT64 = 23
+/** TensorProto fields holding one number per element (not strings, not complex pairs). */
+function isNumericValField (field: number): boolean {
+  return field === TENSOR_FLOAT_VAL || field === TENSOR_DOUBLE_VAL || field === TENSOR_INT_VAL || field === TENSOR_INT64_VAL ||
+    field === TENSOR_BOOL_VAL || field === TENSOR_HALF_VAL || field === TENSOR_UINT32_VAL || field === TENSOR_UINT64_VAL
+}
 
 /** Metadata of a Summary.Value as TensorBoard's Python loader sees it after its data_compat migration. */
 export interface ValueMetadata {
@@ -125,12 +139,12 @@ export class EventDecoder<H> {
    */
   private scalarFastPath (buf: Uint8Array, start: number, end: number): boolean {
     let p = start
-    if (end - start < 17 || buf[p] !== 0x09) return false
+    if (end - start < 17 || buf[p] !== K_WALL_TIME) return false
     const wallTime = readF64(buf, p + 1)
     if (Number.isNaN(wallTime)) return false
     p += 9
     let step = 0
-    if (buf[p] === 0x10) {
+    if (buf[p] === K_STEP) {
       // One loop for every length (not one branch per byte): the optimised code then has type
       // feedback for steps of any size from the first records on, instead of deoptimising when
       // the step first needs 2, then 3 bytes.
@@ -143,12 +157,12 @@ export class EventDecoder<H> {
       }
     }
     // Summary (field 5) that ends the record and holds one Value (field 1) filling it.
-    if (buf[p] !== 0x2a || buf[p + 2] !== 0x0a) return false
+    if (buf[p] !== K_SUMMARY || buf[p + 2] !== K_SUMMARY_VALUE) return false
     const summaryLen = buf[p + 1]!
     const valueLen = buf[p + 3]!
     if (summaryLen >= 0x80 || p + 2 + summaryLen !== end || valueLen + 2 !== summaryLen) return false
     p += 4
-    if (buf[p] !== 0x0a) return false
+    if (buf[p] !== K_VALUE_TAG) return false
     const tagLen = buf[p + 1]!
     if (tagLen >= 0x80) return false
     const tagStart = p + 2
@@ -156,18 +170,18 @@ export class EventDecoder<H> {
     if (p + 5 > end) return false
     let value: number
     const key = buf[p]
-    if (key === 0x15) {
+    if (key === K_VALUE_SIMPLE) {
       value = readF32(buf, p + 1)
       p += 5
-    } else if (key === 0x42) {
+    } else if (key === K_VALUE_TENSOR) {
       // TensorProto: dtype DT_FLOAT, optional empty shape, one float in tensor_content or float_val
       const tensorLen = buf[p + 1]!
       const tensorEnd = p + 2 + tensorLen
       p += 2
-      if (tensorLen >= 0x80 || tensorEnd > end || buf[p] !== 0x08 || buf[p + 1] !== DT_FLOAT) return false
+      if (tensorLen >= 0x80 || tensorEnd > end || buf[p] !== K_TENSOR_DTYPE || buf[p + 1] !== DT_FLOAT) return false
       p += 2
-      if (buf[p] === 0x12 && buf[p + 1] === 0x00) p += 2
-      if ((buf[p] !== 0x22 && buf[p] !== 0x2a) || buf[p + 1] !== 0x04) return false
+      if (buf[p] === K_TENSOR_SHAPE && buf[p + 1] === 0x00) p += 2
+      if ((buf[p] !== K_TENSOR_CONTENT && buf[p] !== K_TENSOR_FLOAT_VAL) || buf[p + 1] !== 0x04) return false
       value = readF32(buf, p + 2)
       p += 6
       if (p !== tensorEnd) return false
@@ -176,7 +190,7 @@ export class EventDecoder<H> {
     }
     if (p !== end) {
       // metadata (field 9) as the last field: only the first one of a tag matters, and the generic path reads that
-      if (buf[p] !== 0x4a || buf[p + 1]! >= 0x80 || p + 2 + buf[p + 1]! !== end) return false
+      if (buf[p] !== K_VALUE_METADATA || buf[p + 1]! >= 0x80 || p + 2 + buf[p + 1]! !== end) return false
     }
     this.vTagStart = tagStart
     this.vTagEnd = tagStart + tagLen
@@ -209,22 +223,22 @@ export class EventDecoder<H> {
       const key = this.varint32()
       const field = key >>> 3
       const wt = key & 7
-      if (field === 1 && wt === 1) {
+      if (field === EVENT_WALL_TIME && wt === WT_I64) {
         wallTime = this.double(end)
-      } else if (field === 2 && wt === 0) {
+      } else if (field === EVENT_STEP && wt === WT_VARINT) {
         step = this.varint64()
-      } else if (field === 5 && wt === 2) {
+      } else if (field === EVENT_SUMMARY && wt === WT_LEN) {
         const len = this.len(end)
         summaryStart = this.pos; summaryEnd = this.pos + len
         this.pos = summaryEnd
-      } else if (field === 3 && wt === 2) {
+      } else if (field === EVENT_FILE_VERSION && wt === WT_LEN) {
         const len = this.len(end)
         fileVersionStart = this.pos; fileVersionEnd = this.pos + len
         this.pos += len
-      } else if (field === 7 && wt === 2) {
+      } else if (field === EVENT_SESSION_LOG && wt === WT_LEN) {
         const len = this.len(end)
         sessionStart = this.sessionLogIsStart(this.pos + len)
-      } else if ((field === 4 || field === 8 || field === 9) && wt === 2) {
+      } else if ((field === EVENT_GRAPH_DEF || field === EVENT_TAGGED_RUN_METADATA || field === EVENT_META_GRAPH_DEF) && wt === WT_LEN) {
         graph = true
         this.skipLen(end)
       } else {
@@ -250,7 +264,7 @@ export class EventDecoder<H> {
     let start = false
     while (this.pos < end) {
       const key = this.varint32()
-      if (key === (1 << 3)) start = this.varint32() === 1
+      if (key === K_SESSION_STATUS) start = this.varint32() === SESSION_STATUS_START
       else this.skip(key & 7, end)
     }
     return start
@@ -259,7 +273,7 @@ export class EventDecoder<H> {
   private summary (end: number): void {
     while (this.pos < end) {
       const key = this.varint32()
-      if (key === ((1 << 3) | 2)) {
+      if (key === K_SUMMARY_VALUE) {
         const len = this.len(end)
         this.value(this.pos + len)
       } else {
@@ -275,14 +289,14 @@ export class EventDecoder<H> {
     while (this.pos < end) {
       const key = this.varint32()
       switch (key) {
-        case (1 << 3) | 2: { const len = this.len(end); this.vTagStart = this.pos; this.vTagEnd = this.pos + len; this.pos += len; break }
-        case (2 << 3) | 5: this.vKind = 1; this.vSimple = this.float(end); break
-        case (8 << 3) | 2: { const len = this.len(end); this.vKind = 2; this.vTensorStart = this.pos; this.vTensorEnd = this.pos + len; this.pos += len; break }
-        case (9 << 3) | 2: { const len = this.len(end); this.vMetaStart = this.pos; this.vMetaEnd = this.pos + len; this.pos += len; break }
-        case (3 << 3) | 2: this.vKind = 3; this.vHint = 'histograms'; this.skipLen(end); break
-        case (4 << 3) | 2: this.vKind = 3; this.vHint = 'images'; this.skipLen(end); break
-        case (5 << 3) | 2: this.vKind = 3; this.vHint = 'histograms'; this.skipLen(end); break
-        case (6 << 3) | 2: this.vKind = 3; this.vHint = 'audio'; this.skipLen(end); break
+        case K_VALUE_TAG: { const len = this.len(end); this.vTagStart = this.pos; this.vTagEnd = this.pos + len; this.pos += len; break }
+        case K_VALUE_SIMPLE: this.vKind = 1; this.vSimple = this.float(end); break
+        case K_VALUE_TENSOR: { const len = this.len(end); this.vKind = 2; this.vTensorStart = this.pos; this.vTensorEnd = this.pos + len; this.pos += len; break }
+        case K_VALUE_METADATA: { const len = this.len(end); this.vMetaStart = this.pos; this.vMetaEnd = this.pos + len; this.pos += len; break }
+        case K_VALUE_OLD_HISTOGRAM: this.vKind = 3; this.vHint = 'histograms'; this.skipLen(end); break
+        case K_VALUE_IMAGE: this.vKind = 3; this.vHint = 'images'; this.skipLen(end); break
+        case K_VALUE_HISTO: this.vKind = 3; this.vHint = 'histograms'; this.skipLen(end); break
+        case K_VALUE_AUDIO: this.vKind = 3; this.vHint = 'audio'; this.skipLen(end); break
         default: this.skip(key & 7, end)
       }
     }
@@ -323,16 +337,16 @@ export class EventDecoder<H> {
     let pluginName = ''; let displayName = ''; let description = ''; let dataClass = 0
     while (this.pos < end) {
       const key = this.varint32()
-      if (key === ((1 << 3) | 2)) {
+      if (key === K_PLUGIN_DATA) {
         const pEnd = this.lenEnd(end)
         while (this.pos < pEnd) {
           const k2 = this.varint32()
-          if (k2 === ((1 << 3) | 2)) pluginName = this.string(pEnd)
+          if (k2 === K_PLUGIN_NAME) pluginName = this.string(pEnd)
           else this.skip(k2 & 7, pEnd)
         }
-      } else if (key === ((2 << 3) | 2)) displayName = this.string(end)
-      else if (key === ((3 << 3) | 2)) description = this.string(end)
-      else if (key === (4 << 3)) dataClass = this.varint32()
+      } else if (key === K_DISPLAY_NAME) displayName = this.string(end)
+      else if (key === K_DESCRIPTION) description = this.string(end)
+      else if (key === K_DATA_CLASS) dataClass = this.varint32()
       else this.skip(key & 7, end)
     }
     this.pos = saved
@@ -353,15 +367,15 @@ export class EventDecoder<H> {
       const key = this.varint32()
       const field = key >>> 3
       const wt = key & 7
-      if (field === 1 && wt === 0) { dtype = this.varint32() } else if (field === 2 && wt === 2) {
+      if (field === TENSOR_DTYPE && wt === WT_VARINT) { dtype = this.varint32() } else if (field === TENSOR_SHAPE && wt === WT_LEN) {
         elements = this.shapeElements(this.lenEnd(end))
-      } else if (field === 4 && wt === 2) {
+      } else if (field === TENSOR_CONTENT && wt === WT_LEN) {
         const len = this.len(end); contentStart = this.pos; contentEnd = this.pos + len; this.pos += len
-      } else if (field >= 5 && field <= 17 && field !== 8 && field !== 14 && field !== 15 && field !== 9 && field !== 12) {
+      } else if (isNumericValField(field)) {
         const [count, first] = this.repeatedNumber(field, wt, end)
         if (valField === field) { valCount += count } else { valField = field; valCount = count; valFirst = first }
-      } else if (field === 8) {
-        valField = 8; valCount++; this.skip(wt, end)
+      } else if (field === TENSOR_STRING_VAL) {
+        valField = TENSOR_STRING_VAL; valCount++; this.skip(wt, end)
       } else {
         this.skip(wt, end)
       }
@@ -387,12 +401,12 @@ export class EventDecoder<H> {
     let n = 1
     while (this.pos < end) {
       const key = this.varint32()
-      if (key === ((2 << 3) | 2)) {
+      if (key === K_SHAPE_DIM) {
         const dEnd = this.lenEnd(end)
         let size = 0
         while (this.pos < dEnd) {
           const k = this.varint32()
-          if (k === (1 << 3)) size = this.varint64()
+          if (k === K_DIM_SIZE) size = this.varint64()
           else this.skip(k & 7, dEnd)
         }
         n *= size
@@ -403,25 +417,26 @@ export class EventDecoder<H> {
 
   /** Reads one occurrence (packed or not) of a numeric repeated field: [count, first value]. */
   private repeatedNumber (field: number, wt: number, end: number): [number, number] {
-    const fixed32 = field === 5 || field === 9
-    const fixed64 = field === 6 || field === 12
-    if (wt === 2) {
+    const fixed32 = field === TENSOR_FLOAT_VAL || field === TENSOR_SCOMPLEX_VAL
+    const fixed64 = field === TENSOR_DOUBLE_VAL || field === TENSOR_DCOMPLEX_VAL
+    const int64 = field === TENSOR_INT64_VAL || field === TENSOR_UINT64_VAL
+    if (wt === WT_LEN) {
       const len = this.len(end)
       const pEnd = this.pos + len
       if (len === 0) return [0, 0]
       let first: number
       let count: number
       if (fixed32) { first = this.float(pEnd); count = len >>> 2; if (len & 3) throw WIRE_ERROR } else if (fixed64) { first = this.double(pEnd); count = len >>> 3; if (len & 7) throw WIRE_ERROR } else {
-        first = field === 10 || field === 17 ? this.varint64(field === 17) : this.varintAsInt32(field)
+        first = int64 ? this.varint64(field === TENSOR_UINT64_VAL) : this.varintAsInt32(field)
         count = 1
         while (this.pos < pEnd) { this.varint64(); count++ }
       }
       this.pos = pEnd
       return [count, first]
     }
-    if (wt === 5) return [1, this.float(end)]
-    if (wt === 1) return [1, this.double(end)]
-    if (wt === 0) return [1, field === 10 || field === 17 ? this.varint64(field === 17) : this.varintAsInt32(field)]
+    if (wt === WT_I32) return [1, this.float(end)]
+    if (wt === WT_I64) return [1, this.double(end)]
+    if (wt === WT_VARINT) return [1, int64 ? this.varint64(field === TENSOR_UINT64_VAL) : this.varintAsInt32(field)]
     this.skip(wt, end)
     return [0, 0]
   }
@@ -522,8 +537,8 @@ export class EventDecoder<H> {
 
   /** int32-typed varint field (int_val, half_val, uint32_val) keeping its declared signedness. */
   private varintAsInt32 (field: number): number {
-    const v = this.varint64(field === 16)
-    return field === 16 ? v >>> 0 : v | 0
+    const v = this.varint64(field === TENSOR_UINT32_VAL)
+    return field === TENSOR_UINT32_VAL ? v >>> 0 : v | 0
   }
 
   private len (end: number): number {
@@ -624,14 +639,14 @@ function scalarDtype (dtype: number): ScalarDtype | null {
 /** TensorProto field that holds values of `dtype` when tensor_content is empty. */
 function fieldForDtype (dtype: number): number {
   switch (dtype) {
-    case DT_FLOAT: return 5
-    case DT_DOUBLE: return 6
-    case DT_INT32: case DT_UINT8: case DT_INT16: case DT_INT8: case DT_UINT16: return 7
-    case DT_INT64: return 10
-    case DT_BOOL: return 11
-    case DT_HALF: case DT_BFLOAT16: return 13
-    case DT_UINT32: return 16
-    case DT_UINT64: return 17
+    case DT_FLOAT: return TENSOR_FLOAT_VAL
+    case DT_DOUBLE: return TENSOR_DOUBLE_VAL
+    case DT_INT32: case DT_UINT8: case DT_INT16: case DT_INT8: case DT_UINT16: return TENSOR_INT_VAL
+    case DT_INT64: return TENSOR_INT64_VAL
+    case DT_BOOL: return TENSOR_BOOL_VAL
+    case DT_HALF: case DT_BFLOAT16: return TENSOR_HALF_VAL
+    case DT_UINT32: return TENSOR_UINT32_VAL
+    case DT_UINT64: return TENSOR_UINT64_VAL
     default: return -1
   }
 }

@@ -1,6 +1,7 @@
 /** One (run, tag) series: columnar typed arrays of step, wall time and value, every point kept. */
 
 import type { Restart, ScalarDtype } from '../domain.js'
+import { MinMaxPyramid, type PyramidSnapshot } from './minmax-pyramid.js'
 
 /** Columns as stored; read-only views of length `length` (never copies). */
 export interface SeriesColumns {
@@ -109,6 +110,9 @@ export interface SeriesSnapshot {
   restarts: Restart[]
   purges: Purge[]
   nonFinite: number
+  stepsNonDecreasing: boolean
+  wallTimesNonDecreasing: boolean
+  pyramid: PyramidSnapshot
   steps: Int32Array | Float64Array
   wallTimes: Float64Array
   values: Float32Array | Float64Array
@@ -134,9 +138,19 @@ export class ScalarSeries {
   readonly purges: Purge[] = []
   /** Points with NaN or ±Inf values. */
   nonFinite = 0
+  /** True while no step was smaller than the one before it (step windows are then a binary search). */
+  stepsNonDecreasing = true
+  /** True while no wall time was smaller than the one before it (NaN counts as a decrease). */
+  wallTimesNonDecreasing = true
+  /** Min/max summaries of the values, for thinning any window in O(points + log n). */
+  readonly pyramid: MinMaxPyramid
   private steps: Int32Array | Float64Array = new Int32Array(INITIAL_CAPACITY)
   private wallTimes: Float64Array = new Float64Array(INITIAL_CAPACITY)
   private values: Float32Array | Float64Array = new Float32Array(INITIAL_CAPACITY)
+
+  constructor (pyramid = new MinMaxPyramid()) {
+    this.pyramid = pyramid
+  }
 
   /** Appends one point; `dtype` is its source encoding. */
   append (step: number, wallTime: number, value: number, dtype: ScalarDtype): void {
@@ -146,6 +160,10 @@ export class ScalarSeries {
     if (steps instanceof Int32Array && (step > INT32_MAX || step < INT32_MIN || step !== Math.trunc(step))) {
       steps = this.steps = resizeColumn(steps, n, steps.length, Float64Array)
     }
+    if (n > 0) {
+      if (this.stepsNonDecreasing && !(step >= steps[n - 1]!)) this.stepsNonDecreasing = false
+      if (this.wallTimesNonDecreasing && !(wallTime >= this.wallTimes[n - 1]!)) this.wallTimesNonDecreasing = false
+    } else if (Number.isNaN(wallTime)) this.wallTimesNonDecreasing = false
     steps[n] = step
     this.wallTimes[n] = wallTime
     let values = this.values
@@ -157,6 +175,7 @@ export class ScalarSeries {
     if (this.dtypes[this.dtypes.length - 1] !== dtype && !this.dtypes.includes(dtype)) this.dtypes.push(dtype)
     if (!Number.isFinite(value)) this.nonFinite++
     this.length = n + 1
+    this.pyramid.appended(values, n + 1)
     this.version++
   }
 
@@ -204,6 +223,9 @@ export class ScalarSeries {
       restarts: this.restarts.map(r => ({ ...r })),
       purges: this.purges.map(p => ({ ...p })),
       nonFinite: this.nonFinite,
+      stepsNonDecreasing: this.stepsNonDecreasing,
+      wallTimesNonDecreasing: this.wallTimesNonDecreasing,
+      pyramid: this.pyramid.snapshot(),
       steps: this.steps,
       wallTimes: this.wallTimes,
       values: this.values
@@ -212,7 +234,7 @@ export class ScalarSeries {
 
   /** The series a {@link snapshot} describes, holding its columns as they are (no copy). */
   static fromSnapshot (s: SeriesSnapshot): ScalarSeries {
-    const out = new ScalarSeries()
+    const out = new ScalarSeries(MinMaxPyramid.fromSnapshot(s.pyramid))
     out.length = s.length
     out.version = s.version
     out.allInt = s.allInt
@@ -220,6 +242,8 @@ export class ScalarSeries {
     out.restarts.push(...s.restarts)
     out.purges.push(...s.purges)
     out.nonFinite = s.nonFinite
+    out.stepsNonDecreasing = s.stepsNonDecreasing
+    out.wallTimesNonDecreasing = s.wallTimesNonDecreasing
     out.steps = s.steps
     out.wallTimes = s.wallTimes
     out.values = s.values
