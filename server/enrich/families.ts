@@ -184,3 +184,27 @@ export function trainCounterparts (run: string, tag: string): Array<{ run: strin
     return true
   })
 }
+
+/** Training losses carry the schedule's info annotations (not validation or evaluation curves). */
+export function wantsSchedule (run: string, tag: string): boolean {
+  return isLossLike(tag) && !noJumps(tag) && !/epoch/i.test(tag) && !/(^|[/_])train_loss$/.test(tag) && !/(^|[/_-])(val|valid|validation|eval|evaluation|test)([/_-]|$)/i.test(`${run}/${tag}`)
+}
+
+/** Tags whose jumps are not annotated (only their NaN/Inf): counters, learning rates, optimiser diagnostics. */
+export function noJumps (tag: string): boolean {
+  return isCounterTag(tag) || isLearningRateTag(tag) || isDiagnosticTag(tag)
+}
+
+/** Median of the training values in (prev, step] (the last value ≤ step when none), by binary search on sorted steps. */
+export function trainLevelAt (steps: ArrayLike<number>, values: ArrayLike<number>, n: number, step: number, prev: number): number {
+  // Upper bound: first index with steps > step (steps of one fit increase; other fits fall back to a scan).
+  let lo = 0; let hi = n
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (steps[mid]! <= step) lo = mid + 1; else hi = mid }
+  const end = lo
+  if (end === 0) return NaN
+  const xs: number[] = []
+  for (let i = end - 1; i >= 0 && steps[i]! > prev && xs.length < 512; i--) if (Number.isFinite(values[i]!)) xs.push(values[i]!)
+  if (xs.length === 0) return values[end - 1]!
+  xs.sort((a, b) => a - b)
+  return xs[xs.length >> 1]!
+}

@@ -2,196 +2,30 @@
 
 import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
-import type { SmoothingFamily, FamilyGuess } from '../enrich/families.js'
-import { guessFamily, epochTagFor, isLearningRateTag, isCounterTag, isDiagnosticTag, higherIsBetter, isLossLike, trainCounterparts, trainRunCounterparts } from '../enrich/families.js'
-import { RunningMeanInverter, type SeriesData, type BatchSizes, type CrossCheck, POINT_RAW } from '../enrich/desmooth.js'
+import type { SmoothingFamily } from '../enrich/families.js'
+import { guessFamily, epochTagFor, isLearningRateTag, higherIsBetter, isLossLike, trainCounterparts, trainRunCounterparts, wantsSchedule, noJumps, trainLevelAt } from '../enrich/families.js'
+import { restartEvent } from '../enrich/restart-events.js'
+import { RunningMeanInverter, type SeriesData, type BatchSizes } from '../enrich/desmooth.js'
 import { accuracyTagFor, evaluationTagFor, validationRunFor } from '../enrich/keras-companions.js'
 import { valueDomain } from '../enrich/value-domain.js'
-import { JumpDetector, type JumpEvent, type JumpParams, type AnnotationKind, type Severity } from '../enrich/jumps.js'
+import { JumpDetector, type JumpEvent, type Severity } from '../enrich/jumps.js'
 import { StaircaseDetector } from '../enrich/staircase.js'
 import { OverfittingDetector } from '../enrich/overfitting.js'
 import { LrStepTracker, lrChangesFromEpochs, attachLrCause, attachLrCauseAtEnd, attachGradientCause, snapToLrChange, type LrChange } from '../enrich/causes.js'
 import { LrScheduleTracker, type LrPhase } from '../enrich/lr-schedule.js'
 import { ScheduleAnnotator } from '../enrich/schedule-events.js'
-import { TbSmoother } from '../enrich/smooth.js'
 import { explain } from '../enrich/explain.js'
-import { fmt } from '../enrich/jumps.js'
+import { ColumnCache } from './column-cache.js'
+import { TagState, seriesData, type RunContext } from './series-state.js'
 
 export type { SmoothingFamily } from '../enrich/families.js'
 export type { AnnotationKind, Severity } from '../enrich/jumps.js'
-
-/** Per-request override of the de-smoothing: `auto` inverts only what is recognised as invertible. */
-export type DesmoothMode = 'auto' | 'running-mean' | 'none'
-
-export interface EnrichOptions {
-  /** Which extra columns to compute. */
-  desmoothed: boolean
-  smoothed: boolean
-  /** TensorBoard EMA weight, 0 ≤ w < 1 (default 0.6). */
-  smoothing: number
-  desmooth: DesmoothMode
-  /** Optional exactness inputs for the last (smaller) batch of each epoch. */
-  datasetSize?: number
-  batchSize?: number
-}
-
-/** Extra columns aligned with the stored series (same length and order as `step`). */
-export interface EnrichedColumns {
-  family: SmoothingFamily
-  /**
-   * Best estimate of the raw value of each point: the inverted running mean where the series is
-   * one, else the stored value. Where only every N-th batch was logged, a point is the mean over
-   * the batches since the previous logged point (`desmoothedKind` 1, and a note says so).
-   */
-  desmoothed?: Float64Array
-  /** |desmoothed − true raw value| ≤ bound; Infinity where the value is approximate (unknown last-batch size). */
-  desmoothedBound?: Float64Array
-  /** Epoch index of each point (-1 where unknown). */
-  epoch?: Int32Array
-  /** 0 exact, 1 mean over a gap of unlogged batches, 2 approximate last batch, 3 not invertible, 4 raw (not a running mean), 5 estimate (an unplaced epoch end or an impossible exact value). */
-  desmoothedKind?: Uint8Array
-  smoothed?: Float64Array
-  /** Human-readable notes (e.g. "gap form: every 5th batch logged, values are means over each gap"). */
-  notes: string[]
-  /** Cross-check of epoch values against the final running mean of each epoch. */
-  crossCheck?: CrossCheck
-}
-
-/** One annotation as the API serves it. */
-export interface Annotation {
-  /** Stable: derived from run, tag, kind and the start point; never reused for another annotation. */
-  id: string
-  run: string
-  tag: string
-  kind: AnnotationKind
-  severity: Severity
-  startStep: number
-  endStep: number
-  /** Wall time (float seconds) of the start point. */
-  wallTime: number
-  magnitude: { ratio: number, robustZ: number }
-  baseline: number
-  peak: number
-  causes: Array<{ cause: string, evidence: string }>
-  explanation: string
-  /** The annotated series: `raw` values, `desmoothed` batch values, or the `logged` running mean (staircase). */
-  series: 'raw' | 'desmoothed' | 'logged'
-  /** Still going on: its end (and peak) may still grow. */
-  open: boolean
-  /** Not yet confirmed (a spike waits for the following points to rule out an oscillation); not announced yet. */
-  tentative: boolean
-}
-
-export interface AnnotationFilter {
-  run?: string
-  tag?: string
-  kind?: AnnotationKind
-  severity?: Severity
-  minStep?: number
-}
-
-/**
- * What the HTTP layer needs from enrichment. Every method is synchronous and reads the store as
- * it is now; results are cached per series and brought up to date incrementally (only points
- * appended since the last call are processed).
- */
-export interface EnrichmentProvider {
-  /**
-   * Extra columns for one series, aligned with its `step` column at call time. Throws nothing:
-   * an unknown run/tag yields `{ family: 'unknown', notes }` without columns (the route checks existence first).
-   */
-  columns (run: string, tag: string, opts: EnrichOptions): EnrichedColumns
-  /** Annotations matching the filter, ordered by run, tag and start step. */
-  annotations (filter: AnnotationFilter): Annotation[]
-  /** The tag's smoothing family and its annotation counts per severity (tentative ones excluded). */
-  tagSummary (run: string, tag: string): { family: SmoothingFamily, annotations: Record<Severity, number> }
-  /**
-   * Calls `listener` once for every annotation confirmed after subscription, soon after the
-   * append that created it (the provider processes appended points in a setImmediate after the
-   * store announces them, while anyone listens). Returns the unsubscribe function.
-   */
-  onAnnotation (listener: (a: Annotation) => void): () => void
-}
-
-/** Command-line defaults of the provider. */
-export interface ProviderOptions {
-  /** Per-run de-smoothing override, first matching pattern wins (`--desmooth PATTERN=MODE`). */
-  desmoothRules?: Array<{ pattern: RegExp, mode: DesmoothMode }>
-  /** Dataset and batch size, optionally per run pattern (`--dataset-size`, `--batch-size`). */
-  sizes?: Array<{ pattern: RegExp | null, sizes: BatchSizes }>
-  /** Detector thresholds (defaults: DEFAULT_JUMP_PARAMS). */
-  params?: Partial<JumpParams>
-}
+export type { DesmoothMode, EnrichOptions, EnrichedColumns, Annotation, AnnotationFilter, EnrichmentProvider, ProviderOptions } from './enrichment-types.js'
+import type { DesmoothMode, EnrichOptions, EnrichedColumns, Annotation, AnnotationFilter, EnrichmentProvider, ProviderOptions } from './enrichment-types.js'
 
 /** Points of the analysed series before a jump in which a learning-rate change counts as "shortly before". */
 const LR_LOOKBACK_POINTS = 50
 const EMPTY_SUMMARY = (): Record<Severity, number> => ({ info: 0, warning: 0, critical: 0 })
-
-/** FNV-1a, 32 bits, hex: a short stable hash for annotation ids. */
-function fnv1a (s: string): string {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return (h >>> 0).toString(16).padStart(8, '0')
-}
-
-function seriesData (t: TagInfo): SeriesData {
-  const s = t.series!
-  const c = s.columns()
-  return { length: s.length, steps: c.steps, wallTimes: c.wallTimes, values: c.values, restarts: s.restarts }
-}
-
-/** Names of a run's tags, recomputed when tags are added. */
-interface RunContext {
-  size: number
-  tags: Set<string>
-}
-
-/** Cached enrichment of one (run, tag). */
-class TagState {
-  readonly key: string
-  readonly hash: string
-  guess: FamilyGuess
-  /** The inverter when the effective mode inverts a running mean. */
-  inverter: RunningMeanInverter | null = null
-  epochTag: string | null = null
-  invertMode: DesmoothMode = 'auto'
-  detector: JumpDetector | null = null
-  staircase: StaircaseDetector | null = null
-  overfitting: OverfittingDetector | null = null
-  overfitTrain: { run: string, tag: string } | null = null
-  /** Annotations by key, in creation order. */
-  readonly annotations = new Map<string, Annotation>()
-  readonly events = new Map<string, JumpEvent>()
-  /** Keys whose annotation must be refreshed from its event: open ones and ones whose causes changed. */
-  readonly refresh = new Set<string>()
-  /** The epoch column of a series that is not inverted (Lightning `epoch`, HF `train/epoch`), grown incrementally. */
-  epochCol: { source: TagInfo | null, n: number, j: number, out: Int32Array } | null = null
-  restartCursor = 0
-  seenVersion = -1
-  seenDepsVersion = -1
-  rawCopy: Float64Array | null = null
-  rawCopyLength = 0
-  /** Version of the training series of the overfitting pair when last looked at. */
-  trainVersionSeen = -1
-  /** Inverters for requests with other sizes or a forced mode, by sizes key (at most 4). */
-  readonly oneOff = new Map<string, RunningMeanInverter>()
-  readonly smoothers = new Map<number, { sm: TbSmoother, out: Float64Array }>()
-  lrSeen = ''
-  /** Learning-rate changes of the run, mapped onto this series (for tentative events too). */
-  lrChanges: LrChange[] = []
-  /** The schedule's info annotations (training losses only). */
-  schedule: ScheduleAnnotator | null = null
-  crossCheckFailed = false
-
-  constructor (readonly run: string, readonly tag: string, readonly info: TagInfo, guess: FamilyGuess) {
-    this.key = run + '\0' + tag
-    this.hash = fnv1a(this.key)
-    this.guess = guess
-  }
-}
 
 /** Creates the provider over `store`. */
 export function createEnrichmentProvider (store: ScalarStore, options: ProviderOptions = {}): EnrichmentProvider {
@@ -210,8 +44,7 @@ class StoreEnrichment implements EnrichmentProvider {
   private readonly lrTrackers = new Map<string, { info: TagInfo, tracker: LrStepTracker }>()
   private readonly lrSchedules = new Map<string, { info: TagInfo, tracker: LrScheduleTracker }>()
   private readonly announced = new Set<string>()
-  private sharedZeros = new Float64Array(0)
-  private sharedRawKinds = new Uint8Array(0)
+  private readonly cols = new ColumnCache()
   private readonly listeners = new Set<(a: Annotation) => void>()
   private readonly dirty = new Set<string>()
   private flushScheduled = false
@@ -308,16 +141,16 @@ class StoreEnrichment implements EnrichmentProvider {
         out.notes.push(...inv.notes())
         if (mode === 'running-mean' && st.guess.family !== 'keras-running-mean') out.notes.push('de-smoothing forced by the request (desmooth=running-mean): the series is treated as a running mean that resets at each epoch')
       } else {
-        out.desmoothed = this.rawCopy(st, c.values, n)
-        out.desmoothedBound = this.zeros(st, n)
-        out.desmoothedKind = this.rawKinds(st, n)
-        out.epoch = this.epochFromRun(st, c.steps, n)
+        out.desmoothed = this.cols.rawCopy(st, c.values, n)
+        out.desmoothedBound = this.cols.zeros(st, n)
+        out.desmoothedKind = this.cols.rawKinds(st, n)
+        out.epoch = this.cols.epochFromRun(st, this.store.runs.get(run)!, c.steps, n)
         if (mode === 'none') out.notes.push('de-smoothing off (desmooth=none): desmoothed repeats the stored values')
         else if (st.crossCheckFailed) out.notes.push('not inverted: the epoch values do not equal the last running mean of their epochs, so this is not a Keras running mean')
         else if (st.guess.family !== 'raw') out.notes.push(`not inverted (${st.guess.family}): desmoothed repeats the stored values, which already are what the logger recorded`)
       }
     }
-    if (opts.smoothed) out.smoothed = this.smoothed(st, c.values, n, opts.smoothing)
+    if (opts.smoothed) out.smoothed = this.cols.smoothed(st, c.values, n, opts.smoothing)
     return out
   }
 
@@ -506,7 +339,7 @@ class StoreEnrichment implements EnrichmentProvider {
     // 4. Restarts of the writer (the store records one just before the point that follows it).
     while (st.restartCursor < s.restarts.length && s.restarts[st.restartCursor]!.index < s.length) {
       const rs = s.restarts[st.restartCursor++]!
-      if (rs.index > 0) fresh.push(this.restartEvent(st, rs, c))
+      if (rs.index > 0) fresh.push(restartEvent(st.tag, rs, c))
     }
     // 5. The learning-rate schedule: a change that caused a jump moves its start to the change;
     //    schedule steps and phases on a training loss become information.
@@ -610,33 +443,6 @@ class StoreEnrichment implements EnrichmentProvider {
       }
     }
     return out
-  }
-
-  private restartEvent (st: TagState, rs: { index: number, step: number, previousStep: number, wallTime: number, file: string, reason: string }, c: { values: ArrayLike<number> }): JumpEvent {
-    const before = c.values[rs.index - 1]!
-    const after = c.values[rs.index]!
-    const ev: JumpEvent = {
-      key: `restart@${rs.index}`,
-      kind: 'restart',
-      severity: 'info',
-      startIndex: rs.index,
-      endIndex: rs.index,
-      startStep: rs.step,
-      endStep: rs.step,
-      wallTime: rs.wallTime,
-      ratio: before !== 0 ? after / before : NaN,
-      robustZ: 0,
-      baseline: before,
-      peak: after,
-      causes: [{
-        cause: rs.reason === 'session-start' ? 'the writer restarted (SessionLog START)' : 'a new process or fit() call restarted the step counter',
-        evidence: `step went back from ${rs.previousStep} to ${rs.step} in ${rs.file || 'the same file'}; value ${fmt(before)} before, ${fmt(after)} after`
-      }],
-      explanation: '',
-      open: false
-    }
-    ev.explanation = explain(ev, st.tag)
-    return ev
   }
 
   // --- overfitting ------------------------------------------------------------------------------
@@ -753,107 +559,4 @@ class StoreEnrichment implements EnrichmentProvider {
     tr.tracker.update(c.steps, c.values, s.length)
     return tr.tracker.changes
   }
-
-  // --- columns helpers ----------------------------------------------------------------------------
-
-  private rawCopy (st: TagState, values: ArrayLike<number>, n: number): Float64Array {
-    let a = st.rawCopy
-    const have = st.rawCopyLength
-    if (a === null || a.length < n) {
-      const b = new Float64Array(Math.max(n, Math.ceil((a?.length ?? 0) * 1.5), 64))
-      if (a !== null) b.set(a.subarray(0, have))
-      a = st.rawCopy = b
-    }
-    for (let i = have; i < n; i++) a[i] = values[i]!
-    st.rawCopyLength = n
-    return a.subarray(0, n)
-  }
-
-  /** A bound of 0 for every point: one shared array for all series (callers only read columns). */
-  private zeros (_st: TagState, n: number): Float64Array {
-    if (this.sharedZeros.length < n) this.sharedZeros = new Float64Array(Math.max(n, Math.ceil(this.sharedZeros.length * 1.5), 64))
-    return this.sharedZeros.subarray(0, n)
-  }
-
-  /** POINT_RAW for every point, shared like {@link zeros}. */
-  private rawKinds (_st: TagState, n: number): Uint8Array {
-    if (this.sharedRawKinds.length < n) this.sharedRawKinds = new Uint8Array(Math.max(n, Math.ceil(this.sharedRawKinds.length * 1.5), 64)).fill(POINT_RAW)
-    return this.sharedRawKinds.subarray(0, n)
-  }
-
-  private smoothed (st: TagState, values: ArrayLike<number>, n: number, weight: number): Float64Array {
-    const w = Number.isFinite(weight) ? Math.min(1, Math.max(0, weight)) : 0
-    let e = st.smoothers.get(w)
-    if (e === undefined || e.sm.length > n) {
-      if (st.smoothers.size >= 4) st.smoothers.delete(st.smoothers.keys().next().value!)
-      e = { sm: new TbSmoother(w), out: new Float64Array(Math.max(n, 64)) }
-      st.smoothers.set(w, e)
-    }
-    if (e.out.length < n) {
-      const b = new Float64Array(Math.max(n, Math.ceil(e.out.length * 1.5)))
-      b.set(e.out.subarray(0, e.sm.length))
-      e.out = b
-    }
-    const view = e.out.subarray(0, n)
-    e.sm.extend(values.length === n ? values : (values as Float64Array).subarray(0, n), view, e.sm.length)
-    e.sm.finish(values, view)
-    return view
-  }
-
-  /**
-   * Epoch of each point from a Lightning `epoch` or HF `train/epoch` series of the run (the last
-   * of its points at or before the point's step, floored); -1 without one. Grown incrementally
-   * (both series only grow; steps are taken as increasing, which holds within one fit).
-   */
-  private epochFromRun (st: TagState, steps: ArrayLike<number>, n: number): Int32Array {
-    const r = this.store.runs.get(st.run)!
-    const et = ['epoch', 'train/epoch'].map(x => r.tags.get(x)).find(t => t !== undefined && t.series !== null && t !== st.info) ?? null
-    let c = st.epochCol
-    if (c === null || c.source !== et) {
-      c = st.epochCol = { source: et, n: 0, j: 0, out: new Int32Array(Math.max(n, 64)).fill(-1) }
-    }
-    if (c.out.length < n) {
-      const b = new Int32Array(Math.max(n, Math.ceil(c.out.length * 1.5))).fill(-1)
-      b.set(c.out.subarray(0, c.n))
-      c.out = b
-    }
-    if (et !== null) {
-      // Points already done keep their epoch: the epoch series is written with (or before) them.
-      const s = et.series!
-      const ec = s.columns()
-      let j = c.j
-      for (let i = c.n; i < n; i++) {
-        const step = steps[i]!
-        while (j + 1 < s.length && ec.steps[j + 1]! <= step) j++
-        c.out[i] = j < s.length && ec.steps[j]! <= step && Number.isFinite(ec.values[j]!) ? Math.floor(ec.values[j]!) : -1
-      }
-      c.j = j
-    }
-    c.n = n
-    return c.out.subarray(0, n)
-  }
-}
-
-/** Training losses carry the schedule's info annotations (not validation or evaluation curves). */
-function wantsSchedule (run: string, tag: string): boolean {
-  return isLossLike(tag) && !noJumps(tag) && !/epoch/i.test(tag) && !/(^|[/_])train_loss$/.test(tag) && !/(^|[/_-])(val|valid|validation|eval|evaluation|test)([/_-]|$)/i.test(`${run}/${tag}`)
-}
-
-/** Tags whose jumps are not annotated (only their NaN/Inf): counters, learning rates, optimiser diagnostics. */
-function noJumps (tag: string): boolean {
-  return isCounterTag(tag) || isLearningRateTag(tag) || isDiagnosticTag(tag)
-}
-
-/** Median of the training values in (prev, step] (the last value ≤ step when none), by binary search on sorted steps. */
-function trainLevelAt (steps: ArrayLike<number>, values: ArrayLike<number>, n: number, step: number, prev: number): number {
-  // Upper bound: first index with steps > step (steps of one fit increase; other fits fall back to a scan).
-  let lo = 0; let hi = n
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (steps[mid]! <= step) lo = mid + 1; else hi = mid }
-  const end = lo
-  if (end === 0) return NaN
-  const xs: number[] = []
-  for (let i = end - 1; i >= 0 && steps[i]! > prev && xs.length < 512; i--) if (Number.isFinite(values[i]!)) xs.push(values[i]!)
-  if (xs.length === 0) return values[end - 1]!
-  xs.sort((a, b) => a - b)
-  return xs[xs.length >> 1]!
 }
