@@ -1,12 +1,11 @@
 /** GET /api/v1/annotations: jump annotations (what happened, how big, why, what to do) as a JSON array. */
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import type { ScalarStore } from '../../store/scalar-store.js'
 import { isScalarTag } from '../../store/scalar-store.js'
 import type { EnrichmentProvider, AnnotationKind, Severity } from '../../provider/enrichment.js'
-import { ApiError, runNotFound, tagNotFound, tagNotFoundInSelection } from '../errors.js'
-import { installQueryHandling, validationToBadParam } from '../query.js'
+import { runNotFound, tagNotFound, tagNotFoundInSelection } from '../errors.js'
 import { ERROR_RESPONSES } from '../route-helpers.js'
 
 export interface AnnotationRoutesOptions {
@@ -52,14 +51,6 @@ const Annotation = Type.Object({
 /** Registers GET /annotations under the plugin prefix (app.ts mounts it at /api/v1). */
 export async function annotationRoutes (app: FastifyInstance, opts: AnnotationRoutesOptions): Promise<void> {
   const { store, enrichment } = opts
-  installQueryHandling(app)
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const e = err instanceof ApiError ? err : (err.validation !== undefined ? validationToBadParam(err, req) : null)
-    if (e !== null) return reply.code(e.statusCode).send({ error: { code: e.code, message: e.message, ...e.details } })
-    req.log.error({ err }, 'unhandled error')
-    return reply.code(500).send({ error: { code: 'LB_ERR_INTERNAL', message: 'internal error' } })
-  })
-
   app.get('/annotations', {
     schema: {
       summary: 'Jump annotations',

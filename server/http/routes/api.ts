@@ -1,20 +1,17 @@
-/** /api/v1: lossboard's own API — runs, tags, scalars (columnar JSON, CSV, NDJSON), export, live stream, OpenAPI. */
+/** /api/v1 listings and scalars: runs, tags, scalars (columnar JSON, CSV, NDJSON). */
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ScalarStore } from '../../store/scalar-store.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import { listRuns, tagDto } from '../../provider/scalars.js'
 import { selectRuns, selectSeries } from '../../provider/selection.js'
 import { buildSlice, extraColumnsWanted } from '../../provider/series-slice.js'
 import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type Chunk } from '../../provider/encode.js'
-import { ApiError, runNotFound, badParam, routeNotFound } from '../errors.js'
+import { runNotFound, badParam } from '../errors.js'
 import { ERROR_RESPONSES, dataResponse, prepareData, throwIfNotFound } from '../route-helpers.js'
-import { installQueryHandling, validationToBadParam, parseSelection, isSingleSeries, parseRegex } from '../query.js'
+import { parseSelection, isSingleSeries, parseRegex } from '../query.js'
 import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse, type RunsQueryT, type TagsQueryT, type ScalarsQueryT } from '../schemas.js'
 import { negotiateFormat, sendData, type Format } from '../respond.js'
-import { exportRoutes } from './export.js'
-import { streamRoutes } from './stream.js'
-import { openapiRoutes } from './openapi.js'
 
 /** The store to read and the enrichment provider shared with the annotations route. */
 export interface ApiOptions {
@@ -22,29 +19,9 @@ export interface ApiOptions {
   enrichment: EnrichmentProvider
 }
 
-/**
- * Registers /runs, /tags, /scalars, /export, /stream, /openapi.json, /docs under the plugin's
- * prefix (/api/v1), with this scope's query handling, its JSON error bodies (a 400 names the
- * parameter, a 404 the run or tag; never a 500 for input) and a JSON 404 for unknown paths.
- */
+/** Registers /runs, /tags and /scalars (api-scope.ts mounts it at /api/v1, with the scope's error handler). */
 export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promise<void> {
   const { store, enrichment } = opts
-  installQueryHandling(app)
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const e = err instanceof ApiError ? err : (err.validation !== undefined ? validationToBadParam(err, req) : null)
-    if (e !== null) return reply.code(e.statusCode).send({ error: { code: e.code, message: e.message, ...e.details } })
-    if (err.statusCode !== undefined && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: { code: 'LB_ERR_BAD_REQUEST', message: err.message } })
-    }
-    req.log.error({ err }, 'unhandled error')
-    return reply.code(500).send({ error: { code: 'LB_ERR_INTERNAL', message: 'internal error' } })
-  })
-  // Unknown paths under /api/v1 get a JSON 404 from us, not the dashboard's static wildcard.
-  // An explicit wildcard beats the root one in the router; setNotFoundHandler would not be reached.
-  const notFound = async (req: FastifyRequest): Promise<never> => { throw routeNotFound(req.method, req.url) }
-  app.setNotFoundHandler(notFound)
-  app.all('/*', { schema: { hide: true } }, notFound)
-
   app.get('/runs', {
     schema: {
       summary: 'List runs',
@@ -120,8 +97,4 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
     }
     return sendData(req, reply, { etag, format, body })
   })
-
-  await app.register(exportRoutes, { store, enrichment })
-  await app.register(streamRoutes, { store, enrichment })
-  await app.register(openapiRoutes)
 }
