@@ -13,7 +13,7 @@ import { ApiError } from './http/errors.js'
 import { registerHttpHygiene } from './http/hygiene.js'
 import { registerAccess } from './http/access.js'
 import { parseParams } from './http/query.js'
-import { DEFAULT_LIMITS, KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS, StreamSlots, applyTimeouts, capConnections, type Limits } from './http/limits.js'
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, StreamSlots, applyTimeouts, capConnections, type Limits, type Timeouts } from './http/limits.js'
 import { RequestMetrics, metricsRoutes } from './http/metrics.js'
 import { createEnrichmentProvider, type EnrichmentProvider } from './provider/enrichment.js'
 import { createTbScalarsCache } from './provider/tb-scalars-cache.js'
@@ -38,6 +38,8 @@ export interface AppDeps {
   https?: { cert: string | Buffer, key: string | Buffer }
   /** Connection and stream caps (defaults: DEFAULT_LIMITS). */
   limits?: Partial<Limits>
+  /** Socket timeouts (defaults: DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<Timeouts>
 }
 
 /** A client's X-Request-Id when it looks like one (so logs can be joined with a proxy's), else a fresh id. */
@@ -47,18 +49,19 @@ function requestId (header: string | string[] | undefined): string {
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits }
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
   const common: FastifyServerOptions & { https?: AppDeps['https'] } = {
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { querystringParser: (q: string) => Object.fromEntries(new URLSearchParams(q)) },
     genReqId: req => requestId(req.headers['x-request-id']),
-    requestTimeout: REQUEST_TIMEOUT_MS,
-    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
     ...(deps.https !== undefined ? { https: deps.https } : {})
   }
   const app: FastifyInstance = deps.logger
     ? Fastify({ ...common, loggerInstance: deps.logger as unknown as FastifyBaseLogger })
     : Fastify({ ...common, logger: false })
-  applyTimeouts(app.server)
+  applyTimeouts(app.server, timeouts)
   const requests = new RequestMetrics()
   const connections = capConnections(app.server, limits.maxConnections, () => { requests.refusedConnections++ })
   // Linear in the body, with a cap on the number of parameters (a repeated key must not cost O(n²)).

@@ -46,11 +46,14 @@ export function capConnections (server: Server, max: number, onRefused: () => vo
   return () => open
 }
 
-/** Applies the timeouts above to a Node HTTP server. */
-export function applyTimeouts (server: Server): void {
-  server.headersTimeout = HEADERS_TIMEOUT_MS
-  server.requestTimeout = REQUEST_TIMEOUT_MS
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS
+export interface Timeouts { headersMs: number, requestMs: number, keepAliveMs: number }
+export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: HEADERS_TIMEOUT_MS, requestMs: REQUEST_TIMEOUT_MS, keepAliveMs: KEEP_ALIVE_TIMEOUT_MS }
+
+/** Applies request, header and keep-alive timeouts to a Node HTTP server (a slow body or header trickle is cut off). */
+export function applyTimeouts (server: Server, t: Timeouts = DEFAULT_TIMEOUTS): void {
+  server.headersTimeout = Math.min(t.headersMs, t.requestMs)
+  server.requestTimeout = t.requestMs
+  server.keepAliveTimeout = t.keepAliveMs
 }
 
 /** Counts event streams in total and per client address. */
