@@ -1,6 +1,8 @@
 /** buildApp(): the Fastify instance with every route registered; never listens (tests inject into it). */
 
 import { randomUUID } from 'node:crypto'
+import http from 'node:http'
+import https from 'node:https'
 import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
 import type { ScalarStore } from './store/scalar-store.js'
@@ -50,13 +52,16 @@ function requestId (header: string | string[] | undefined): string {
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits }
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
-  const common: FastifyServerOptions & { https?: AppDeps['https'] } = {
+  const common: FastifyServerOptions = {
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { querystringParser: (q: string) => Object.fromEntries(new URLSearchParams(q)) },
     genReqId: req => requestId(req.headers['x-request-id']),
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
-    ...(deps.https !== undefined ? { https: deps.https } : {})
+    // Node checks request and header timeouts on this period (default 30 s, which would stretch a 10 s limit to 40 s).
+    serverFactory: (handler) => deps.https !== undefined
+      ? https.createServer({ ...deps.https, connectionsCheckingInterval: 1000 }, handler) as unknown as http.Server
+      : http.createServer({ connectionsCheckingInterval: 1000 }, handler)
   }
   const app: FastifyInstance = deps.logger
     ? Fastify({ ...common, loggerInstance: deps.logger as unknown as FastifyBaseLogger })

@@ -9,8 +9,9 @@ import { tbVisibleIndices, type ScalarSeries } from '../store/scalar-series.js'
 import { findScalarTag } from './tb-compat.js'
 import { pyJsonNumber, pyJsonString, pyCsvNumber, pyFloatRepr } from './py-format.js'
 
-/** Points formatted between two turns of the event loop. */
-const SLICE_POINTS = 20_000
+/** The event loop gets a turn after this much formatting (checked every CHECK_POINTS points). */
+const SLICE_MS = 10
+const CHECK_POINTS = 500
 /** Cached bodies are evicted (least recently used first) beyond this many bytes in total. */
 const MAX_CACHE_BYTES = 256 << 20
 
@@ -99,9 +100,13 @@ export function createTbScalarsCache (store: ScalarStore): TbScalarsCache {
     } else {
       chunks.push(Buffer.from(kind === 'json' ? '[' : CSV_HEADER))
     }
-    for (let k = from; k < count; k += SLICE_POINTS) {
-      if (k > from) await yieldTurn()
-      chunks.push(Buffer.from(formatRange(s, kind, idx, k, Math.min(count, k + SLICE_POINTS), k === 0)))
+    let sliceStart = performance.now()
+    for (let k = from; k < count; k += CHECK_POINTS) {
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await yieldTurn()
+        sliceStart = performance.now()
+      }
+      chunks.push(Buffer.from(formatRange(s, kind, idx, k, Math.min(count, k + CHECK_POINTS), k === 0)))
     }
     if (kind === 'json') chunks.push(Buffer.from(']'))
     const body = Buffer.concat(chunks)
