@@ -17,7 +17,7 @@ export function runNameOf (logdir: string, dir: string): string {
 export interface DiscoveredRun {
   name: string
   dir: string
-  /** Identity of the directory (device and inode): a run directory removed and made again has a new one. */
+  /** Identity of the directory (device, inode, birth time): a run directory removed and made again has a new one. */
   dirId: string
   /** Absolute paths of its event files, sorted as TensorBoard sorts them (by path string). */
   files: string[]
@@ -76,7 +76,7 @@ export async function discoverRuns (logdir: string, onError: (dir: string, err: 
     try {
       real = await fsp.realpath(dir)
       const st = await fsp.stat(real)
-      dirId = `${st.dev}:${st.ino}`
+      dirId = `${st.dev}:${st.ino}:${st.birthtimeMs}`
     } catch (err) {
       if (errCode(err) !== 'ENOENT') { onError(dir, err); failed.push(dir) }
       continue

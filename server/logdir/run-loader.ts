@@ -57,6 +57,8 @@ export interface EventFileState {
   identity: string | null
   /** Its first bytes as read (up to HEAD_BYTES). */
   head: Buffer | null
+  /** The bytes just before `offset` (up to HEAD_BYTES): a rewrite past the old offset changes them. */
+  tail: Buffer | null
 }
 
 /** A file's reading state as plain data, to hand a run loaded in a worker thread back (see RunLoader.adoptFiles). */
@@ -69,6 +71,7 @@ export interface FileSnapshot {
   loggedResyncAt: number
   identity?: string | null
   head?: Uint8Array | null
+  tail?: Uint8Array | null
   scanner: { resyncing: boolean, resyncFrom: number, records: number, badDataCrc: number, resyncs: number, skippedBytes: number, everValid: boolean }
 }
 
@@ -137,6 +140,7 @@ export class RunLoader {
       loggedResyncAt: f.loggedResyncAt,
       identity: f.identity,
       head: f.head === null ? null : new Uint8Array(f.head),
+      tail: f.tail === null ? null : new Uint8Array(f.tail),
       scanner: {
         resyncing: f.scanner.resyncing,
         resyncFrom: f.scanner.resyncFrom,
@@ -164,6 +168,7 @@ export class RunLoader {
       f.loggedResyncAt = s.loggedResyncAt
       f.identity = s.identity ?? null
       f.head = s.head === undefined || s.head === null ? null : Buffer.from(s.head)
+      f.tail = s.tail === undefined || s.tail === null ? null : Buffer.from(s.tail)
       Object.assign(f.scanner, s.scanner)
     }
   }
@@ -183,7 +188,8 @@ export class RunLoader {
           decodeIssues: 0,
           loggedResyncAt: -1,
           identity: null,
-          head: null
+          head: null,
+          tail: null
         })
       }
     }
@@ -256,12 +262,12 @@ export class RunLoader {
         this.rewritten = { file: f.rel, why: `truncated (${size} bytes, ${f.offset} were read)` }
         return
       }
-      if (f.head !== null && f.offset > 0 && !sameHead(fd, f.head)) {
+      if (f.offset > 0 && ((f.head !== null && !sameBytes(fd, f.head, 0)) || (f.tail !== null && !sameBytes(fd, f.tail, f.offset - f.tail.length)))) {
         this.rewritten = { file: f.rel, why: 'rewritten in place (its first bytes changed)' }
         return
       }
       f.identity = identity
-      if ((f.head === null || f.head.length < HEAD_BYTES) && size > 0) f.head = readHead(fd, Math.min(size, HEAD_BYTES))
+      if ((f.head === null || f.head.length < HEAD_BYTES) && size > 0) f.head = readAt(fd, 0, Math.min(size, HEAD_BYTES))
       f.size = size
       this.run.setFile(f.rel)
       let need = 0
@@ -284,6 +290,7 @@ export class RunLoader {
         if (this.readThisPass >= this.budgetBytes && f.offset < size) { this.moreToRead = true; break }
         if (n === want && f.offset < size) await yieldFn()
       }
+      if (f.offset > 0) { const n = Math.min(f.offset, HEAD_BYTES); f.tail = readAt(fd, f.offset - n, n) }
       if (!f.scanner.everValid && f.scanner.resyncs > 0 && f.state === 'active') {
         f.state = 'not-an-event-file'
         this.addIssue({ file: f.rel, offset: 0, kind: 'not-an-event-file' })
@@ -351,13 +358,12 @@ function fileStat (f: EventFileState): FileStat {
   }
 }
 
-function readHead (fd: number, n: number): Buffer {
+function readAt (fd: number, at: number, n: number): Buffer {
   const b = Buffer.alloc(n)
-  const got = readSync(fd, b, 0, n, 0)
+  const got = n === 0 ? 0 : readSync(fd, b, 0, n, at)
   return b.subarray(0, got)
 }
 
-function sameHead (fd: number, head: Buffer): boolean {
-  const now = readHead(fd, head.length)
-  return now.equals(head)
+function sameBytes (fd: number, bytes: Buffer, at: number): boolean {
+  return readAt(fd, at, bytes.length).equals(bytes)
 }

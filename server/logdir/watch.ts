@@ -23,7 +23,7 @@ const ROOT_CHECK_MS = 1000
 function rootIdentity (dir: string): string | null {
   try {
     const st = statSync(dir)
-    return st.isDirectory() ? `${st.dev}:${st.ino}` : null
+    return st.isDirectory() ? `${st.dev}:${st.ino}:${st.birthtimeMs}` : null
   } catch {
     return null
   }
@@ -35,7 +35,7 @@ function rootIdentity (dir: string): string | null {
  * reader handles partial records. chokidar never follows symlinks (two links to a parent made its
  * walk exponential); events under a link's real path inside the logdir still arrive, and the
  * periodic rescan covers targets outside it. The logdir itself is checked every second: removed
- * and made again (a new inode), it gets a new watcher and a rescan. Returns a function that stops
+ * and made again (a new inode or birth time: ext4 reuses the inode at once), it gets a new watcher and a rescan. Returns a function that stops
  * watching.
  */
 export async function watchLogdir (loader: LogdirLoader, log: Logger, opts: WatchOptions = {}): Promise<() => Promise<void>> {
