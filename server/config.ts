@@ -44,13 +44,14 @@ export interface Config {
 }
 
 /**
- * Default connection cap: three quarters of the soft descriptor limit (the rest stays for event
- * files and the watcher, so many clients cannot starve the loader into EMFILE), at most 4096.
+ * Default connection cap: three quarters of the soft descriptor limit and at least 64 below it
+ * (the rest stays for Node itself, event files and the watcher, so many clients cannot starve
+ * the loader into EMFILE), at most 4096.
  */
 export function defaultMaxConnections (): number {
   try {
     const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
-    if (m !== null && m[1] !== 'unlimited') return Math.max(16, Math.min(4096, Math.floor(Number(m[1]) * 0.75)))
+    if (m !== null && m[1] !== 'unlimited') { const n = Number(m[1]); return Math.max(8, Math.min(4096, Math.floor(n * 0.75), n - 64)) }
   } catch {}
   return 1024
 }
@@ -94,7 +95,7 @@ Options:
   --tls-key FILE         private key of --tls-cert (PEM)
   --follow-symlinks      also follow symlinks that lead outside the logdir
   --shutdown-timeout SEC on SIGTERM/SIGINT, close streams and connections within SEC, then exit [10]
-  --max-connections N    concurrent connections; more get 503  [3/4 of the descriptor limit, ≤ 4096]
+  --max-connections N    concurrent connections; more get 503  [3/4 of the descriptor limit and ≥ 64 below it, ≤ 4096]
   --max-streams N        concurrent /api/v1/stream clients in total; more get 503   [1000]
   --max-streams-per-client N  the same per client address; more get 429            [500]
   --desmooth [PAT=]MODE  de-smoothing of runs whose name matches the regex PAT (all runs without

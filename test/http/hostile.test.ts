@@ -54,11 +54,11 @@ async function request (url: string, opts: { method?: string, headers?: Record<s
  * answer in ms. An event loop blocked for a second shows here.
  */
 function watchHealth (origin: string): { stop: () => Promise<number> } {
-  let running = true
+  const state = { running: true }
   let worst = 0
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   const loop = (async () => {
-    while (running) {
+    while (state.running) {
       const r = await request(origin + '/healthz', { agent })
       assert.equal(r.status, 200)
       worst = Math.max(worst, r.ms)
@@ -67,7 +67,7 @@ function watchHealth (origin: string): { stop: () => Promise<number> } {
   })()
   return {
     stop: async () => {
-      running = false
+      state.running = false
       await loop
       agent.destroy()
       return worst
