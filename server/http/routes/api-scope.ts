@@ -1,7 +1,7 @@
 /** The one Fastify scope of /api/v1: its query handling, its single error handler, its JSON 404, and every /api/v1 route plugin inside it. */
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ScalarStore } from '../../store/scalar-store.js'
+import type { DataSource } from '../../provider/data-source.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import type { StreamSlots } from '../limits.js'
 import { ApiError, routeNotFound } from '../errors.js'
@@ -13,7 +13,7 @@ import { streamRoutes } from './stream.js'
 import { openapiRoutes } from './openapi.js'
 
 export interface ApiScopeOptions {
-  store: ScalarStore
+  store: DataSource
   enrichment: EnrichmentProvider
   streams: StreamSlots
 }

@@ -1,7 +1,8 @@
 /** /api/v1 listings and scalars: runs, tags, scalars (columnar JSON, CSV, NDJSON). */
 
 import type { FastifyInstance } from 'fastify'
-import type { ScalarStore } from '../../store/scalar-store.js'
+import type { TypeBoxTypeProvider } from '../type-provider.js'
+import type { DataSource } from '../../provider/data-source.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import { listRuns, tagDto } from '../../provider/scalars.js'
 import { selectRuns, selectSeries } from '../../provider/selection.js'
@@ -10,17 +11,18 @@ import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type Chunk } f
 import { runNotFound, badParam } from '../errors.js'
 import { ERROR_RESPONSES, dataResponse, prepareData, throwIfNotFound } from '../route-helpers.js'
 import { parseSelection, isSingleSeries, parseRegex } from '../query.js'
-import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse, type RunsQueryT, type TagsQueryT, type ScalarsQueryT } from '../schemas.js'
+import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse } from '../schemas.js'
 import { negotiateFormat, sendData, type Format } from '../respond.js'
 
 /** The store to read and the enrichment provider shared with the annotations route. */
 export interface ApiOptions {
-  store: ScalarStore
+  store: DataSource
   enrichment: EnrichmentProvider
 }
 
 /** Registers /runs, /tags and /scalars (api-scope.ts mounts it at /api/v1, with the scope's error handler). */
-export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promise<void> {
+export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Promise<void> {
+  const app = untyped.withTypeProvider<TypeBoxTypeProvider>()
   const { store, enrichment } = opts
   app.get('/runs', {
     schema: {
@@ -32,7 +34,7 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
       response: { 200: { description: 'Runs', ...RunsResponse }, ...ERROR_RESPONSES }
     }
   }, async (req, reply) => {
-    const q = req.query as RunsQueryT
+    const q = req.query
     const rs = selectRuns(store, { runs: q.run, runRe: parseRegex('runRe', q.runRe) })
     if (rs.kind !== 'ok') throw runNotFound(rs.run)
     const keep = new Set(rs.runs)
@@ -48,7 +50,7 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
       response: { 200: { description: 'Tags', ...TagsResponse }, ...ERROR_RESPONSES }
     }
   }, async (req, reply) => {
-    const q = req.query as TagsQueryT
+    const q = req.query
     const sel = selectSeries(store, parseSelection(q))
     throwIfNotFound(sel)
     const tags = sel.items.map(it => tagDto(it.run, it.info, enrichment))
@@ -65,7 +67,7 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
       response: { 200: dataResponse('Series', ScalarsResponse), 304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' }, ...ERROR_RESPONSES }
     }
   }, async (req, reply) => {
-    const q = req.query as ScalarsQueryT
+    const q = req.query
     const format = negotiateFormat(q.format as Format | undefined, req.headers.accept)
     const single = isSingleSeries(q)
     if (!single && q.run === undefined && q.runRe === undefined && q.tag === undefined && q.tagRe === undefined) {

@@ -3,13 +3,14 @@
 import { randomUUID } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import type { ScalarStore } from '../../store/scalar-store.js'
+import type { TypeBoxTypeProvider } from '../type-provider.js'
+import type { DataSource } from '../../provider/data-source.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import type { LiveEventDto } from '../../provider/dto.js'
 import { LiveFeed, type LiveEnvelope } from '../../provider/live.js'
 import { runMatcher, tagMatcher } from '../../provider/selection.js'
 import { parseSelection } from '../query.js'
-import { StreamQuery, type StreamQueryT } from '../schemas.js'
+import { StreamQuery } from '../schemas.js'
 import { ERROR_RESPONSES } from '../route-helpers.js'
 import { ApiError } from '../errors.js'
 import type { StreamSlots } from '../limits.js'
@@ -28,7 +29,8 @@ export function sseMessage (event: LiveEventDto, id?: string): string {
  * Registers GET /stream over one LiveFeed for the app's lifetime. Open streams are ended in
  * preClose, so `app.close()` never waits on a client.
  */
-export async function streamRoutes (app: FastifyInstance, opts: { store: ScalarStore, enrichment: EnrichmentProvider, slots: StreamSlots }): Promise<void> {
+export async function streamRoutes (untyped: FastifyInstance, opts: { store: DataSource, enrichment: EnrichmentProvider, slots: StreamSlots }): Promise<void> {
+  const app = untyped.withTypeProvider<TypeBoxTypeProvider>()
   // A fresh id per app: event ids of another server (or an earlier process) are never resumed here.
   const feed = new LiveFeed(opts.store, opts.enrichment, { bootId: randomUUID().slice(0, 8) })
   const open = new Set<PassThrough>()
@@ -58,7 +60,7 @@ export async function streamRoutes (app: FastifyInstance, opts: { store: ScalarS
       }
     }
   }, async (req, reply) => {
-    const q = req.query as StreamQueryT
+    const q = req.query
     const sel = parseSelection(q)
     const runOk = runMatcher(sel)
     const tagOk = tagMatcher(sel)

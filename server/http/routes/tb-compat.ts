@@ -1,12 +1,12 @@
 /** TensorBoard's own /data endpoints, answering byte-for-byte as TB's Python server does. */
 
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import type { ScalarStore } from '../../store/scalar-store.js'
+import type { DataSource } from '../../provider/data-source.js'
 import * as tb from '../../provider/tb-compat.js'
 import type { TbScalarsCache } from '../../provider/tb-scalars-cache.js'
 
 export interface TbCompatOptions {
-  store: ScalarStore
+  store: DataSource
   logdir: string
   /** Cached, non-blocking bodies of the scalars routes. */
   scalars: TbScalarsCache
