@@ -1,19 +1,25 @@
 /** buildApp(): the Fastify instance with every route registered; never listens (tests inject into it). */
 
-import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import http from 'node:http'
+import https from 'node:https'
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
 import type { ScalarStore } from './store/scalar-store.js'
 import type { LoaderTotals } from './logdir/logdir-loader.js'
 import { tbCompatRoutes } from './http/routes/tb-compat.js'
-import { apiRoutes } from './http/routes/api.js'
-import { hparamsRoutes } from './http/routes/hparams.js'
+import { apiScope } from './http/routes/api-scope.js'
 import { hparamsFileReader } from './logdir/hparams-reader.js'
-import { annotationRoutes } from './http/routes/annotations.js'
 import { healthRoutes } from './http/routes/health.js'
 import { staticRoutes } from './http/routes/static.js'
 import { ApiError } from './http/errors.js'
 import { registerHttpHygiene } from './http/hygiene.js'
+import { registerAccess } from './http/access.js'
+import { parseParams } from './http/query.js'
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, StreamSlots, applyTimeouts, capConnections, type Limits, type Timeouts } from './http/limits.js'
+import { RequestMetrics, metricsRoutes } from './http/metrics.js'
 import { createEnrichmentProvider, type EnrichmentProvider } from './provider/enrichment.js'
+import { createTbScalarsCache } from './provider/tb-scalars-cache.js'
 
 export interface AppDeps {
   store: ScalarStore
@@ -27,23 +33,46 @@ export interface AppDeps {
   cors?: string
   /** Enrichment (de-smoothing, smoothing, annotations); built from the store when omitted. */
   enrichment?: EnrichmentProvider
+  /** Access token ('' or absent: no authentication). */
+  authToken?: string
+  /** Host names accepted besides loopback (empty: any). */
+  allowedHosts?: string[]
+  /** PEM certificate and key: serve HTTPS. */
+  https?: { cert: string | Buffer, key: string | Buffer }
+  /** Connection and stream caps (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<Limits>
+  /** Socket timeouts (defaults: DEFAULT_TIMEOUTS). */
+  timeouts?: Partial<Timeouts>
+}
+
+/** A client's X-Request-Id when it looks like one (so logs can be joined with a proxy's), else a fresh id. */
+function requestId (header: string | string[] | undefined): string {
+  return typeof header === 'string' && /^[\w.:-]{1,64}$/.test(header) ? header : randomUUID()
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
-  const common = {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits }
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...deps.timeouts }
+  const common: FastifyServerOptions = {
     logController: new LogController({ disableRequestLogging: true }),
-    routerOptions: { querystringParser: (q: string) => Object.fromEntries(new URLSearchParams(q)) }
+    routerOptions: { querystringParser: (q: string) => Object.fromEntries(new URLSearchParams(q)) },
+    genReqId: req => requestId(req.headers['x-request-id']),
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // Node checks request and header timeouts on this period (default 30 s, which would stretch a 10 s limit to 40 s).
+    serverFactory: (handler) => deps.https !== undefined
+      ? https.createServer({ ...deps.https, connectionsCheckingInterval: 1000 }, handler) as unknown as http.Server
+      : http.createServer({ connectionsCheckingInterval: 1000 }, handler)
   }
   const app: FastifyInstance = deps.logger
     ? Fastify({ ...common, loggerInstance: deps.logger as unknown as FastifyBaseLogger })
     : Fastify({ ...common, logger: false })
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    const out: Record<string, string | string[]> = {}
-    for (const [k, v] of new URLSearchParams(body as string)) {
-      const prev = out[k]
-      out[k] = prev === undefined ? v : ([] as string[]).concat(prev, v)
-    }
-    done(null, out)
+  applyTimeouts(app.server, timeouts)
+  const requests = new RequestMetrics()
+  const connections = capConnections(app.server, limits.maxConnections, () => { requests.refusedConnections++ })
+  // Linear in the body, with a cap on the number of parameters (a repeated key must not cost O(n²)).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 1 << 20 }, (_req, body, done) => {
+    try { done(null, parseParams(body as string, 10_000)) } catch (err) { done(err as Error, undefined) }
   })
   app.setErrorHandler((err: Error, req, reply) => {
     if (err instanceof ApiError) {
@@ -56,15 +85,24 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     req.log.error({ err }, 'unhandled error')
     return reply.code(500).send({ error: { code: 'LB_ERR_INTERNAL', message: 'internal error' } })
   })
-  // Compression, CORS and the OpenAPI collector must precede every route.
+  app.addHook('onRequest', async (req, reply) => { reply.header('x-request-id', req.id) })
+  app.addHook('onResponse', async (req, reply) => {
+    const seconds = reply.elapsedTime / 1000
+    requests.observe(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, seconds)
+    if (reply.statusCode >= 500) req.log.warn({ status: reply.statusCode, method: req.method, route: req.routeOptions.url, ms: Math.round(reply.elapsedTime) }, 'request failed')
+    else req.log.debug({ status: reply.statusCode, method: req.method, route: req.routeOptions.url, ms: Math.round(reply.elapsedTime) }, 'request')
+  })
+  // Access checks, security headers, compression, CORS and the OpenAPI collector precede every route.
   await registerHttpHygiene(app, { cors: deps.cors, basePath: deps.basePath })
+  await registerAccess(app, { token: deps.authToken, allowedHosts: deps.allowedHosts, basePath: deps.basePath, secure: deps.https !== undefined })
   const enrichment = deps.enrichment ?? createEnrichmentProvider(deps.store)
+  const streams = new StreamSlots(limits)
+  const tbScalars = createTbScalarsCache(deps.store)
   const register = async (scope: FastifyInstance): Promise<void> => {
-    await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir })
-    await scope.register(apiRoutes, { prefix: '/api/v1', store: deps.store, enrichment })
-    await scope.register(hparamsRoutes, { prefix: '/api/v1', store: deps.store, readHParams: hparamsFileReader(deps.logdir) })
-    await scope.register(annotationRoutes, { prefix: '/api/v1', store: deps.store, enrichment })
+    await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir, scalars: tbScalars })
+    await scope.register(apiScope, { prefix: '/api/v1', store: deps.store, enrichment, streams, readHParams: hparamsFileReader(deps.logdir) })
     await scope.register(healthRoutes, { totals: deps.totals })
+    await scope.register(metricsRoutes, { totals: deps.totals, requests, streams: () => streams.total, connections })
     await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })
   }
   await app.register(register, { prefix: deps.basePath ?? '' })

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
+import { readFileSync } from 'node:fs'
 
 export interface Config {
   logdir: string
@@ -25,6 +26,39 @@ export interface Config {
   desmoothRules: Array<{ pattern: RegExp, mode: 'auto' | 'running-mean' | 'none' }>
   /** Dataset and batch size for exact last-batch de-smoothing (`--dataset-size [PATTERN=]N --batch-size [PATTERN=]N`), paired by pattern. */
   batchSizes: Array<{ pattern: RegExp | null, sizes: { datasetSize: number, batchSize: number } }>
+  /** Access token (`--auth-token` or LOSSBOARD_TOKEN); '' = no authentication. */
+  authToken: string
+  /** Host names accepted besides loopback (DNS-rebinding guard); empty = any Host. */
+  allowedHosts: string[]
+  /** PEM files for HTTPS; both or neither. */
+  tlsCert: string | null
+  tlsKey: string | null
+  /** Follow symlinks that lead outside the logdir. */
+  followSymlinks: boolean
+  /** Seconds a graceful shutdown may take before the process exits anyway. */
+  shutdownTimeoutMs: number
+  /** Limits: concurrent connections, SSE streams in total and per client address. */
+  maxConnections: number
+  maxStreams: number
+  maxStreamsPerClient: number
+}
+
+/**
+ * Default connection cap: three quarters of the soft descriptor limit and at least 64 below it
+ * (the rest stays for Node itself, event files and the watcher, so many clients cannot starve
+ * the loader into EMFILE), at most 4096.
+ */
+export function defaultMaxConnections (): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))
+    if (m !== null && m[1] !== 'unlimited') { const n = Number(m[1]); return Math.max(8, Math.min(4096, Math.floor(n * 0.75), n - 64)) }
+  } catch {}
+  return 1024
+}
+
+/** True when binding `host` exposes the server only to this machine. */
+export function isLoopbackBind (host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host)
 }
 
 /** The demo logdir shipped in the package (written by our own event writer). */
@@ -52,6 +86,18 @@ Options:
   --base-path PATH       serve under a URL prefix, e.g. /lossboard (reverse proxies, JupyterHub)
   --cors ORIGINS         allow browser notebooks from ORIGINS ('*' or comma-separated)
   --log-level LEVEL      trace|debug|info|warn|error                                [info]
+  --auth-token TOKEN     require TOKEN on every route but /healthz and /readyz: a bearer header
+                         for API clients, a login page (HttpOnly cookie) for browsers. Prefer the
+                         LOSSBOARD_TOKEN environment variable: arguments show up in ps
+  --allowed-hosts HOSTS  comma-separated Host names accepted besides loopback ones (DNS-rebinding
+                         guard; '.example.com' accepts subdomains)                     [any]
+  --tls-cert FILE        serve HTTPS with this PEM certificate (needs --tls-key)
+  --tls-key FILE         private key of --tls-cert (PEM)
+  --follow-symlinks      also follow symlinks that lead outside the logdir
+  --shutdown-timeout SEC on SIGTERM/SIGINT, close streams and connections within SEC, then exit [10]
+  --max-connections N    concurrent connections; more get 503  [3/4 of the descriptor limit and ≥ 64 below it, ≤ 4096]
+  --max-streams N        concurrent /api/v1/stream clients in total; more get 503   [1000]
+  --max-streams-per-client N  the same per client address; more get 429            [500]
   --desmooth [PAT=]MODE  de-smoothing of runs whose name matches the regex PAT (all runs without
                          PAT): auto (invert recognised Keras running means), running-mean
                          (always invert), none (never); repeatable, first match wins     [auto]
@@ -63,7 +109,7 @@ Options:
 /** Thrown for bad command lines; main prints the message and the help, and exits 2. */
 export class ConfigError extends Error {}
 
-export function parseConfig (argv: string[]): Config | 'help' {
+export function parseConfig (argv: string[], env: Record<string, string | undefined> = process.env): Config | 'help' {
   const { values } = parseArgs({
     args: argv,
     allowPositionals: false,
@@ -81,6 +127,15 @@ export function parseConfig (argv: string[]): Config | 'help' {
       desmooth: { type: 'string', multiple: true },
       'dataset-size': { type: 'string', multiple: true },
       'batch-size': { type: 'string', multiple: true },
+      'auth-token': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'follow-symlinks': { type: 'boolean' },
+      'shutdown-timeout': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-streams': { type: 'string' },
+      'max-streams-per-client': { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     }
   })
@@ -93,6 +148,17 @@ export function parseConfig (argv: string[]): Config | 'help' {
   if (basePath !== '') {
     if (!basePath.startsWith('/')) throw new ConfigError(`--base-path must start with '/', got '${basePath}'`)
     basePath = basePath.replace(/\/+$/, '')
+  }
+  const tlsCert = values['tls-cert'] ?? null
+  const tlsKey = values['tls-key'] ?? null
+  if ((tlsCert === null) !== (tlsKey === null)) throw new ConfigError('--tls-cert and --tls-key go together')
+  const shutdown = Number(values['shutdown-timeout'] ?? '10')
+  if (!Number.isFinite(shutdown) || shutdown <= 0) throw new ConfigError(`--shutdown-timeout must be a number of seconds > 0, got '${values['shutdown-timeout']}'`)
+  const count = (flag: string, v: string | undefined, dflt: number): number => {
+    if (v === undefined) return dflt
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--${flag} must be a positive integer, got '${v}'`)
+    return n
   }
   const level = values['log-level'] ?? 'info'
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new ConfigError(`--log-level must be one of trace|debug|info|warn|error, got '${level}'`)
@@ -108,7 +174,16 @@ export function parseConfig (argv: string[]): Config | 'help' {
     logLevel: level,
     watch: !(values.once ?? false),
     desmoothRules: parseDesmoothRules(values.desmooth ?? []),
-    batchSizes: parseBatchSizes(values['dataset-size'] ?? [], values['batch-size'] ?? [])
+    batchSizes: parseBatchSizes(values['dataset-size'] ?? [], values['batch-size'] ?? []),
+    authToken: values['auth-token'] ?? env.LOSSBOARD_TOKEN ?? '',
+    allowedHosts: (values['allowed-hosts'] ?? '').split(',').map(h => h.trim()).filter(h => h !== ''),
+    tlsCert,
+    tlsKey,
+    followSymlinks: values['follow-symlinks'] ?? false,
+    shutdownTimeoutMs: shutdown * 1000,
+    maxConnections: count('max-connections', values['max-connections'], defaultMaxConnections()),
+    maxStreams: count('max-streams', values['max-streams'], 1000),
+    maxStreamsPerClient: count('max-streams-per-client', values['max-streams-per-client'], 500)
   }
 }
 

@@ -1,6 +1,7 @@
 /** Entry point: parse the command line, load and watch the logdir, serve. The only file that exits the process. */
 
-import { parseConfig, HELP } from './config.js'
+import { readFileSync } from 'node:fs'
+import { parseConfig, HELP, isLoopbackBind } from './config.js'
 import { createLogger } from './log.js'
 import { ScalarStore } from './store/scalar-store.js'
 import { LogdirLoader } from './logdir/logdir-loader.js'
@@ -25,24 +26,67 @@ async function main (argv: string[]): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   const store = new ScalarStore()
-  const loader = new LogdirLoader(config.logdir, store, log, { verifyDataCrc: config.verifyDataCrc })
-  // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
-  const [{ buildApp }, { watchLogdir }] = await Promise.all([import('./app.js'), import('./logdir/watch.js')])
-  const enrichment = createEnrichmentProvider(store, { desmoothRules: config.desmoothRules, sizes: config.batchSizes })
-  const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath, cors: config.cors, enrichment })
-  // Listen first: the server answers health and listing requests while the initial load runs.
-  await app.listen({ host: config.host, port: config.port })
-  log.info({ logdir: config.logdir, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}${config.basePath}/` }, 'lossboard listening')
-  const stopWatching = config.watch ? await watchLogdir(loader, log, { poll: config.poll, rescanIntervalMs: config.rescanIntervalMs }) : null
-  void loader.reload()
+  const loader = new LogdirLoader(config.logdir, store, log, { verifyDataCrc: config.verifyDataCrc, followSymlinks: config.followSymlinks })
+  // Signal handlers first: a SIGTERM during start-up or the first scan still shuts down cleanly.
+  let app: Awaited<ReturnType<typeof import('./app.js')['buildApp']>> | null = null
+  let stopWatching: (() => Promise<void>) | null = null
+  let stopping = false
   const shutdown = async (signal: string): Promise<void> => {
-    log.info({ signal }, 'shutting down')
-    await stopWatching?.()
-    await app.close()
+    if (stopping) return
+    stopping = true
+    log.info({ signal, deadlineSeconds: config.shutdownTimeoutMs / 1000 }, 'shutting down')
+    // Past the deadline, exit anyway (slow clients, a stuck read): the process must not linger.
+    const deadline = setTimeout(() => {
+      log.warn({ signal }, 'shutdown deadline reached; exiting with connections still open')
+      process.exit(0)
+    }, config.shutdownTimeoutMs)
+    deadline.unref()
+    loader.stop()
+    await stopWatching?.().catch(() => {})
+    if (app !== null) {
+      // Stop accepting, end event streams (preClose), then close idle keep-alive sockets; close()
+      // waits for in-flight responses until the deadline above.
+      const closing = app.close()
+      app.server.closeIdleConnections?.()
+      await closing
+    }
+    clearTimeout(deadline)
     process.exit(0)
   }
   process.once('SIGINT', () => { void shutdown('SIGINT') })
   process.once('SIGTERM', () => { void shutdown('SIGTERM') })
+  // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
+  const [{ buildApp }, { watchLogdir }] = await Promise.all([import('./app.js'), import('./logdir/watch.js')])
+  const enrichment = createEnrichmentProvider(store, { desmoothRules: config.desmoothRules, sizes: config.batchSizes })
+  const https = config.tlsCert !== null && config.tlsKey !== null ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined
+  app = await buildApp({
+    store,
+    logdir: config.logdir,
+    totals: () => loader.totals(),
+    logger: log,
+    basePath: config.basePath,
+    cors: config.cors,
+    enrichment,
+    authToken: config.authToken,
+    allowedHosts: config.allowedHosts,
+    https,
+    limits: { maxConnections: config.maxConnections, maxStreams: config.maxStreams, maxStreamsPerClient: config.maxStreamsPerClient }
+  })
+  if (stopping) return
+  // Listen first: the server answers health and listing requests while the initial load runs.
+  await app.listen({ host: config.host, port: config.port })
+  const scheme = https !== undefined ? 'https' : 'http'
+  log.info({ logdir: config.logdir, url: `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}${config.basePath}/`, auth: config.authToken !== '' }, 'lossboard listening')
+  if (!isLoopbackBind(config.host) && config.authToken === '') {
+    log.warn({ host: config.host }, `WARNING: listening on ${config.host}, beyond this machine, WITHOUT authentication: anyone who can reach this port can read every run. ` +
+      'Set LOSSBOARD_TOKEN (or --auth-token), and consider --allowed-hosts and --tls-cert/--tls-key.')
+  }
+  void loader.reload()
+  if (config.watch && !stopping) {
+    stopWatching = await watchLogdir(loader, log, { poll: config.poll, rescanIntervalMs: config.rescanIntervalMs, followSymlinks: config.followSymlinks })
+    // What changed between the first scan's listing and the watcher being ready is picked up here.
+    loader.structureChanged()
+  }
 }
 
 main(process.argv.slice(2)).catch((err) => {

@@ -16,12 +16,12 @@ function files (dir: string): string[] {
   return out
 }
 
-/** Non-type imports of a file: relative paths resolved to repo-relative form, packages by name. */
-function imports (file: string): string[] {
+/** Non-type imports of a file (with `types`, type imports too): relative paths resolved to repo-relative form, packages by name. */
+function imports (file: string, types = false): string[] {
   const src = readFileSync(file, 'utf8')
   const out: string[] = []
   for (const m of src.matchAll(/^import\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]|^import\s+['"]([^'"]+)['"]|import\(['"]([^'"]+)['"]\)/gm)) {
-    if (m[1]) continue // `import type` has no runtime effect
+    if (m[1] && !types) continue // `import type` has no runtime effect
     const spec = m[2] ?? m[3] ?? m[4]!
     out.push(spec.startsWith('.') ? path.relative(REPO, path.resolve(path.dirname(file), spec)).replace(/\\/g, '/') : spec)
   }
@@ -47,6 +47,14 @@ test('every server file respects its layer\'s import rules', () => {
       if (!rel.startsWith(layer)) continue
       for (const imp of imports(f)) if (forbidden.test(imp) && !imp.startsWith('server/domain')) violations.push(`${rel} imports ${imp}`)
     }
+  }
+  assert.deepEqual(violations, [])
+})
+
+test('HTTP routes see the provider, never the store: server/http imports nothing of server/store, not even types', () => {
+  const violations: string[] = []
+  for (const f of files(path.join(REPO, 'server', 'http'))) {
+    for (const imp of imports(f, true)) if (imp.startsWith('server/store')) violations.push(`${path.relative(REPO, f)} imports ${imp}`)
   }
   assert.deepEqual(violations, [])
 })

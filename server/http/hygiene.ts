@@ -1,4 +1,4 @@
-/** HTTP hygiene registered once at the root: response compression, CORS for browser notebooks, and the OpenAPI collector. */
+/** HTTP hygiene registered once at the root: security headers, response compression, CORS for browser notebooks, and the OpenAPI collector. */
 
 import type { FastifyInstance } from 'fastify'
 import compress from '@fastify/compress'
@@ -12,6 +12,20 @@ export interface HygieneOptions {
   /** URL prefix the app is mounted under ('' or '/something'). */
   basePath?: string
 }
+
+/**
+ * Sent with every response: scripts only from this origin (never inline), no foreign origin for
+ * anything, no framing, no MIME sniffing, no Referer. Inline styles stay allowed: the API docs page
+ * and the not-built page carry their own small stylesheet.
+ */
+export const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
+  ['content-security-policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"],
+  ['x-content-type-options', 'nosniff'],
+  ['x-frame-options', 'DENY'],
+  ['referrer-policy', 'no-referrer'],
+  ['cross-origin-opener-policy', 'same-origin']
+]
 
 /** Headers a browser client may read from our responses (CORS `Access-Control-Expose-Headers`). */
 export const EXPOSED_HEADERS = ['ETag', 'Content-Disposition', 'X-Lossboard-Format']
@@ -27,6 +41,9 @@ export const EXPOSED_HEADERS = ['ETag', 'Content-Disposition', 'X-Lossboard-Form
  * costs markedly more CPU than level 4 on number-heavy text for a few percent smaller bodies.
  */
 export async function registerHttpHygiene (app: FastifyInstance, opts: HygieneOptions = {}): Promise<void> {
+  app.addHook('onSend', async (_req, reply) => {
+    for (const [k, v] of SECURITY_HEADERS) if (!reply.hasHeader(k)) reply.header(k, v)
+  })
   const table: RouteEntry[] = []
   app.addHook('onRoute', r => {
     for (const method of ([] as string[]).concat(r.method)) table.push({ method, url: r.url, hidden: (r.schema as { hide?: boolean } | undefined)?.hide === true })

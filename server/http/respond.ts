@@ -53,13 +53,14 @@ export const BOOT_ID = randomUUID().slice(0, 8)
 
 /**
  * A weak ETag for a data response: a hash of the route, the validated query, the format and the
- * change counters of the runs read. The store only changes by bumping those counters, so equal
- * tags mean equal bodies within this process — and the tag is known before any body is built.
+ * generation and change counter of each run read. The store only changes by bumping those
+ * counters, and a run read again from scratch is a new generation, so equal tags mean equal
+ * bodies within this process — and the tag is known before any body is built.
  */
-export function dataEtag (route: string, query: unknown, format: Format, runs: Array<{ run: string, version: number }>): string {
+export function dataEtag (route: string, query: unknown, format: Format, runs: Array<{ run: string, version: number, generation?: number }>): string {
   const h = createHash('sha1')
   h.update(BOOT_ID + '\0' + route + '\0' + format + '\0' + JSON.stringify(query))
-  for (const r of runs) h.update('\0' + r.run + '\0' + r.version)
+  for (const r of runs) h.update('\0' + r.run + '\0' + (r.generation ?? 0) + '.' + r.version)
   return `W/"${h.digest('base64url').slice(0, 22)}"`
 }
 

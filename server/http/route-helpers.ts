@@ -1,6 +1,6 @@
 /** Pieces shared by the /api/v1 route plugins: standard error responses for the OpenAPI document, and 404 mapping. */
 
-import type { ScalarStore } from '../store/scalar-store.js'
+import type { DataSource } from '../provider/data-source.js'
 import { selectSeries, type SelectOutcome } from '../provider/selection.js'
 import type { SliceOptions } from '../provider/series-slice.js'
 import type { NonFinitePolicy } from '../provider/encode.js'
@@ -40,7 +40,7 @@ export type DataQuery = Parameters<typeof parseSelection>[0] & Parameters<typeof
  * own thinning), the non-finite policy, the selected series (a 404 when a named run or tag does not
  * exist) and the response's ETag.
  */
-export function prepareData (store: ScalarStore, q: DataQuery, route: string, format: Format, thinning: { points: number, method: DownsampleMethod }) {
+export function prepareData (store: DataSource, q: DataQuery, route: string, format: Format, thinning: { points: number, method: DownsampleMethod }) {
   const sliceOpts: SliceOptions = {
     wanted: parseSeries(q.series),
     range: parseRange(q),

@@ -2,8 +2,8 @@
 
 import path from 'node:path'
 import type { Logger } from 'pino'
-import { discoverRuns, isEventFileName, runNameOf } from './discover.js'
-import { RunLoader, type ReadStats } from './run-loader.js'
+import { discoverRuns, isEventFileName, isInside, runNameOf } from './discover.js'
+import { RunLoader, type ReadStats, type Rewrite } from './run-loader.js'
 import { loadRunsInParallel } from './parallel-load.js'
 import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -23,7 +23,15 @@ export interface LoaderOptions {
   parallelMinBytes?: number
   /** With `false` the worker reads every run and the main thread only takes them over. Default true. */
   parallelMainReads?: boolean
+  /** Follow symlinks that lead outside the logdir (default: only those inside it). */
+  followSymlinks?: boolean
 }
+
+/** After the initial load, one run reads at most this much per turn, so a huge file cannot hold up other runs' appends. */
+export const READ_TURN_BYTES = 64 * 1024 * 1024
+/** Retries of a failed directory listing (EMFILE, EACCES, EIO): from the first delay, doubling up to the last. */
+const RETRY_FIRST_MS = 1000
+const RETRY_MAX_MS = 30_000
 
 /**
  * Initial loads smaller than this stay on one thread: a worker starts cold (module loading, then
@@ -76,6 +84,14 @@ export class LogdirLoader {
   private readonly trailing = new Map<string, NodeJS.Timeout>()
   /** Runs of the initial load that a worker thread read (0 when it ran on one thread). */
   runsReadInWorker = 0
+  /** Directory identity of each run when last listed (a run directory made anew is re-read from scratch). */
+  private readonly dirIds = new Map<string, string>()
+  private readonly runDirs = new Map<string, string>()
+  /** (directory, error code) pairs already logged. */
+  private readonly loggedListErrors = new Set<string>()
+  private retryMs = 0
+  private retryTimer: NodeJS.Timeout | null = null
+  private stopped = false
 
   constructor (logdir: string, readonly store: ScalarStore, private readonly log: Logger, private readonly opts: LoaderOptions = {}) {
     this.logdir = path.resolve(logdir)
@@ -117,8 +133,35 @@ export class LogdirLoader {
 
   /** Called by the watcher: directories appeared or vanished. */
   structureChanged (): void {
+    if (this.stopped) return
     this.rescanRequested = true
     void this.pump()
+  }
+
+  /** Stops scheduling work (shutdown): pending retries and re-reads are dropped, a running pass ends at its next run. */
+  stop (): void {
+    this.stopped = true
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    for (const t of this.trailing.values()) clearTimeout(t)
+    this.trailing.clear()
+    this.rescanRequested = false
+    this.dirtyRuns.clear()
+  }
+
+  /** A listing failed: rescan later, backing off (1 s, 2 s, 4 s … 30 s) until a pass lists everything. */
+  private scheduleRetry (): void {
+    this.retryMs = this.retryMs === 0 ? RETRY_FIRST_MS : Math.min(RETRY_MAX_MS, this.retryMs * 2)
+    if (this.retryTimer !== null || this.stopped) return
+    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.structureChanged() }, this.retryMs)
+    this.retryTimer.unref()
+  }
+
+  private listError (dir: string, err: unknown): void {
+    const code = (err as NodeJS.ErrnoException | null)?.code ?? 'error'
+    const key = dir + '\0' + code
+    if (this.loggedListErrors.has(key)) return
+    this.loggedListErrors.add(key)
+    this.log.warn({ dir, code, err }, 'cannot list directory; keeping its runs as they were and retrying')
   }
 
   /** Resolves once no work is queued or running. */
@@ -143,7 +186,7 @@ export class LogdirLoader {
     if (this.pumping !== null) return this.pumping
     this.pumping = (async () => {
       try {
-        while (this.rescanRequested || this.dirtyRuns.size > 0) {
+        while (!this.stopped && (this.rescanRequested || this.dirtyRuns.size > 0)) {
           if (this.rescanRequested) {
             this.rescanRequested = false
             this.dirtyRuns.clear()
@@ -169,7 +212,15 @@ export class LogdirLoader {
 
   private async fullPass (): Promise<void> {
     const t0 = process.hrtime.bigint()
-    const found = await discoverRuns(this.logdir, (dir, err) => this.log.warn({ dir, err }, 'cannot list directory'))
+    const found = await discoverRuns(this.logdir, (dir, err) => this.listError(dir, err), { followSymlinks: this.opts.followSymlinks })
+    if (found.kind === 'error') {
+      // EMFILE, EACCES, EIO on the logdir itself: nothing is known, so nothing is removed.
+      this.listError(this.logdir, found.err)
+      this.scheduleRetry()
+      for (const r of this.runs.values()) await this.readRun(r, this.stats)
+      this.finishInitial(t0)
+      return
+    }
     if (found.kind === 'missing-logdir') {
       if (!this.missingLogged) this.log.info({ logdir: this.logdir }, 'logdir does not exist (yet); watching for it')
       this.missingLogged = true
@@ -178,7 +229,24 @@ export class LogdirLoader {
       return
     }
     this.missingLogged = false
-    for (const name of [...this.runs.keys()]) if (!found.runs.has(name)) this.dropRun(name)
+    if (found.failed.length > 0) this.scheduleRetry()
+    else this.retryMs = 0
+    // A run is gone only when its directory was listed and is not there; below a failed listing it is kept as known.
+    const unknown = (name: string): boolean => found.failed.some(d => isInside(d, this.runDirs.get(name) ?? path.join(this.logdir, name)))
+    for (const name of [...this.runs.keys()]) {
+      if (!found.runs.has(name)) {
+        if (unknown(name)) found.runs.set(name, { name, dir: this.runDirs.get(name) ?? path.join(this.logdir, name), dirId: this.dirIds.get(name) ?? '', files: [...this.runs.get(name)!.files.keys()] })
+        else this.dropRun(name)
+      } else {
+        const id = found.runs.get(name)!.dirId
+        const before = this.dirIds.get(name)
+        if (before !== undefined && before !== id && id !== '') this.resetRun(name, { file: '.', why: 'its directory was removed and made again' })
+      }
+    }
+    for (const [name, r] of found.runs) {
+      this.runDirs.set(name, r.dir)
+      if (r.dirId !== '') this.dirIds.set(name, r.dirId)
+    }
     // Runs are read in name order; TB's /data/runs order is computed from start times, not from this.
     const names = [...found.runs.keys()].sort()
     let totalFiles = 0
@@ -226,6 +294,7 @@ export class LogdirLoader {
       })
     }
     for (const n of names) {
+      if (this.stopped) break
       let loader = this.runs.get(n)
       if (loader === undefined) {
         loader = new RunLoader(this.store.getOrCreateRun(n), this.logdir, this.log, this.opts.verifyDataCrc ?? true)
@@ -281,12 +350,40 @@ export class LogdirLoader {
   }
 
   private async readRun (loader: RunLoader, stats: ReadStats): Promise<void> {
-    const touched = await loader.readAll(stats, yieldToEventLoop)
+    loader.budgetBytes = this.initialLoadDone ? READ_TURN_BYTES : Infinity
+    let touched = await loader.readAll(stats, yieldToEventLoop)
+    if (loader.rewritten !== null) {
+      // Points of a truncated or replaced file are replaced, not mixed with the new ones: the run is read again from scratch.
+      const fresh = this.resetRun(loader.run.name, loader.rewritten)
+      fresh.budgetBytes = loader.budgetBytes
+      touched = await fresh.readAll(stats, yieldToEventLoop)
+      loader = fresh
+      if (fresh.rewritten !== null) { fresh.rewritten = null; this.dirtyRuns.add(fresh.run.name) }
+    }
+    if (loader.moreToRead) this.dirtyRuns.add(loader.run.name)
     if (touched.length > 0) this.store.notifyPoints(loader.run.name, touched.map(t => t.name))
+  }
+
+  /**
+   * Forgets everything read from a run and starts it again with the same files at offset 0: a
+   * new RunState (so ETags and caches keyed on it change), with an issue saying what happened.
+   */
+  private resetRun (name: string, why: Rewrite): RunLoader {
+    const old = this.runs.get(name)
+    const files = old === undefined ? [] : [...old.files.values()].filter(f => f.state !== 'dead').map(f => f.path)
+    this.log.warn({ run: name, file: why.file, why: why.why }, 'event data rewritten; reading the run again from the start')
+    this.store.removeRun(name)
+    const fresh = new RunLoader(this.store.getOrCreateRun(name), this.logdir, this.log, this.opts.verifyDataCrc ?? true)
+    fresh.run.issues.push({ file: why.file, offset: 0, kind: 'rewritten', detail: why.why })
+    fresh.setFiles(files)
+    this.runs.set(name, fresh)
+    return fresh
   }
 
   private dropRun (name: string): void {
     this.runs.delete(name)
+    this.dirIds.delete(name)
+    this.runDirs.delete(name)
     this.store.removeRun(name)
     this.log.info({ run: name }, 'run removed (no event files left)')
   }

@@ -1,6 +1,6 @@
 /** Reads one run's event files incrementally (each file keeps its offset) and feeds the store. */
 
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs'
+import { openSync, readSync, closeSync, fstatSync, statSync, constants as fsc } from 'node:fs'
 import path from 'node:path'
 import type { Logger } from 'pino'
 import { TfRecordScanner, type RecordIssue } from '../records/tfrecord-reader.js'
@@ -25,6 +25,23 @@ function readBuffer (bytes: number): Buffer {
   return sharedBuffer
 }
 
+/** After a file's read, a buffer grown for a huge record goes back to one chunk (a 255 MiB record must not pin 255 MiB). */
+function shrinkReadBuffer (): void {
+  if (sharedBuffer.length > CHUNK_BYTES) sharedBuffer = Buffer.allocUnsafe(CHUNK_BYTES)
+}
+
+/** Size of the shared read buffer now (tests check that it shrinks back). */
+export function readBufferBytes (): number { return sharedBuffer.length }
+
+/** Bytes of a file's beginning kept to recognise a rewrite that reached past the old offset before we looked. */
+const HEAD_BYTES = 64
+
+/** Open only regular files, without blocking: a FIFO or device renamed over an event file must not hang the thread. */
+const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0)
+
+/** Why a file's points can no longer be trusted: the run is read again from the start. */
+export interface Rewrite { file: string, why: string }
+
 /** Per-file reading state: `active` files are read from `offset` on every cycle; `dead` ones never again. */
 export interface EventFileState {
   readonly path: string
@@ -37,6 +54,12 @@ export interface EventFileState {
   decodeIssues: number
   /** Offset of the last resync start already reported, so each corruption is logged once. */
   loggedResyncAt: number
+  /** Device, inode and birth time of the file read so far; null before the first read. */
+  identity: string | null
+  /** Its first bytes as read (up to HEAD_BYTES). */
+  head: Buffer | null
+  /** The bytes just before `offset` (up to HEAD_BYTES): a rewrite past the old offset changes them. */
+  tail: Buffer | null
 }
 
 /** A file's reading state as plain data, to hand a run loaded in a worker thread back (see RunLoader.adoptFiles). */
@@ -47,6 +70,9 @@ export interface FileSnapshot {
   state: EventFileState['state']
   decodeIssues: number
   loggedResyncAt: number
+  identity?: string | null
+  head?: Uint8Array | null
+  tail?: Uint8Array | null
   scanner: { resyncing: boolean, resyncFrom: number, records: number, badDataCrc: number, resyncs: number, skippedBytes: number, everValid: boolean }
 }
 
@@ -85,6 +111,14 @@ export class RunLoader {
   readonly files = new Map<string, EventFileState>()
   private readonly sink: RunSink
   private readonly decoder: EventDecoder<TagInfo>
+  /** Set when a file was truncated, replaced or turned into a non-regular file: the caller re-reads the run from scratch. */
+  rewritten: Rewrite | null = null
+  /** Bytes one `readAll` may read before it stops and sets `moreToRead` (fairness between runs); Infinity = no limit. */
+  budgetBytes = Infinity
+  moreToRead = false
+  private readThisPass = 0
+  /** (file, error code) pairs already logged: a failing open is logged once, not on every pass. */
+  private readonly loggedErrors = new Set<string>()
 
   constructor (
     readonly run: RunState,
@@ -105,6 +139,9 @@ export class RunLoader {
       state: f.state,
       decodeIssues: f.decodeIssues,
       loggedResyncAt: f.loggedResyncAt,
+      identity: f.identity,
+      head: f.head === null ? null : new Uint8Array(f.head),
+      tail: f.tail === null ? null : new Uint8Array(f.tail),
       scanner: {
         resyncing: f.scanner.resyncing,
         resyncFrom: f.scanner.resyncFrom,
@@ -130,6 +167,9 @@ export class RunLoader {
       f.state = s.state
       f.decodeIssues = s.decodeIssues
       f.loggedResyncAt = s.loggedResyncAt
+      f.identity = s.identity ?? null
+      f.head = s.head === undefined || s.head === null ? null : Buffer.from(s.head)
+      f.tail = s.tail === undefined || s.tail === null ? null : Buffer.from(s.tail)
       Object.assign(f.scanner, s.scanner)
     }
   }
@@ -147,7 +187,10 @@ export class RunLoader {
           state: 'active',
           scanner: new TfRecordScanner(this.verifyDataCrc),
           decodeIssues: 0,
-          loggedResyncAt: -1
+          loggedResyncAt: -1,
+          identity: null,
+          head: null,
+          tail: null
         })
       }
     }
@@ -163,8 +206,11 @@ export class RunLoader {
     const lengthBefore = new Map<TagInfo, number>()
     for (const t of this.run.tags.values()) lengthBefore.set(t, t.series?.length ?? 0)
     const sorted = [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    this.moreToRead = false
+    this.readThisPass = 0
     for (const f of sorted) {
       if (f.state !== 'dead') await this.readFile(f, stats, yieldFn)
+      if (this.rewritten !== null || this.moreToRead) break
     }
     this.run.files = sorted.map(fileStat)
     const touched: TagInfo[] = []
@@ -172,20 +218,57 @@ export class RunLoader {
     return touched
   }
 
+  /** Logs a file's failure once per error code; true the first time. */
+  private logOnce (f: EventFileState, code: string, msg: string, extra: Record<string, unknown> = {}): void {
+    const key = f.path + '\0' + code
+    if (this.loggedErrors.has(key)) return
+    this.loggedErrors.add(key)
+    this.log.warn({ run: this.run.name, file: f.rel, code, ...extra }, msg)
+  }
+
   private async readFile (f: EventFileState, stats: ReadStats, yieldFn: () => Promise<void>): Promise<void> {
+    // stat() never blocks on a FIFO; open() of one for reading would, until a writer shows up.
+    let st
+    try {
+      st = statSync(f.path)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error'
+      if (code === 'ENOENT') { f.state = 'dead'; return }
+      this.logOnce(f, code, 'cannot examine event file; keeping what was read and retrying', { err })
+      return
+    }
+    if (!st.isFile()) {
+      this.notRegular(f)
+      return
+    }
     let fd: number
     try {
-      fd = openSync(f.path, 'r')
+      fd = openSync(f.path, OPEN_FLAGS)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') { f.state = 'dead'; return }
-      this.log.warn({ run: this.run.name, file: f.rel, err }, 'cannot open event file')
+      const code = (err as NodeJS.ErrnoException).code ?? 'error'
+      if (code === 'ENOENT') { f.state = 'dead'; return }
+      this.logOnce(f, code, 'cannot open event file; keeping what was read and retrying', { err })
       return
     }
     try {
-      const size = fstatSync(fd).size
-      if (size < f.offset) {
-        this.log.warn({ run: this.run.name, file: f.rel, size, offset: f.offset }, 'event file shrank (replaced or truncated by its writer); reading only bytes past the old offset')
+      const fst = fstatSync(fd)
+      if (!fst.isFile()) { this.notRegular(f); return }
+      const size = fst.size
+      const identity = `${fst.dev}:${fst.ino}:${fst.birthtimeMs}`
+      if (f.identity !== null && f.identity !== identity) {
+        this.rewritten = { file: f.rel, why: 'replaced (the file name now holds another file)' }
+        return
       }
+      if (size < f.offset) {
+        this.rewritten = { file: f.rel, why: `truncated (${size} bytes, ${f.offset} were read)` }
+        return
+      }
+      if (f.offset > 0 && ((f.head !== null && !sameBytes(fd, f.head, 0)) || (f.tail !== null && !sameBytes(fd, f.tail, f.offset - f.tail.length)))) {
+        this.rewritten = { file: f.rel, why: 'rewritten in place (its first bytes changed)' }
+        return
+      }
+      f.identity = identity
+      if ((f.head === null || f.head.length < HEAD_BYTES) && size > 0) f.head = readAt(fd, 0, Math.min(size, HEAD_BYTES))
       f.size = size
       this.run.setFile(f.rel)
       if (!f.scanner.resyncing && pipelineWanted(size - f.offset, this.verifyDataCrc)) await this.readPipelined(f, fd, size, stats, yieldFn)
@@ -205,8 +288,11 @@ export class RunLoader {
         f.offset += out.consumed
         need = out.needBytes
         if (out.consumed === 0 && (need === 0 || f.offset + need > size || need <= n)) break
+        this.readThisPass += n
+        if (this.readThisPass >= this.budgetBytes && f.offset < size) { this.moreToRead = true; break }
         if (n === want && f.offset < size) await yieldFn()
       }
+      if (f.offset > 0) { const n = Math.min(f.offset, HEAD_BYTES); f.tail = readAt(fd, f.offset - n, n) }
       if (!f.scanner.everValid && f.scanner.resyncs > 0 && f.state === 'active') {
         f.state = 'not-an-event-file'
         this.addIssue({ file: f.rel, offset: 0, kind: 'not-an-event-file' })
@@ -216,6 +302,7 @@ export class RunLoader {
       }
     } finally {
       closeSync(fd)
+      shrinkReadBuffer()
     }
   }
 
@@ -238,6 +325,15 @@ export class RunLoader {
       points = this.run.points
       await yieldFn()
     })
+  }
+
+  /** A known event file is now a FIFO, socket or device: never opened; if it was read before, its points go. */
+  private notRegular (f: EventFileState): void {
+    if (f.identity !== null) {
+      this.rewritten = { file: f.rel, why: 'replaced by something that is not a regular file' }
+      return
+    }
+    this.logOnce(f, 'not-regular', 'not a regular file (FIFO, socket or device); not opened')
   }
 
   private onRecord (f: EventFileState, buf: Uint8Array, start: number, end: number, fileOffset: number): void {
@@ -283,4 +379,14 @@ function fileStat (f: EventFileState): FileStat {
     skippedRecords: f.scanner.badDataCrc + f.decodeIssues,
     skippedBytes: f.scanner.skippedBytes
   }
+}
+
+function readAt (fd: number, at: number, n: number): Buffer {
+  const b = Buffer.alloc(n)
+  const got = n === 0 ? 0 : readSync(fd, b, 0, n, at)
+  return b.subarray(0, got)
+}
+
+function sameBytes (fd: number, bytes: Buffer, at: number): boolean {
+  return readAt(fd, at, bytes.length).equals(bytes)
 }

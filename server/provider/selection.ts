@@ -1,20 +1,26 @@
 /** Which (run, tag) series a request means: exact names and regular expressions over runs and tags. */
 
-import type { ScalarStore, TagInfo } from '../store/scalar-store.js'
+import type { ScalarStore, TagInfo, RunState } from '../store/scalar-store.js'
 import type { ScalarSeries } from '../store/scalar-series.js'
 import { scalarTagsOf } from './scalars.js'
 
 /**
  * A selection of runs and tags. A run is selected when it is named in `runs` or matches `runRe`;
- * when both are absent every run is. Tags likewise, within each selected run. Regular
- * expressions search (use `^…$` to match a whole name), as TensorBoard's run filter does.
+ * when both are absent every run is. Tags likewise, within each selected run. Patterns
+ * search (use `^…$` to match a whole name), as TensorBoard's run filter does.
  */
 export interface Selection {
   runs?: readonly string[]
-  runRe?: RegExp
+  runRe?: NamePattern
   tags?: readonly string[]
-  tagRe?: RegExp
+  tagRe?: NamePattern
 }
+
+/**
+ * A compiled pattern that searches a name. The HTTP layer compiles client patterns for a
+ * linear-time engine (RE2), never V8's backtracking one; a RegExp also fits (trusted patterns).
+ */
+export interface NamePattern { test: (name: string) => boolean }
 
 /** One selected series. `series` is the store's live object: it only grows. */
 export interface SelectedSeries {
@@ -35,9 +41,23 @@ export interface SelectedSeries {
  * they give an empty `ok`.
  */
 export type SelectOutcome =
-  | { kind: 'ok', items: SelectedSeries[], runs: Array<{ run: string, version: number }> }
+  | { kind: 'ok', items: SelectedSeries[], runs: Array<{ run: string, version: number, generation: number }> }
   | { kind: 'run-not-found', run: string }
   | { kind: 'tag-not-found', tag: string, run?: string }
+
+const generations = new WeakMap<RunState, number>()
+let nextGeneration = 1
+
+/**
+ * A number unique to this RunState object in this process. A run removed and read again (deleted
+ * and recreated, or a file rewritten) is a new RunState, so validators change even when its
+ * change counter happens to reach the same value: never an ETag from counts alone.
+ */
+export function generationOf (run: RunState): number {
+  let g = generations.get(run)
+  if (g === undefined) { g = nextGeneration++; generations.set(run, g) }
+  return g
+}
 
 /** Selected run names in TensorBoard order, or the first exactly-named run that does not exist. */
 export function selectRuns (store: ScalarStore, sel: Pick<Selection, 'runs' | 'runRe'>): { kind: 'ok', runs: string[] } | { kind: 'run-not-found', run: string } {
@@ -61,11 +81,11 @@ export function selectSeries (store: ScalarStore, sel: Selection): SelectOutcome
   if (rs.kind !== 'ok') return rs
   const keepTag = tagMatcher(sel)
   const items: SelectedSeries[] = []
-  const runs: Array<{ run: string, version: number }> = []
+  const runs: Array<{ run: string, version: number, generation: number }> = []
   const exactFound = new Set<string>()
   for (const run of rs.runs) {
     const state = store.runs.get(run)!
-    runs.push({ run, version: state.version })
+    runs.push({ run, version: state.version, generation: generationOf(state) })
     for (const t of scalarTagsOf(state)) {
       if (!keepTag(t.name)) continue
       exactFound.add(t.name)
@@ -80,13 +100,13 @@ export function selectSeries (store: ScalarStore, sel: Selection): SelectOutcome
   return { kind: 'ok', items, runs }
 }
 
-function nameMatcher (names: readonly string[] | undefined, re: RegExp | undefined): (name: string) => boolean {
+function nameMatcher (names: readonly string[] | undefined, re: NamePattern | undefined): (name: string) => boolean {
   if ((names === undefined || names.length === 0) && re === undefined) return () => true
   const set = new Set(names ?? [])
   return (name) => set.has(name) || (re !== undefined && testRe(re, name))
 }
 
-function testRe (re: RegExp, s: string): boolean {
-  re.lastIndex = 0
+function testRe (re: NamePattern, s: string): boolean {
+  if (re instanceof RegExp) re.lastIndex = 0
   return re.test(s)
 }

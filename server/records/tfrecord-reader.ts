@@ -130,11 +130,21 @@ export class TfRecordScanner {
   { kind: 'found', at: number } | { kind: 'pending', at: number, need: number } | { kind: 'none', at: number } {
     let q = from
     for (; q + HEADER_LENGTH <= end; q++) {
-      const stored = (buf[q + 8]! | (buf[q + 9]! << 8) | (buf[q + 10]! << 16) | (buf[q + 11]! << 24)) >>> 0
-      if (maskCrc(crc32c(buf, q, q + 8)) !== stored) continue
+      // Cheap plausibility first (a real header's length has a zero high word and fits the limit),
+      // the length CRC only then: random or text bytes are rejected with four loads, not a CRC.
       const lenHi = (buf[q + 4]! | (buf[q + 5]! << 8) | (buf[q + 6]! << 16) | (buf[q + 7]! << 24)) >>> 0
+      if (lenHi !== 0) continue
       const len = (buf[q]! | (buf[q + 1]! << 8) | (buf[q + 2]! << 16) | (buf[q + 3]! << 24)) >>> 0
-      if (lenHi !== 0 || len > MAX_RECORD_LENGTH) continue
+      if (len > MAX_RECORD_LENGTH) continue
+      const stored = (buf[q + 8]! | (buf[q + 9]! << 8) | (buf[q + 10]! << 16) | (buf[q + 11]! << 24)) >>> 0
+      if (stored === 0 && len === 0) {
+        // Twelve zero bytes are never a header (the masked CRC of a zero length is not zero): skip
+        // the whole run of zeros at once — a sparse file's holes are gigabytes of them.
+        const z = zeroRunEnd(buf, q, end)
+        if (z - HEADER_LENGTH >= q) q = z - HEADER_LENGTH
+        continue
+      }
+      if (maskCrc(crc32c(buf, q, q + 8)) !== stored) continue
       const dataEnd = q + HEADER_LENGTH + len
       if (dataEnd + FOOTER_LENGTH > end) return { kind: 'pending', at: q, need: HEADER_LENGTH + len + FOOTER_LENGTH }
       const storedData = (buf[dataEnd]! | (buf[dataEnd + 1]! << 8) | (buf[dataEnd + 2]! << 16) | (buf[dataEnd + 3]! << 24)) >>> 0
@@ -142,4 +152,15 @@ export class TfRecordScanner {
     }
     return { kind: 'none', at: Math.max(from, q) }
   }
+}
+
+const ZERO_BLOCK = new Uint8Array(4096)
+
+/** First index ≥ `from` (and ≤ `end`) holding a non-zero byte; compares 4 KiB blocks natively. */
+function zeroRunEnd (buf: Uint8Array, from: number, end: number): number {
+  let i = from
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  while (i + ZERO_BLOCK.length <= end && view.compare(ZERO_BLOCK, 0, ZERO_BLOCK.length, i, i + ZERO_BLOCK.length) === 0) i += ZERO_BLOCK.length
+  while (i < end && buf[i] === 0) i++
+  return i
 }

@@ -93,7 +93,7 @@ test('new runs and new files appear; a deleted run disappears; data of a vanishe
   } finally { cleanup() }
 })
 
-test('event files directly in the logdir form the run "."; a symlinked run is followed once', async () => {
+test('event files directly in the logdir form the run "."; a symlinked run outside the logdir is followed once with followSymlinks, skipped without', async () => {
   const { dir, cleanup } = tempDir()
   try {
     copyFileSync(path.join(GENERATED, 'edge', 'rotation', 'events.out.tfevents.1700000000.host.300.0'), path.join(dir, 'events.out.tfevents.1700000000.host.300.0'))
@@ -101,9 +101,13 @@ test('event files directly in the logdir form the run "."; a symlinked run is fo
     symlinkSync(path.join(GENERATED, 'edge', 'deep'), path.join(dir, 'linked'))
     symlinkSync(dir, path.join(dir, 'loop')) // a cycle must not hang discovery
     const store = new ScalarStore()
-    await new LogdirLoader(dir, store, silent).reload()
+    await new LogdirLoader(dir, store, silent, { followSymlinks: true }).reload()
     assert.equal(points(store, '.', 'loss').length, 100)
     assert.equal(points(store, 'linked/a/b/c/d/e/run1', 'loss').length, 30)
+    const confined = new ScalarStore()
+    await new LogdirLoader(dir, confined, silent).reload()
+    assert.equal(points(confined, '.', 'loss').length, 100)
+    assert.deepEqual(confined.runNamesTbOrder(), ['.'], 'a link leading out of the logdir is not followed by default')
   } finally { cleanup() }
 })
 

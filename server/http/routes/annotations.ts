@@ -1,16 +1,15 @@
 /** GET /api/v1/annotations: jump annotations (what happened, how big, why, what to do) as a JSON array. */
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { Type, type Static } from '@sinclair/typebox'
-import type { ScalarStore } from '../../store/scalar-store.js'
-import { isScalarTag } from '../../store/scalar-store.js'
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '../type-provider.js'
+import { Type } from '@sinclair/typebox'
+import { annotationTarget, type DataSource } from '../../provider/data-source.js'
 import type { EnrichmentProvider, AnnotationKind, Severity } from '../../provider/enrichment.js'
-import { ApiError, runNotFound, tagNotFound, tagNotFoundInSelection } from '../errors.js'
-import { installQueryHandling, validationToBadParam } from '../query.js'
+import { runNotFound, tagNotFound, tagNotFoundInSelection } from '../errors.js'
 import { ERROR_RESPONSES } from '../route-helpers.js'
 
 export interface AnnotationRoutesOptions {
-  store: ScalarStore
+  store: DataSource
   enrichment: EnrichmentProvider
 }
 
@@ -25,7 +24,6 @@ const AnnotationsQuery = Type.Object({
   severity: Type.Optional(Type.Unsafe<Severity>({ type: 'string', enum: [...SEVERITIES], description: 'Only annotations of this severity.' })),
   minStep: Type.Optional(Type.Number({ description: 'Only annotations that end at or after this step.' }))
 })
-type AnnotationsQueryT = Static<typeof AnnotationsQuery>
 
 const Annotation = Type.Object({
   id: Type.String({ description: 'Stable id (run, tag, kind and start point); the same annotation keeps it while it grows.' }),
@@ -50,16 +48,9 @@ const Annotation = Type.Object({
 })
 
 /** Registers GET /annotations under the plugin prefix (app.ts mounts it at /api/v1). */
-export async function annotationRoutes (app: FastifyInstance, opts: AnnotationRoutesOptions): Promise<void> {
+export async function annotationRoutes (untyped: FastifyInstance, opts: AnnotationRoutesOptions): Promise<void> {
+  const app = untyped.withTypeProvider<TypeBoxTypeProvider>()
   const { store, enrichment } = opts
-  installQueryHandling(app)
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const e = err instanceof ApiError ? err : (err.validation !== undefined ? validationToBadParam(err, req) : null)
-    if (e !== null) return reply.code(e.statusCode).send({ error: { code: e.code, message: e.message, ...e.details } })
-    req.log.error({ err }, 'unhandled error')
-    return reply.code(500).send({ error: { code: 'LB_ERR_INTERNAL', message: 'internal error' } })
-  })
-
   app.get('/annotations', {
     schema: {
       summary: 'Jump annotations',
@@ -71,22 +62,10 @@ export async function annotationRoutes (app: FastifyInstance, opts: AnnotationRo
       response: { 200: { description: 'Annotations', type: 'array', items: Annotation }, ...ERROR_RESPONSES }
     }
   }, async (req, reply) => {
-    const q = req.query as AnnotationsQueryT
-    if (q.run !== undefined) {
-      const r = store.runs.get(q.run)
-      if (r === undefined) throw runNotFound(q.run)
-      if (q.tag !== undefined) {
-        const t = r.tags.get(q.tag)
-        if (t === undefined || !isScalarTag(t) || t.series === null) throw tagNotFound(q.run, q.tag)
-      }
-    } else if (q.tag !== undefined) {
-      let found = false
-      for (const r of store.runs.values()) {
-        const t = r.tags.get(q.tag)
-        if (t !== undefined && isScalarTag(t) && t.series !== null) { found = true; break }
-      }
-      if (!found) throw tagNotFoundInSelection(q.tag)
-    }
+    const q = req.query
+    const target = annotationTarget(store, q.run, q.tag)
+    if (target.kind === 'run-not-found') throw runNotFound(target.run)
+    if (target.kind === 'tag-not-found') throw target.run !== undefined ? tagNotFound(target.run, target.tag) : tagNotFoundInSelection(target.tag)
     const list = enrichment.annotations({ run: q.run, tag: q.tag, kind: q.kind, severity: q.severity, minStep: q.minStep })
     // JSON.stringify turns non-finite numbers into null, as the schema says.
     return reply.type('application/json; charset=utf-8').send(JSON.stringify(list))

@@ -1,50 +1,29 @@
-/** /api/v1: lossboard's own API — runs, tags, scalars (columnar JSON, CSV, NDJSON), export, live stream, OpenAPI. */
+/** /api/v1 listings and scalars: runs, tags, scalars (columnar JSON, CSV, NDJSON). */
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ScalarStore } from '../../store/scalar-store.js'
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '../type-provider.js'
+import type { DataSource } from '../../provider/data-source.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import { listRuns, tagDto } from '../../provider/scalars.js'
 import { selectRuns, selectSeries } from '../../provider/selection.js'
 import { buildSlice, extraColumnsWanted } from '../../provider/series-slice.js'
 import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type Chunk } from '../../provider/encode.js'
-import { ApiError, runNotFound, badParam, routeNotFound } from '../errors.js'
+import { runNotFound, badParam } from '../errors.js'
 import { ERROR_RESPONSES, dataResponse, prepareData, throwIfNotFound } from '../route-helpers.js'
-import { installQueryHandling, validationToBadParam, parseSelection, isSingleSeries, parseRegex } from '../query.js'
-import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse, type RunsQueryT, type TagsQueryT, type ScalarsQueryT } from '../schemas.js'
+import { parseSelection, isSingleSeries, parseRegex } from '../query.js'
+import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse } from '../schemas.js'
 import { negotiateFormat, sendData, type Format } from '../respond.js'
-import { exportRoutes } from './export.js'
-import { streamRoutes } from './stream.js'
-import { openapiRoutes } from './openapi.js'
 
 /** The store to read and the enrichment provider shared with the annotations route. */
 export interface ApiOptions {
-  store: ScalarStore
+  store: DataSource
   enrichment: EnrichmentProvider
 }
 
-/**
- * Registers /runs, /tags, /scalars, /export, /stream, /openapi.json, /docs under the plugin's
- * prefix (/api/v1), with this scope's query handling, its JSON error bodies (a 400 names the
- * parameter, a 404 the run or tag; never a 500 for input) and a JSON 404 for unknown paths.
- */
-export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promise<void> {
+/** Registers /runs, /tags and /scalars (api-scope.ts mounts it at /api/v1, with the scope's error handler). */
+export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Promise<void> {
+  const app = untyped.withTypeProvider<TypeBoxTypeProvider>()
   const { store, enrichment } = opts
-  installQueryHandling(app)
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const e = err instanceof ApiError ? err : (err.validation !== undefined ? validationToBadParam(err, req) : null)
-    if (e !== null) return reply.code(e.statusCode).send({ error: { code: e.code, message: e.message, ...e.details } })
-    if (err.statusCode !== undefined && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: { code: 'LB_ERR_BAD_REQUEST', message: err.message } })
-    }
-    req.log.error({ err }, 'unhandled error')
-    return reply.code(500).send({ error: { code: 'LB_ERR_INTERNAL', message: 'internal error' } })
-  })
-  // Unknown paths under /api/v1 get a JSON 404 from us, not the dashboard's static wildcard.
-  // An explicit wildcard beats the root one in the router; setNotFoundHandler would not be reached.
-  const notFound = async (req: FastifyRequest): Promise<never> => { throw routeNotFound(req.method, req.url) }
-  app.setNotFoundHandler(notFound)
-  app.all('/*', { schema: { hide: true } }, notFound)
-
   app.get('/runs', {
     schema: {
       summary: 'List runs',
@@ -55,7 +34,7 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
       response: { 200: { description: 'Runs', ...RunsResponse }, ...ERROR_RESPONSES }
     }
   }, async (req, reply) => {
-    const q = req.query as RunsQueryT
+    const q = req.query
     const rs = selectRuns(store, { runs: q.run, runRe: parseRegex('runRe', q.runRe) })
     if (rs.kind !== 'ok') throw runNotFound(rs.run)
     const keep = new Set(rs.runs)
@@ -71,7 +50,7 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
       response: { 200: { description: 'Tags', ...TagsResponse }, ...ERROR_RESPONSES }
     }
   }, async (req, reply) => {
-    const q = req.query as TagsQueryT
+    const q = req.query
     const sel = selectSeries(store, parseSelection(q))
     throwIfNotFound(sel)
     const tags = sel.items.map(it => tagDto(it.run, it.info, enrichment))
@@ -88,7 +67,7 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
       response: { 200: dataResponse('Series', ScalarsResponse), 304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' }, ...ERROR_RESPONSES }
     }
   }, async (req, reply) => {
-    const q = req.query as ScalarsQueryT
+    const q = req.query
     const format = negotiateFormat(q.format as Format | undefined, req.headers.accept)
     const single = isSingleSeries(q)
     if (!single && q.run === undefined && q.runRe === undefined && q.tag === undefined && q.tagRe === undefined) {
@@ -120,8 +99,4 @@ export async function apiRoutes (app: FastifyInstance, opts: ApiOptions): Promis
     }
     return sendData(req, reply, { etag, format, body })
   })
-
-  await app.register(exportRoutes, { store, enrichment })
-  await app.register(streamRoutes, { store, enrichment })
-  await app.register(openapiRoutes)
 }

@@ -1,13 +1,14 @@
 /** /api/v1/export: the long ("tidy") table of many runs × tags, or its pivot, streamed with bounded memory. */
 
 import type { FastifyInstance } from 'fastify'
-import type { ScalarStore } from '../../store/scalar-store.js'
+import type { TypeBoxTypeProvider } from '../type-provider.js'
+import type { DataSource } from '../../provider/data-source.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import type { SelectedSeries } from '../../provider/selection.js'
 import { buildSlice, extraColumnsWanted, type SeriesSlice } from '../../provider/series-slice.js'
 import { csvChunks, ndjsonChunks, columnarJsonChunks, sliceColumns, SNAKE_NAMES, type RowFormat, type Chunk } from '../../provider/encode.js'
 import { pivotColumns, pivotCsvChunks, pivotNdjsonChunks, pivotColumnarJsonChunks, type PivotColumn, type PivotRun } from '../../provider/pivot.js'
-import { ExportQuery, type ExportQueryT } from '../schemas.js'
+import { ExportQuery } from '../schemas.js'
 import { negotiateFormat, sendData, type Format } from '../respond.js'
 import { ERROR_RESPONSES, dataResponse, prepareData } from '../route-helpers.js'
 
@@ -20,7 +21,8 @@ const EXPORT_JSON_SCHEMA = {
 }
 
 /** Registers GET /export. Bodies are generated as they are sent: one series' slice (and enrichment) at a time. */
-export async function exportRoutes (app: FastifyInstance, opts: { store: ScalarStore, enrichment: EnrichmentProvider }): Promise<void> {
+export async function exportRoutes (untyped: FastifyInstance, opts: { store: DataSource, enrichment: EnrichmentProvider }): Promise<void> {
+  const app = untyped.withTypeProvider<TypeBoxTypeProvider>()
   const { store, enrichment } = opts
   app.get('/export', {
     schema: {
@@ -33,7 +35,7 @@ export async function exportRoutes (app: FastifyInstance, opts: { store: ScalarS
       response: { 200: dataResponse('Table', EXPORT_JSON_SCHEMA), 304: { description: 'Not modified', type: 'null' }, ...ERROR_RESPONSES }
     }
   }, async (req, reply) => {
-    const q = req.query as ExportQueryT
+    const q = req.query
     const format = negotiateFormat(q.format as Format | undefined, req.headers.accept)
     // never thinned: an export is every point in range
     const { sliceOpts, policy, sel, etag } = prepareData(store, q, 'export', format, { points: 0, method: 'minmax' })

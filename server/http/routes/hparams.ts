@@ -1,11 +1,11 @@
 /** GET /api/v1/hparams: hyper-parameters of every session (hparams plugin data) with its metrics' last, min and max values. */
 
 import type { FastifyInstance } from 'fastify'
-import type { ScalarStore } from '../../store/scalar-store.js'
+import type { DataSource } from '../../provider/data-source.js'
 import { hparamsTable, type HParamsFileReader } from '../../provider/hparams.js'
 import { ERROR_RESPONSES } from '../route-helpers.js'
 
-export interface HParamsRoutesOptions { store: ScalarStore, readHParams: HParamsFileReader }
+export interface HParamsRoutesOptions { store: DataSource, readHParams: HParamsFileReader }
 
 const Value = { anyOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }, { type: 'null' }] }
 const Num = { type: ['number', 'null'] }

@@ -3,14 +3,17 @@
 import { randomUUID } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import type { ScalarStore } from '../../store/scalar-store.js'
+import type { TypeBoxTypeProvider } from '../type-provider.js'
+import type { DataSource } from '../../provider/data-source.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import type { LiveEventDto } from '../../provider/dto.js'
 import { LiveFeed, type LiveEnvelope } from '../../provider/live.js'
 import { runMatcher, tagMatcher } from '../../provider/selection.js'
 import { parseSelection } from '../query.js'
-import { StreamQuery, type StreamQueryT } from '../schemas.js'
+import { StreamQuery } from '../schemas.js'
 import { ERROR_RESPONSES } from '../route-helpers.js'
+import { ApiError } from '../errors.js'
+import type { StreamSlots } from '../limits.js'
 
 /** Seconds between keep-alive comments, so idle proxies keep the connection open. */
 const HEARTBEAT_MS = 15_000
@@ -26,7 +29,8 @@ export function sseMessage (event: LiveEventDto, id?: string): string {
  * Registers GET /stream over one LiveFeed for the app's lifetime. Open streams are ended in
  * preClose, so `app.close()` never waits on a client.
  */
-export async function streamRoutes (app: FastifyInstance, opts: { store: ScalarStore, enrichment: EnrichmentProvider }): Promise<void> {
+export async function streamRoutes (untyped: FastifyInstance, opts: { store: DataSource, enrichment: EnrichmentProvider, slots: StreamSlots }): Promise<void> {
+  const app = untyped.withTypeProvider<TypeBoxTypeProvider>()
   // A fresh id per app: event ids of another server (or an earlier process) are never resumed here.
   const feed = new LiveFeed(opts.store, opts.enrichment, { bootId: randomUUID().slice(0, 8) })
   const open = new Set<PassThrough>()
@@ -50,11 +54,13 @@ export async function streamRoutes (app: FastifyInstance, opts: { store: ScalarS
       querystring: StreamQuery,
       response: {
         200: { description: 'Event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-        400: ERROR_RESPONSES[400]
+        400: ERROR_RESPONSES[400],
+        429: { ...ERROR_RESPONSES[400], description: 'This client address has --max-streams-per-client streams open (LB_ERR_TOO_MANY_STREAMS).' },
+        503: { ...ERROR_RESPONSES[400], description: 'The server has --max-streams streams open (LB_ERR_STREAMS_FULL).' }
       }
     }
   }, async (req, reply) => {
-    const q = req.query as StreamQueryT
+    const q = req.query
     const sel = parseSelection(q)
     const runOk = runMatcher(sel)
     const tagOk = tagMatcher(sel)
@@ -66,6 +72,11 @@ export async function streamRoutes (app: FastifyInstance, opts: { store: ScalarS
         case 'annotation': return runOk(e.annotation.run) && tagOk(e.annotation.tag)
       }
     }
+    const slot = opts.slots.acquire(req.ip)
+    if (slot === 'client') throw new ApiError(429, 'LB_ERR_TOO_MANY_STREAMS', 'this client already has the most event streams allowed open at once; close one first')
+    if (slot === 'total') throw new ApiError(503, 'LB_ERR_STREAMS_FULL', 'the server has the most event streams allowed open at once; retry later')
+    let released = false
+    const release = (): void => { if (!released) { released = true; opts.slots.release(req.ip) } }
     const out = new PassThrough()
     open.add(out)
     const send = (env: LiveEnvelope): void => {
@@ -86,6 +97,7 @@ export async function streamRoutes (app: FastifyInstance, opts: { store: ScalarS
     const beat = setInterval(() => { out.write(': keep-alive\n\n') }, HEARTBEAT_MS)
     beat.unref()
     const cleanup = (): void => {
+      release()
       clearInterval(beat)
       unsubscribe()
       open.delete(out)
