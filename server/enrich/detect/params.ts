@@ -78,7 +78,7 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   divergenceGrowth: 1.5,
   clusterGap: 16,
   oscWindow: 96,
-  oscEvery: 32,
+  oscEvery: 64,
   oscRatio: 2.5,
   oscMinZ: 4,
   oscMinLogAmp: 0.3,
