@@ -344,7 +344,7 @@ class StoreEnrichment implements EnrichmentProvider {
     // 5. The learning-rate schedule: a change that caused a jump moves its start to the change;
     //    schedule steps and phases on a training loss become information.
     const changes = this.runLrChanges(st, r, ctx)
-    snapToLrChange(fresh, changes, c, s.length, LR_LOOKBACK_POINTS)
+    snapToLrChange(fresh, changes, c, s.length, LR_LOOKBACK_POINTS, key => st.events.has(key))
     if (wantsSchedule(st.run, st.tag)) fresh.push(...this.scheduleEvents(st, r, ctx, c, s.length, fresh))
     for (const ev of fresh) this.record(st, ev)
     // 6. Causes from the run's other series (re-run when they change), then announcements.
