@@ -13,7 +13,7 @@ import { exportRoutes } from './export.js'
 import { streamRoutes } from './stream.js'
 import { openapiRoutes } from './openapi.js'
 import { hparamsRoutes } from './hparams.js'
-import type { HParamsFileReader } from '../../provider/hparams.js'
+import type { HParamsFileReader, HParamsYamlReader } from '../../provider/hparams.js'
 
 export interface ApiScopeOptions {
   store: DataSource
@@ -21,6 +21,8 @@ export interface ApiScopeOptions {
   streams: StreamSlots
   /** Reads a run's hparams plugin data from its event files (the logdir layer's reader). */
   readHParams: HParamsFileReader
+  /** Reads a run's Lightning hparams.yaml (the logdir layer's reader). */
+  readHParamsYaml?: HParamsYamlReader
 }
 
 /**
@@ -51,6 +53,6 @@ export async function apiScope (app: FastifyInstance, opts: ApiScopeOptions): Pr
   await app.register(annotationRoutes, { store: opts.store, enrichment: opts.enrichment })
   await app.register(exportRoutes, { store: opts.store, enrichment: opts.enrichment })
   await app.register(streamRoutes, { store: opts.store, enrichment: opts.enrichment, slots: opts.streams })
-  await app.register(hparamsRoutes, { store: opts.store, readHParams: opts.readHParams })
+  await app.register(hparamsRoutes, { store: opts.store, readHParams: opts.readHParams, readHParamsYaml: opts.readHParamsYaml })
   await app.register(openapiRoutes)
 }
