@@ -330,7 +330,7 @@ const hparams = new HParamsView(run => {
   const esc = run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   update({ runFilter: `^${esc}(/|$)` }, 'runs')
   $<HTMLInputElement>('run-filter').value = state.settings.runFilter
-})
+}, run => state.colours.get(run) ?? '#4c78a8')
 /** Hyper-parameters change rarely: fetched with the catalog, at most every few seconds. */
 const reloadHParams = throttle(async () => { hparams.set(await api.hparams()) }, 3000)
 
