@@ -7,7 +7,7 @@
 
 import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { parse } from 'yaml'
+import { parseDocument } from 'yaml'
 import type { HParamValue } from '../provider/hparams.js'
 
 /** Files larger than this are not hyper-parameters (and are not read). */
@@ -29,8 +29,10 @@ export function readHParamsYaml (file: string): Record<string, HParamValue> | nu
   if (hit !== undefined && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.result
   let result: Record<string, HParamValue> | null = null
   try {
-    // Lightning may tag values with Python types (!!python/object); unknown tags become plain strings.
-    const doc: unknown = parse(readFileSync(file, 'utf8'), { logLevel: 'silent', maxAliasCount: 100 })
+    // Lightning may tag values with Python types (!!python/object): unknown tags are warnings and
+    // the values are read as plain YAML; syntax errors make the file unusable.
+    const parsed = parseDocument(readFileSync(file, 'utf8'), { logLevel: 'silent' })
+    const doc: unknown = parsed.errors.length > 0 ? null : parsed.toJS({ maxAliasCount: 100 })
     if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
       result = {}
       flatten(doc as Record<string, unknown>, '', result)
