@@ -107,7 +107,7 @@ export class RunningMeanInverter extends EpochSegmenter {
     out.push(`running mean inverted per epoch: ${this.fits.length} fit(s), ${closed} closed epoch(s)${open ? ' and one in progress' : ''}`)
     const k = this.epochLength()
     if (k !== null) out.push(`epoch length: ${k} batches`)
-    if (gap > 0) out.push(`gap form: ${gap} point(s) follow unlogged batches (update_freq > 1); each such value is the mean raw value over the batches since the previous logged point of the epoch, not one batch`)
+    if (gap > 0) out.push(`gap form: ${gap} point(s) follow unlogged batches (update_freq > 1); each such value is the mean raw value over the batches since the previous logged point of the epoch (since the epoch start at an epoch's first logged point: a reset inside the gap hides the previous epoch's last batches), not one batch`)
     if (approx > 0) {
       out.push(this.sizes === null
         ? `${approx} point(s) are (or may be) the last batch of an epoch, whose size is unknown: value computed as for a full batch (damped toward the epoch mean), bound infinite; give the dataset size and batch size to make them exact`
@@ -165,7 +165,7 @@ export class RunningMeanInverter extends EpochSegmenter {
       if (dom !== null && (m < dom.lo || m > dom.hi)) this.domain = null
       // Samples seen, from the accuracy's whole-number counts: exact whatever the batch sizes.
       const ca = i === e.first ? 0 : cnt[i - 1]!
-      cnt[i] = counts !== null && k > ka && k >= 1 ? (Number.isNaN(ca) ? NaN : countAt(counts.values[i]!, ca + (k - ka) * counts.batch, counts.batch)) : NaN
+      cnt[i] = counts !== null && k > ka && k >= 1 ? (Number.isNaN(ca) ? NaN : countAt(counts.values[i]!, ca + (k - ka) * counts.batch, counts.batch, i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit))) : NaN
       const counted = !Number.isNaN(cnt[i]!) && (ka === 0 || !Number.isNaN(ca))
       let kind: number
       let value: number
@@ -225,9 +225,11 @@ export class RunningMeanInverter extends EpochSegmenter {
     if (acc.steps[e.first] !== this.steps[e.first] || acc.steps[e.last] !== this.steps[e.last]) return null
     if (fit.batch === null) {
       // Pairs (running accuracy, epoch-local counter) from the fit's epochs with an exact start,
-      // never an epoch's last point (it may be short); inferred once 8 are known.
+      // never an epoch's last point (it may be short) nor the newest point of an open epoch (it
+      // may turn out to be the last: one short batch taken as full makes every count wrong, and
+      // the smallest size that fits is then a large multiple of the true one); inferred once 8 are known.
       if (fit.batchTries >= 64 || fit.pairs.m.length >= 16) return null
-      const upTo = e.closed ? e.last - 1 : e.last
+      const upTo = e.last - 1
       for (let i = Math.max(e.first, fit.pairsUpTo + 1); i <= upTo && fit.pairs.m.length < 16; i++) {
         fit.pairsUpTo = i
         if (informative(acc.values[i]!)) { fit.pairs.m.push(acc.values[i]!); fit.pairs.k.push(this.ctr[i]! - e.g) }
