@@ -69,6 +69,8 @@ export interface EpochInfo {
   estimate: boolean
   /** First point whose exact value fell outside the metric's domain: it and the later points are estimates. */
   brokenAt: number
+  /** Point where the accuracy count chain was lost to a short batch of unknown size (Infinity: none, or resolved). */
+  countLost: number
 }
 
 /** Cross-check of the segmentation: an epoch value must equal the final running mean of its epoch. */

@@ -1,7 +1,7 @@
 /** Inverts Keras-style running means into raw per-batch values, with float32 error bounds (segmentation: epochs.ts). */
 
 import type { ValueDomain } from './value-domain.js'
-import { countAt, inferBatchSize, informative } from './sample-counts.js'
+import { countAt, countFits, inferBatchSize, informative } from './sample-counts.js'
 import { EpochSegmenter } from './epochs.js'
 import {
   POINT_APPROX_LAST, POINT_ESTIMATE, POINT_EXACT, POINT_GAP_MEAN, POINT_UNRECOVERABLE, grow,
@@ -152,21 +152,61 @@ export class RunningMeanInverter extends EpochSegmenter {
     const risky = e.estimate || (open && fit.gapped && (fit.evals === 0 || fit.evalBad) && this.predictedEnd(fit, e) === Infinity)
     const dom = this.domain
     const label = e.label
-    const start = Math.max(from, e.first)
-    if (start === e.first) e.brokenAt = Infinity
+    // A lost count chain not resolved yet is re-scanned with the new points (for a bounded stretch).
+    const relost = e.countLost >= e.first && e.countLost < from && from - e.countLost <= 64
+    const start = relost ? e.countLost : Math.max(from, e.first)
+    if (start === e.first || (relost && e.brokenAt === e.countLost)) e.brokenAt = Infinity
+    e.countLost = Infinity
     const counts = this.countsFor(e, fit)
     const cnt = this.cnt
+    // Lost count chain (see below): where, the full-batch count there, its counter, the shortfalls
+    // that still fit every point since, and the one that was pinned (-1: none yet).
+    let lostAt = -1; let lostBase = NaN; let lostK = 0; let cands: number[] = []; let pinS = -1
     let ka = start > e.first ? ctr[start - 1]! - g : 0
     let ma = start > e.first ? values[start - 1]! : 0
-    for (let i = start; i <= e.last; i++, ka = ctr[i - 1]! - g, ma = values[i - 1]!) {
+    for (let i = start; i <= e.last; i++, ka = i > e.first ? ctr[i - 1]! - g : 0, ma = i > e.first ? values[i - 1]! : 0) {
       const m = values[i]!
       const k = ctr[i]! - g
       ep[i] = label
       if (dom !== null && (m < dom.lo || m > dom.hi)) this.domain = null
       // Samples seen, from the accuracy's whole-number counts: exact whatever the batch sizes.
       const ca = i === e.first ? 0 : cnt[i - 1]!
-      cnt[i] = counts !== null && k > ka && k >= 1 ? (Number.isNaN(ca) ? NaN : countAt(counts.values[i]!, ca + (k - ka) * counts.batch, counts.batch, i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit))) : NaN
+      const mayBeLast = i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit)
+      const expected = counts !== null ? ca + (k - ka) * counts.batch : NaN
+      if (i === lostAt && pinS >= 0) cnt[i] = expected - pinS
+      else cnt[i] = counts !== null && k > ka && k >= 1 ? (Number.isNaN(ca) ? NaN : countAt(counts.values[i]!, expected, counts.batch, mayBeLast)) : NaN
       const counted = !Number.isNaN(cnt[i]!) && (ka === 0 || !Number.isNaN(ca))
+      if (counts !== null && k > ka && k >= 1 && !counted && !mayBeLast) {
+        if (!Number.isNaN(ca) && i < e.brokenAt) {
+          // The full-batch count does not fit and no single shorter one does: a short batch of
+          // unknown size happened here (mid-epoch: steps_per_epoch over a repeated dataset). Equal
+          // weights would be wrong from here on: estimates, until the later points' accuracies
+          // leave one shortfall that fits them all (then the stretch is recomputed exactly).
+          e.brokenAt = i
+          e.countLost = i
+          lostAt = i; lostBase = expected; lostK = k
+          cands = []
+          for (let sft = 1; sft < counts.batch && sft < expected; sft++) if (countFits(counts.values[i]!, expected - sft)) cands.push(sft)
+        } else if (lostAt >= 0 && pinS < 0 && cands.length > 1 && i - lostAt <= 64) {
+          const full = lostBase + (k - lostK) * counts.batch
+          const mi = counts.values[i]!
+          cands = cands.filter(sft => countFits(mi, full - sft))
+          if (cands.length === 1) {
+            pinS = cands[0]!
+            e.brokenAt = Infinity
+            e.countLost = Infinity
+            i = lostAt - 1
+            continue
+          }
+        }
+      }
+      // A short batch located here (the full count did not fit) may as well have been in an earlier
+      // stretch whose accuracies fit the shifted counts too: then where it was is unknown.
+      let forceEstimate = false
+      if (counted && counts !== null && !mayBeLast && cnt[i]! < expected) {
+        const q = this.shortBatchFrom(e, i, expected - cnt[i]!, counts.values)
+        if (q < i) { this.markEstimates(q, i - 1); forceEstimate = true }
+      }
       let kind: number
       let value: number
       let b: number
@@ -202,7 +242,7 @@ export class RunningMeanInverter extends EpochSegmenter {
           e.brokenAt = i
         }
       }
-      if ((risky || i >= e.brokenAt) && kind !== POINT_UNRECOVERABLE) { b = Infinity; kind = POINT_ESTIMATE }
+      if ((risky || forceEstimate || i >= e.brokenAt) && kind !== POINT_UNRECOVERABLE) { b = Infinity; kind = POINT_ESTIMATE }
       const d = this.domain
       if (d !== null && Number.isFinite(value) && (value < d.lo || value > d.hi)) {
         // Never serve an impossible value: an estimate falls back to the logged mean, clamped.
@@ -212,6 +252,30 @@ export class RunningMeanInverter extends EpochSegmenter {
       desm[i] = value
       bnd[i] = b
       this.setKind(i, kind)
+    }
+  }
+
+  /**
+   * Earliest point q ≤ i of epoch e where a short batch (shortfall s, found at i) may have been:
+   * every point from q to i − 1 also fits its count minus s. Looks back at most 64 points.
+   */
+  private shortBatchFrom (e: EpochInfo, i: number, s: number, acc: ArrayLike<number>): number {
+    const cnt = this.cnt
+    let q = i
+    for (let p = i - 1; p >= e.first && i - p <= 64; p--) {
+      const c = cnt[p]! - s
+      if (Number.isNaN(c) || c <= (p > e.first ? cnt[p - 1]! : 0) || !countFits(acc[p]!, c)) break
+      q = p
+    }
+    return q
+  }
+
+  /** Points lo..hi (computed already) become estimates: bound infinite, value kept. */
+  private markEstimates (lo: number, hi: number): void {
+    for (let j = lo; j <= hi; j++) {
+      if (this.knd[j] === POINT_UNRECOVERABLE) continue
+      this.bnd[j] = Infinity
+      this.setKind(j, POINT_ESTIMATE)
     }
   }
 
