@@ -302,6 +302,22 @@ export class RunningMeanInverter extends EpochSegmenter {
       fit.batchTries++
       fit.batch = inferBatchSize(fit.pairs.m, fit.pairs.k, 8)
       if (fit.batch === null) return null
+    } else if (fit.pairs.m.length < 16) {
+      // Eight pairs can all fit a divisor of the true size (all counts even: 1 in 256). Later
+      // full-batch pairs check it; one that contradicts it makes the size a small multiple (a
+      // contradiction by a mid-epoch short batch gives no such multiple and changes nothing).
+      let contradicted = false
+      for (let i = Math.max(e.first, fit.pairsUpTo + 1); i <= e.last - 1 && fit.pairs.m.length < 16; i++) {
+        fit.pairsUpTo = i
+        const m = acc.values[i]!
+        if (!informative(m)) continue
+        fit.pairs.m.push(m); fit.pairs.k.push(this.ctr[i]! - e.g)
+        if (!countFits(m, (this.ctr[i]! - e.g) * fit.batch)) contradicted = true
+      }
+      if (contradicted) {
+        const b = inferBatchSize(fit.pairs.m, fit.pairs.k, 8)
+        if (b !== null && b % fit.batch === 0 && b <= 4 * fit.batch) fit.batch = b
+      }
     }
     return { values: acc.values, batch: fit.batch }
   }
