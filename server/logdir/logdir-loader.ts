@@ -2,7 +2,9 @@
 
 import path from 'node:path'
 import type { Logger } from 'pino'
-import { discoverRuns, isEventFileName, runNameOf } from './discover.js'
+import { isEventFileName } from './discover.js'
+import { FsSource } from './fs-source.js'
+import { ObjectRewrittenError, type LogdirSource } from './source.js'
 import { RunLoader, type ReadStats } from './run-loader.js'
 import { loadRunsInParallel } from './parallel-load.js'
 import { statSync } from 'node:fs'
@@ -64,6 +66,8 @@ export interface LoaderTotals extends ReadStats {
  */
 export class LogdirLoader {
   readonly logdir: string
+  /** Where the event files come from (local directory or bucket prefix). */
+  readonly source: LogdirSource
   private readonly runs = new Map<string, RunLoader>()
   private rescanRequested = false
   private readonly dirtyRuns = new Set<string>()
@@ -77,8 +81,9 @@ export class LogdirLoader {
   /** Runs of the initial load that a worker thread read (0 when it ran on one thread). */
   runsReadInWorker = 0
 
-  constructor (logdir: string, readonly store: ScalarStore, private readonly log: Logger, private readonly opts: LoaderOptions = {}) {
-    this.logdir = path.resolve(logdir)
+  constructor (logdir: string | LogdirSource, readonly store: ScalarStore, private readonly log: Logger, private readonly opts: LoaderOptions = {}) {
+    this.source = typeof logdir === 'string' ? new FsSource(logdir) : logdir
+    this.logdir = this.source.location
   }
 
   /** Rediscovers runs and reads every file's new bytes; resolves when that pass (and any queued work) is done. */
@@ -95,7 +100,7 @@ export class LogdirLoader {
   fileChanged (file: string): void {
     const dir = path.dirname(path.resolve(file))
     if (!isEventFileName(path.basename(file))) return
-    const name = runNameOf(this.logdir, dir)
+    const name = this.source.runNameOf(dir)
     if (!this.runs.has(name) || !this.runs.get(name)!.files.has(path.resolve(file))) this.rescanRequested = true
     else this.dirtyRuns.add(name)
     void this.pump()
@@ -169,7 +174,7 @@ export class LogdirLoader {
 
   private async fullPass (): Promise<void> {
     const t0 = process.hrtime.bigint()
-    const found = await discoverRuns(this.logdir, (dir, err) => this.log.warn({ dir, err }, 'cannot list directory'))
+    const found = await this.source.discover((dir, err) => this.log.warn({ dir, err }, 'cannot list directory'))
     if (found.kind === 'missing-logdir') {
       if (!this.missingLogged) this.log.info({ logdir: this.logdir }, 'logdir does not exist (yet); watching for it')
       this.missingLogged = true
@@ -185,7 +190,7 @@ export class LogdirLoader {
     for (const n of names) totalFiles += found.runs.get(n)!.files.length
     const progress = this.initialLoadDone ? null : this.startProgress(totalFiles, t0)
     let lastYield = performance.now()
-    const parallel = !this.initialLoadDone && (this.opts.parallel ?? true) && names.length >= 2 && availableParallelism() >= 2 &&
+    const parallel = !this.initialLoadDone && this.source.kind === 'fs' && this.source.runPrefix === '' && (this.opts.parallel ?? true) && names.length >= 2 && availableParallelism() >= 2 &&
       bytesOf(names.flatMap(n => found.runs.get(n)!.files)) >= (this.opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)
     if (parallel) {
       const loaders = new Map<string, RunLoader>()
@@ -194,7 +199,7 @@ export class LogdirLoader {
         sizes.set(n, bytesOf(found.runs.get(n)!.files))
         let loader = this.runs.get(n)
         if (loader === undefined) {
-          loader = new RunLoader(this.store.getOrCreateRun(n), this.logdir, this.log, this.opts.verifyDataCrc ?? true)
+          loader = this.newRunLoader(n)
           this.runs.set(n, loader)
         }
         loader.setFiles(found.runs.get(n)!.files)
@@ -228,7 +233,7 @@ export class LogdirLoader {
     for (const n of names) {
       let loader = this.runs.get(n)
       if (loader === undefined) {
-        loader = new RunLoader(this.store.getOrCreateRun(n), this.logdir, this.log, this.opts.verifyDataCrc ?? true)
+        loader = this.newRunLoader(n)
         this.runs.set(n, loader)
       }
       loader.setFiles(found.runs.get(n)!.files)
@@ -280,8 +285,29 @@ export class LogdirLoader {
     return p
   }
 
+  private newRunLoader (name: string): RunLoader {
+    return new RunLoader(this.store.getOrCreateRun(name), this.logdir, this.log, this.opts.verifyDataCrc ?? true, this.source)
+  }
+
   private async readRun (loader: RunLoader, stats: ReadStats): Promise<void> {
-    const touched = await loader.readAll(stats, yieldToEventLoop)
+    let touched
+    try {
+      touched = await loader.readAll(stats, yieldToEventLoop)
+    } catch (err) {
+      if (!(err instanceof ObjectRewrittenError)) throw err
+      // An object was re-uploaded with other bytes: what was served of this run is not its data any
+      // more. The run is read again from the start (the store drops it; listeners hear of it).
+      this.log.warn({ run: loader.run.name, why: err.message }, 'event file rewritten; reading its run again')
+      const name = loader.run.name
+      const files = [...loader.files.values()].filter(f => f.state !== 'dead').map(f => f.path)
+      this.source.forget(files)
+      this.store.removeRun(name)
+      const fresh = this.newRunLoader(name)
+      this.runs.set(name, fresh)
+      fresh.setFiles(files)
+      touched = await fresh.readAll(stats, yieldToEventLoop)
+      loader = fresh
+    }
     if (touched.length > 0) this.store.notifyPoints(loader.run.name, touched.map(t => t.name))
   }
 

@@ -1,12 +1,12 @@
 /** Reads one run's event files incrementally (each file keeps its offset) and feeds the store. */
 
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs'
-import path from 'node:path'
 import type { Logger } from 'pino'
 import { TfRecordScanner, type RecordIssue } from '../records/tfrecord-reader.js'
 import { EventDecoder, type EventSink, type ValueMetadata } from '../records/event-decoder.js'
 import type { RunState, TagInfo, FileStat } from '../store/scalar-store.js'
 import type { ScalarDtype } from '../domain.js'
+import { FileGoneError, ObjectRewrittenError, type LogdirSource, type SourceFile } from './source.js'
+import { FsSource } from './fs-source.js'
 
 /** Bytes read from disk per call. Large enough to amortise syscalls, small enough to yield often. */
 export const CHUNK_BYTES = 4 * 1024 * 1024
@@ -87,9 +87,11 @@ export class RunLoader {
 
   constructor (
     readonly run: RunState,
-    private readonly logdir: string,
+    logdir: string,
     private readonly log: Logger,
-    private readonly verifyDataCrc = true
+    private readonly verifyDataCrc = true,
+    /** Where the files are read from; the local directory `logdir` by default. */
+    readonly source: LogdirSource = new FsSource(logdir)
   ) {
     this.sink = new RunSink(run)
     this.decoder = new EventDecoder(this.sink)
@@ -140,7 +142,7 @@ export class RunLoader {
       if (!this.files.has(p)) {
         this.files.set(p, {
           path: p,
-          rel: path.relative(this.logdir, p).split(path.sep).join('/'),
+          rel: this.source.relative(p),
           offset: 0,
           size: 0,
           state: 'active',
@@ -172,16 +174,17 @@ export class RunLoader {
   }
 
   private async readFile (f: EventFileState, stats: ReadStats, yieldFn: () => Promise<void>): Promise<void> {
-    let fd: number
+    let file: SourceFile
     try {
-      fd = openSync(f.path, 'r')
+      file = await this.source.open(f.path)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') { f.state = 'dead'; return }
+      if (err instanceof FileGoneError) { f.state = 'dead'; return }
+      if (err instanceof ObjectRewrittenError) throw err
       this.log.warn({ run: this.run.name, file: f.rel, err }, 'cannot open event file')
       return
     }
     try {
-      const size = fstatSync(fd).size
+      const size = file.size
       if (size < f.offset) {
         this.log.warn({ run: this.run.name, file: f.rel, size, offset: f.offset }, 'event file shrank (replaced or truncated by its writer); reading only bytes past the old offset')
       }
@@ -191,7 +194,16 @@ export class RunLoader {
       while (f.offset < size) {
         const want = Math.min(size - f.offset, Math.max(CHUNK_BYTES, need))
         const buf = readBuffer(want)
-        const n = readSync(fd, buf, 0, want, f.offset)
+        let n: number
+        try {
+          n = await file.read(buf, 0, want, f.offset)
+        } catch (err) {
+          // Transient (network, throttling): the offset stays, the next cycle reads these bytes again.
+          if (err instanceof FileGoneError) { f.state = 'dead'; return }
+          if (err instanceof ObjectRewrittenError) throw err
+          this.log.warn({ run: this.run.name, file: f.rel, offset: f.offset, err }, 'cannot read event file; will retry')
+          return
+        }
         if (n <= 0) break
         const pointsBefore = this.run.points
         const recordsBefore = f.scanner.records
@@ -213,7 +225,7 @@ export class RunLoader {
         f.state = 'active'
       }
     } finally {
-      closeSync(fd)
+      file.close()
     }
   }
 

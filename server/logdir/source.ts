@@ -1,0 +1,50 @@
+/**
+ * Where event files come from. The logdir loader and run loader read through this interface only,
+ * so the same reader, store and enrichment serve a local directory (fs-source.ts) and an
+ * S3-compatible bucket prefix (s3-source.ts).
+ */
+
+import type { DiscoverResult } from './discover.js'
+
+/** An open event file: its size when opened, and positioned reads. */
+export interface SourceFile {
+  readonly size: number
+  /** Reads up to `length` bytes at `position` into `buf[offset…]`; resolves to the count read (0 at the end). */
+  read (buf: Buffer, offset: number, length: number, position: number): number | Promise<number>
+  close (): void
+}
+
+export interface LogdirSource {
+  /** 'fs' sources can be watched with native events and read by the worker thread; others are polled. */
+  readonly kind: 'fs' | 's3'
+  /** The logdir as the user named it: an absolute path or `s3://bucket/prefix`. */
+  readonly location: string
+  /** Prepended to every run name (`--logdir-spec name:…` gives `name/`), '' otherwise. */
+  readonly runPrefix: string
+  /** Lists runs and their event files. File ids are absolute paths or `s3://bucket/key` URLs. */
+  discover (onError: (dir: string, err: unknown) => void): Promise<DiscoverResult>
+  /** Opens a file. Throws a {@link FileGoneError} when it no longer exists, {@link ObjectRewrittenError} when its bytes already read changed. */
+  open (file: string): Promise<SourceFile>
+  /** A file's id relative to the location, with '/' separators (logs, API). */
+  relative (file: string): string
+  /** Run name of a directory id (with the run prefix). */
+  runNameOf (dir: string): string
+  /** Identity of a file's current version: mtime+size+inode, or the ETag. Used by the cache. */
+  identity (file: string): string | null
+  /** Forgets what was read of these files (their run is read again from the start). */
+  forget (files: string[]): void
+  close (): void
+}
+
+/** The file vanished between discovery and reading (ENOENT, NoSuchKey). */
+export class FileGoneError extends Error {
+  readonly code = 'ENOENT'
+}
+
+/**
+ * The bytes already read of a file are not its bytes any more (an object re-uploaded with other
+ * content, or shorter than what was read). Its run has to be read again from the start.
+ */
+export class ObjectRewrittenError extends Error {
+  constructor (readonly file: string, why: string) { super(`${file} was rewritten: ${why}`) }
+}
