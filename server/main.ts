@@ -3,7 +3,8 @@
 import { parseConfig, HELP } from './config.js'
 import { createLogger } from './log.js'
 import { ScalarStore } from './store/scalar-store.js'
-import { LogdirLoader } from './logdir/logdir-loader.js'
+import { LogdirSet } from './logdir/logdir-set.js'
+import { sourceFor } from './logdir/logdir-spec.js'
 import { runLoadCommand } from './load-command.js'
 import { createEnrichmentProvider } from './provider/enrichment.js'
 
@@ -25,15 +26,16 @@ async function main (argv: string[]): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   const store = new ScalarStore()
-  const loader = new LogdirLoader(config.logdir, store, log, { verifyDataCrc: config.verifyDataCrc })
+  const sources = config.parts.map(p => sourceFor(p, { endpoint: config.s3.endpoint, forcePathStyle: config.s3.forcePathStyle, maxConcurrency: config.s3.maxConcurrency, log }))
+  const loader = new LogdirSet(sources, store, log, { verifyDataCrc: config.verifyDataCrc })
   // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
-  const [{ buildApp }, { watchLogdir }] = await Promise.all([import('./app.js'), import('./logdir/watch.js')])
+  const { buildApp } = await import('./app.js')
   const enrichment = createEnrichmentProvider(store, { desmoothRules: config.desmoothRules, sizes: config.batchSizes })
   const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath, cors: config.cors, enrichment })
   // Listen first: the server answers health and listing requests while the initial load runs.
   await app.listen({ host: config.host, port: config.port })
   log.info({ logdir: config.logdir, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}${config.basePath}/` }, 'lossboard listening')
-  const stopWatching = config.watch ? await watchLogdir(loader, log, { poll: config.poll, rescanIntervalMs: config.rescanIntervalMs }) : null
+  const stopWatching = await loader.watch({ watch: config.watch, poll: config.poll, rescanIntervalMs: config.rescanIntervalMs, objectPollMs: config.s3.pollMs })
   void loader.reload()
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down')
