@@ -29,7 +29,7 @@ export function parseLogdirSpec (spec: string): LogdirPart[] {
     if (part === '') continue
     let name: string | null = null
     let loc = part
-    if (!URI.test(part) && part.includes(':') && !part.startsWith('/') && !/^[a-zA-Z]:[\\/]/.test(part)) {
+    if (!URI.test(part) && part.includes(':') && !part.startsWith('/') && !(process.platform === 'win32' && /^[a-zA-Z]:[\\/]/.test(part))) {
       const at = part.indexOf(':')
       name = part.slice(0, at)
       loc = part.slice(at + 1)
