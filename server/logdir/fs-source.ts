@@ -56,6 +56,19 @@ export class FsSource implements LogdirSource {
     } catch { return null }
   }
 
+  async resume (file: string, offset: number, tail: Buffer, identity: string | null): Promise<boolean> {
+    if (identity === null || this.identity(file) !== identity) return false
+    let fd: number
+    try { fd = openSync(file, 'r') } catch { return false }
+    try {
+      if (fstatSync(fd).size < offset) return false
+      const b = Buffer.alloc(tail.length)
+      return readSync(fd, b, 0, b.length, offset - tail.length) === b.length && b.equals(tail)
+    } finally {
+      closeSync(fd)
+    }
+  }
+
   forget (): void {}
   close (): void {}
 }

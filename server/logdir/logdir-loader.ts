@@ -10,6 +10,7 @@ import { loadRunsInParallel } from './parallel-load.js'
 import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { ScalarStore } from '../store/scalar-store.js'
+import type { FileCache } from '../cache/file-cache.js'
 
 export interface LoaderOptions {
   /** Verify each record's data CRC (length CRCs are always verified). Default true. */
@@ -25,6 +26,8 @@ export interface LoaderOptions {
   parallelMinBytes?: number
   /** With `false` the worker reads every run and the main thread only takes them over. Default true. */
   parallelMainReads?: boolean
+  /** Restart cache (--cache-dir); files restored from it are not re-read. The worker thread is not used with it. */
+  cache?: FileCache
 }
 
 /**
@@ -190,7 +193,7 @@ export class LogdirLoader {
     for (const n of names) totalFiles += found.runs.get(n)!.files.length
     const progress = this.initialLoadDone ? null : this.startProgress(totalFiles, t0)
     let lastYield = performance.now()
-    const parallel = !this.initialLoadDone && this.source.kind === 'fs' && this.source.runPrefix === '' && (this.opts.parallel ?? true) && names.length >= 2 && availableParallelism() >= 2 &&
+    const parallel = !this.initialLoadDone && this.source.kind === 'fs' && this.source.runPrefix === '' && this.opts.cache === undefined && (this.opts.parallel ?? true) && names.length >= 2 && availableParallelism() >= 2 &&
       bytesOf(names.flatMap(n => found.runs.get(n)!.files)) >= (this.opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)
     if (parallel) {
       const loaders = new Map<string, RunLoader>()
@@ -286,7 +289,7 @@ export class LogdirLoader {
   }
 
   private newRunLoader (name: string): RunLoader {
-    return new RunLoader(this.store.getOrCreateRun(name), this.logdir, this.log, this.opts.verifyDataCrc ?? true, this.source)
+    return new RunLoader(this.store.getOrCreateRun(name), this.logdir, this.log, this.opts.verifyDataCrc ?? true, this.source, this.opts.cache ?? null)
   }
 
   private async readRun (loader: RunLoader, stats: ReadStats): Promise<void> {
@@ -301,6 +304,7 @@ export class LogdirLoader {
       const name = loader.run.name
       const files = [...loader.files.values()].filter(f => f.state !== 'dead').map(f => f.path)
       this.source.forget(files)
+      loader.cached?.drop(files)
       this.store.removeRun(name)
       const fresh = this.newRunLoader(name)
       this.runs.set(name, fresh)

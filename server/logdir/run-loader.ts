@@ -7,6 +7,8 @@ import type { RunState, TagInfo, FileStat } from '../store/scalar-store.js'
 import type { ScalarDtype } from '../domain.js'
 import { FileGoneError, ObjectRewrittenError, type LogdirSource, type SourceFile } from './source.js'
 import { FsSource } from './fs-source.js'
+import { RunCache } from '../cache/run-cache.js'
+import type { FileCache } from '../cache/file-cache.js'
 
 /** Bytes read from disk per call. Large enough to amortise syscalls, small enough to yield often. */
 export const CHUNK_BYTES = 4 * 1024 * 1024
@@ -84,6 +86,8 @@ export class RunLoader {
   readonly files = new Map<string, EventFileState>()
   private readonly sink: RunSink
   private readonly decoder: EventDecoder<TagInfo>
+  /** Restart cache of this run's files (--cache-dir), or null. */
+  readonly cached: RunCache<TagInfo> | null
 
   constructor (
     readonly run: RunState,
@@ -91,10 +95,12 @@ export class RunLoader {
     private readonly log: Logger,
     private readonly verifyDataCrc = true,
     /** Where the files are read from; the local directory `logdir` by default. */
-    readonly source: LogdirSource = new FsSource(logdir)
+    readonly source: LogdirSource = new FsSource(logdir),
+    cache: FileCache | null = null
   ) {
     this.sink = new RunSink(run)
-    this.decoder = new EventDecoder(this.sink)
+    this.cached = cache === null ? null : new RunCache(cache, source, this.sink, (f, offset, kind) => this.addIssue({ file: (f as EventFileState).rel, offset, kind }))
+    this.decoder = new EventDecoder(this.cached?.sink ?? this.sink)
   }
 
   /** Every file's reading state, for {@link adoptFiles} in another thread's loader of the same run. */
@@ -190,6 +196,11 @@ export class RunLoader {
       }
       f.size = size
       this.run.setFile(f.rel)
+      if (this.cached !== null) {
+        const before = this.run.points
+        stats.bytes += await this.cached.before(f, size)
+        stats.points += this.run.points - before
+      }
       let need = 0
       while (f.offset < size) {
         const want = Math.min(size - f.offset, Math.max(CHUNK_BYTES, need))
@@ -212,6 +223,7 @@ export class RunLoader {
         stats.bytes += out.consumed
         stats.points += this.run.points - pointsBefore
         stats.records += f.scanner.records - recordsBefore
+        this.cached?.consumed(f, buf, out.consumed)
         f.offset += out.consumed
         need = out.needBytes
         if (out.consumed === 0 && (need === 0 || f.offset + need > size || need <= n)) break
@@ -226,6 +238,7 @@ export class RunLoader {
       }
     } finally {
       file.close()
+      this.cached?.after(f)
     }
   }
 
@@ -259,6 +272,7 @@ export class RunLoader {
   }
 
   private addIssue (i: { file: string, offset: number, kind: string }): void {
+    this.cached?.issue(i.offset, i.kind)
     if (this.run.issues.length < MAX_ISSUES_KEPT) this.run.issues.push(i)
   }
 }

@@ -348,6 +348,17 @@ export class S3Source implements LogdirSource {
     return st === undefined ? null : `etag:${st.etag}`
   }
 
+  async resume (file: string, offset: number, tail: Buffer, identity: string | null): Promise<boolean> {
+    const st = this.states.get(this.keyOf(file))
+    if (st === undefined || st.size < offset || st.tailEnd !== 0 || tail.length === 0 || identity === null) return false
+    this.dropAhead(st)
+    st.tail = Buffer.from(tail)
+    st.tailEnd = offset
+    // Another ETag: the first GET re-fetches the tail and compares it (an append passes)
+    st.verify = identity !== `etag:${st.etag}`
+    return true
+  }
+
   forget (files: string[]): void {
     for (const f of files) {
       const st = this.states.get(this.keyOf(f))

@@ -31,6 +31,12 @@ export interface LogdirSource {
   runNameOf (dir: string): string
   /** Identity of a file's current version: mtime+size+inode, or the ETag. Used by the cache. */
   identity (file: string): string | null
+  /**
+   * Restart cache: true if the file's first `offset` bytes are still those that were read before
+   * (same identity, or an append: `tail`, the bytes just before `offset`, unchanged). The source
+   * may check lazily (S3: on the next GET, which then throws {@link ObjectRewrittenError}).
+   */
+  resume (file: string, offset: number, tail: Buffer, identity: string | null): Promise<boolean>
   /** Forgets what was read of these files (their run is read again from the start). */
   forget (files: string[]): void
   close (): void
