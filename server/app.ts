@@ -7,6 +7,8 @@ import type { LoaderTotals } from './logdir/logdir-loader.js'
 import { tbCompatRoutes } from './http/routes/tb-compat.js'
 import { apiRoutes } from './http/routes/api.js'
 import { annotationRoutes } from './http/routes/annotations.js'
+import { alertRoutes } from './http/routes/alerts.js'
+import type { AlertRecord } from './alerts/alerter.js'
 import { healthRoutes } from './http/routes/health.js'
 import { staticRoutes } from './http/routes/static.js'
 import { ApiError } from './http/errors.js'
@@ -25,6 +27,8 @@ export interface AppDeps {
   cors?: string
   /** Enrichment (de-smoothing, smoothing, annotations); built from the store when omitted. */
   enrichment?: EnrichmentProvider
+  /** Alert history for GET /api/v1/alerts (null or absent: alerts off). */
+  alerts?: { readonly history: readonly AlertRecord[] } | null
 }
 
 export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
@@ -61,6 +65,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir })
     await scope.register(apiRoutes, { prefix: '/api/v1', store: deps.store, enrichment })
     await scope.register(annotationRoutes, { prefix: '/api/v1', store: deps.store, enrichment })
+    await scope.register(alertRoutes, { prefix: '/api/v1', alerts: deps.alerts ?? null })
     await scope.register(healthRoutes, { totals: deps.totals })
     await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })
   }

@@ -6,6 +6,7 @@ import { ScalarStore } from './store/scalar-store.js'
 import { LogdirSet } from './logdir/logdir-set.js'
 import { sourceFor } from './logdir/logdir-spec.js'
 import { FileCache } from './cache/file-cache.js'
+import { Alerter } from './alerts/alerter.js'
 import path from 'node:path'
 import { runLoadCommand } from './load-command.js'
 import { createEnrichmentProvider } from './provider/enrichment.js'
@@ -34,7 +35,11 @@ async function main (argv: string[]): Promise<void> {
   // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
   const { buildApp } = await import('./app.js')
   const enrichment = createEnrichmentProvider(store, { desmoothRules: config.desmoothRules, sizes: config.batchSizes })
-  const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath, cors: config.cors, enrichment })
+  // Subscribed before the first load, so that annotations found while loading are considered too.
+  const alerter = config.alerts.webhooks.length === 0
+    ? null
+    : new Alerter(enrichment, { ...config.alerts, publicUrl: config.publicUrl, stateDir: config.cacheDir, log })
+  const app = await buildApp({ store, logdir: config.logdir, totals: () => loader.totals(), logger: log, basePath: config.basePath, cors: config.cors, enrichment, alerts: alerter })
   // Listen first: the server answers health and listing requests while the initial load runs.
   await app.listen({ host: config.host, port: config.port })
   log.info({ logdir: config.logdir, url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${(app.server.address() as { port: number }).port}${config.basePath}/` }, 'lossboard listening')
@@ -43,6 +48,7 @@ async function main (argv: string[]): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     log.info({ signal }, 'shutting down')
     await stopWatching?.()
+    alerter?.close()
     await app.close()
     process.exit(0)
   }
