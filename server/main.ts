@@ -5,7 +5,7 @@ import { createLogger } from './log.js'
 import { ScalarStore } from './store/scalar-store.js'
 import { LogdirSet } from './logdir/logdir-set.js'
 import { sourceFor } from './logdir/logdir-spec.js'
-import { FileCache } from './cache/file-cache.js'
+import { SnapshotCache } from './cache/snapshot-cache.js'
 import { Alerter } from './alerts/alerter.js'
 import path from 'node:path'
 import { runLoadCommand } from './load-command.js'
@@ -30,7 +30,7 @@ async function main (argv: string[]): Promise<void> {
   const log = createLogger(config.logLevel)
   const store = new ScalarStore()
   const sources = config.parts.map(p => sourceFor(p, { endpoint: config.s3.endpoint, forcePathStyle: config.s3.forcePathStyle, maxConcurrency: config.s3.maxConcurrency, log }))
-  const cache = config.cacheDir === null ? undefined : new FileCache(path.join(config.cacheDir, 'files'), log)
+  const cache = config.cacheDir === null ? undefined : new SnapshotCache(path.join(config.cacheDir, 'runs'), log)
   const loader = new LogdirSet(sources, store, log, { verifyDataCrc: config.verifyDataCrc, cache })
   // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
   const { buildApp } = await import('./app.js')

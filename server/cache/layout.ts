@@ -1,114 +1,130 @@
 /**
- * The restart cache's binary layout (documented in docs/cache.md). Per event file, two files in
- * the cache directory, named by a hash of (logdir location, file id):
+ * The restart cache's binary layout (docs/cache.md): one file per run, `<key>.run`, key = the
+ * first 32 hex digits of SHA-256(logdir location, NUL, run name):
  *
- *   <key>.head  'LBCH' | u32 FORMAT_VERSION | u32 n | n bytes of UTF-8 JSON (HeadBody) | u32 crc32c of all before
- *   <key>.ops   blocks, each u32 payload length | u32 crc32c(payload) | payload (ops)
+ *   'LBCR' | u32 FORMAT_VERSION | u32 n | n bytes UTF-8 JSON (EntryJson) | zero padding to 8 |
+ *   column bytes (each column's `length` elements, little-endian, 8-byte aligned) | u32 crc32c of all before
  *
- * All integers little-endian. The head is replaced atomically (write + rename) after the ops it
- * counts are on disk, so a crash leaves either the old or the new head; ops past `opsLength` are
- * cut off on load. An op replays one decoder→store call (see OP below).
+ * The JSON holds the run's state (RunState.snapshot()) with each series' columns replaced by
+ * descriptors into the column bytes, and per event file its reading state, identity and the 16
+ * bytes before its offset. Non-finite numbers in the JSON are written as {"$nf": "NaN"|"Infinity"|"-Infinity"}.
  */
 
 import { crc32c } from '../records/masked-crc.js'
+import type { RunSnapshot } from '../store/scalar-store.js'
+import type { SeriesSnapshot } from '../store/scalar-series.js'
+import type { FileSnapshot } from '../logdir/run-loader.js'
 
-export const MAGIC = 'LBCH'
-/** Bumped whenever the layout or the meaning of an op changes: older caches are rebuilt. */
+export const MAGIC = 'LBCR'
+/** Bumped whenever the layout or the meaning of a field changes: older entries are rebuilt. */
 export const FORMAT_VERSION = 1
 
-/** Op codes of the ops stream. Strings are u16 byte length + UTF-8 unless noted. */
-export const OP = {
-  /** string name: defines the next tag index (per file, from 0) */
-  TAG: 1,
-  /** f64 wallTime, f64 step */
-  BEGIN: 2,
-  /** string version */
-  FILE_VERSION: 3,
-  SESSION_START: 4,
-  /** u32 tag, u8 dataClass, then pluginName, displayName, description as u32 length + UTF-8 */
-  METADATA: 5,
-  /** u32 tag, f64 value, u8 dtype */
-  SCALAR: 6,
-  /** u32 tag, f64 wallTime, f64 step, f64 value, u8 dtype: begin + scalar + end(true) */
-  SCALAR_EVENT: 7,
-  /** u32 tag, string pluginHint */
-  NON_SCALAR: 8,
-  GRAPH: 9,
-  /** u8 hadSummary */
-  END: 10,
-  /** f64 file offset, string kind: an issue the run reported for this file */
-  ISSUE: 11
-} as const
-
-export const DTYPES = ['float32', 'float64', 'float16', 'bfloat16', 'int', 'bool'] as const
-
-/** What the head says about its event file. */
-export interface HeadBody {
-  location: string
-  file: string
-  /** Source identity when written (inode+birth time, or ETag). */
+export interface CachedFile {
+  /** Source identity when written (dev:ino:birth time, or the ETag). */
   identity: string | null
-  /** Bytes of the event file the ops cover. */
-  offset: number
-  /** Up to 16 bytes of the event file before `offset`, base64: re-read and compared on load. */
+  /** Base64 of the ≤ 16 bytes before the file's offset. */
   tail: string
-  /** Bytes of complete blocks in the .ops file. */
-  opsLength: number
-  state: 'active' | 'dead' | 'not-an-event-file'
-  decodeIssues: number
-  loggedResyncAt: number
-  scanner: { resyncing: boolean, resyncFrom: number, records: number, badDataCrc: number, resyncs: number, skippedBytes: number, everValid: boolean }
+  state: FileSnapshot
 }
 
-export function encodeHead (body: HeadBody): Buffer {
-  const json = Buffer.from(JSON.stringify(body), 'utf8')
-  const out = Buffer.allocUnsafe(12 + json.length + 4)
-  out.write(MAGIC, 0, 'latin1')
-  out.writeUInt32LE(FORMAT_VERSION, 4)
-  out.writeUInt32LE(json.length, 8)
-  json.copy(out, 12)
-  out.writeUInt32LE(crc32c(out, 0, 12 + json.length), 12 + json.length)
-  return out
+export interface RunEntry {
+  location: string
+  run: string
+  files: CachedFile[]
+  snap: RunSnapshot
 }
 
-/** The head's body, or why it is not usable. */
-export function decodeHead (buf: Buffer): HeadBody | string {
-  if (buf.length < 16) return 'truncated head'
-  if (buf.toString('latin1', 0, 4) !== MAGIC) return 'not a cache head'
+type ColType = 'i32' | 'f32' | 'f64'
+interface ColRef { type: ColType, offset: number, length: number }
+type SeriesJson = Omit<SeriesSnapshot, 'steps' | 'wallTimes' | 'values'> & { steps: ColRef, wallTimes: ColRef, values: ColRef }
+
+const SIZE: Record<ColType, number> = { i32: 4, f32: 4, f64: 8 }
+
+function typeOf (a: Int32Array | Float32Array | Float64Array): ColType {
+  return a instanceof Int32Array ? 'i32' : a instanceof Float32Array ? 'f32' : 'f64'
+}
+
+function replacer (_k: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? { $nf: String(v) } : v
+}
+
+function reviver (_k: string, v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && '$nf' in v && Object.keys(v).length === 1) return Number((v as { $nf: string }).$nf)
+  return v
+}
+
+/** The entry as the chunks of one file (written in one go). */
+export function encodeEntry (e: RunEntry): Buffer[] {
+  const cols: Array<Int32Array | Float32Array | Float64Array> = []
+  let at = 0
+  const ref = (a: Int32Array | Float32Array | Float64Array, length: number): ColRef => {
+    const type = typeOf(a)
+    const r = { type, offset: at, length }
+    cols.push(a.subarray(0, length))
+    at += Math.ceil(length * SIZE[type] / 8) * 8
+    return r
+  }
+  const snap = {
+    ...e.snap,
+    tags: e.snap.tags.map(t => {
+      if (t.series === null) return t
+      const s = t.series
+      const series: SeriesJson = { ...s, steps: ref(s.steps, s.length), wallTimes: ref(s.wallTimes, s.length), values: ref(s.values, s.length) }
+      return { ...t, series }
+    })
+  }
+  const json = Buffer.from(JSON.stringify({ location: e.location, run: e.run, files: e.files, snap }, replacer), 'utf8')
+  const headLen = Math.ceil((12 + json.length) / 8) * 8
+  const head = Buffer.alloc(headLen)
+  head.write(MAGIC, 0, 'latin1')
+  head.writeUInt32LE(FORMAT_VERSION, 4)
+  head.writeUInt32LE(json.length, 8)
+  json.copy(head, 12)
+  const body = Buffer.alloc(at)
+  let o = 0
+  for (const c of cols) {
+    Buffer.from(c.buffer, c.byteOffset, c.byteLength).copy(body, o)
+    o += Math.ceil(c.byteLength / 8) * 8
+  }
+  const crc = Buffer.alloc(4)
+  crc.writeUInt32LE(crc32c(Buffer.concat([head, body])))
+  return [head, body, crc]
+}
+
+/** The entry, or why it cannot be used. Columns are copies (the buffer can be dropped). */
+export function decodeEntry (buf: Buffer): RunEntry | string {
+  if (buf.length < 16) return 'truncated'
+  if (buf.toString('latin1', 0, 4) !== MAGIC) return 'not a cache entry'
   const version = buf.readUInt32LE(4)
   if (version !== FORMAT_VERSION) return `format version ${version}, expected ${FORMAT_VERSION}`
+  if (crc32c(buf, 0, buf.length - 4) !== buf.readUInt32LE(buf.length - 4)) return 'checksum mismatch'
   const n = buf.readUInt32LE(8)
-  if (buf.length !== 12 + n + 4) return 'truncated head'
-  if (crc32c(buf, 0, 12 + n) !== buf.readUInt32LE(12 + n)) return 'head checksum mismatch'
+  if (12 + n > buf.length - 4) return 'truncated'
+  const base = Math.ceil((12 + n) / 8) * 8
+  let parsed: { location: string, run: string, files: CachedFile[], snap: Omit<RunSnapshot, 'tags'> & { tags: Array<Omit<RunSnapshot['tags'][number], 'series'> & { series: SeriesJson | null }> } }
+  try { parsed = JSON.parse(buf.toString('utf8', 12, 12 + n), reviver) } catch { return 'JSON unreadable' }
+  const col = (r: ColRef): Int32Array | Float32Array | Float64Array => {
+    const start = base + r.offset
+    const bytes = r.length * SIZE[r.type]
+    if (start + bytes > buf.length - 4) throw new Error('column out of range')
+    const copy = new ArrayBuffer(bytes)
+    new Uint8Array(copy).set(buf.subarray(start, start + bytes))
+    return r.type === 'i32' ? new Int32Array(copy) : r.type === 'f32' ? new Float32Array(copy) : new Float64Array(copy)
+  }
   try {
-    return JSON.parse(buf.toString('utf8', 12, 12 + n)) as HeadBody
-  } catch {
-    return 'head JSON unreadable'
+    const tags = parsed.snap.tags.map(t => {
+      if (t.series === null) return { ...t, series: null }
+      const s = t.series
+      const series: SeriesSnapshot = {
+        ...s,
+        steps: col(s.steps) as Int32Array | Float64Array,
+        wallTimes: col(s.wallTimes) as Float64Array,
+        values: col(s.values) as Float32Array | Float64Array
+      }
+      return { ...t, series }
+    })
+    return { location: parsed.location, run: parsed.run, files: parsed.files, snap: { ...parsed.snap, tags } }
+  } catch (err) {
+    return (err as Error).message
   }
-}
-
-/** One block of the .ops file around `payload`. */
-export function frameBlock (payload: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(8 + payload.length)
-  out.writeUInt32LE(payload.length, 0)
-  out.writeUInt32LE(crc32c(payload), 4)
-  payload.copy(out, 8)
-  return out
-}
-
-/** The payloads of the first `length` bytes of an .ops file, each checksum verified; a string says what is wrong. */
-export function unframeBlocks (buf: Buffer, length: number): Buffer[] | string {
-  if (buf.length < length) return 'ops file shorter than its head says'
-  const out: Buffer[] = []
-  let o = 0
-  while (o < length) {
-    if (o + 8 > length) return 'truncated block header'
-    const n = buf.readUInt32LE(o)
-    if (o + 8 + n > length) return 'truncated block'
-    const payload = buf.subarray(o + 8, o + 8 + n)
-    if (crc32c(payload) !== buf.readUInt32LE(o + 4)) return `block checksum mismatch at ${o}`
-    out.push(payload)
-    o += 8 + n
-  }
-  return out
 }

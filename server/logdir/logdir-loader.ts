@@ -10,7 +10,7 @@ import { loadRunsInParallel } from './parallel-load.js'
 import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { ScalarStore } from '../store/scalar-store.js'
-import type { FileCache } from '../cache/file-cache.js'
+import type { SnapshotCache } from '../cache/snapshot-cache.js'
 
 export interface LoaderOptions {
   /** Verify each record's data CRC (length CRCs are always verified). Default true. */
@@ -26,8 +26,10 @@ export interface LoaderOptions {
   parallelMinBytes?: number
   /** With `false` the worker reads every run and the main thread only takes them over. Default true. */
   parallelMainReads?: boolean
-  /** Restart cache (--cache-dir); files restored from it are not re-read. The worker thread is not used with it. */
-  cache?: FileCache
+  /** Restart cache (--cache-dir): runs restored from it are not re-read. The worker thread is not used with it. */
+  cache?: SnapshotCache
+  /** How often changed runs are written to the cache after the initial load (ms); default 5 min. Shutdown writes too. */
+  cacheWriteIntervalMs?: number
 }
 
 /**
@@ -81,6 +83,9 @@ export class LogdirLoader {
   private missingLogged = false
   private readonly idleWaiters: Array<() => void> = []
   private readonly trailing = new Map<string, NodeJS.Timeout>()
+  /** Run version last written to the restart cache, per run. */
+  private readonly cachedVersion = new Map<string, number>()
+  private cacheTimer: NodeJS.Timeout | null = null
   /** Runs of the initial load that a worker thread read (0 when it ran on one thread). */
   runsReadInWorker = 0
 
@@ -235,11 +240,13 @@ export class LogdirLoader {
     }
     for (const n of names) {
       let loader = this.runs.get(n)
+      const fresh = loader === undefined
       if (loader === undefined) {
         loader = this.newRunLoader(n)
         this.runs.set(n, loader)
       }
       loader.setFiles(found.runs.get(n)!.files)
+      if (fresh && this.opts.cache !== undefined) await this.restoreRun(loader, this.opts.cache)
       // after a parallel load this only picks up bytes appended meanwhile
       await this.readRun(loader, this.stats)
       if (progress && !parallel) progress.filesDone += loader.files.size
@@ -260,6 +267,11 @@ export class LogdirLoader {
   private finishInitial (t0: bigint): void {
     if (this.initialLoadDone) return
     this.initialLoadDone = true
+    if (this.opts.cache !== undefined) {
+      this.writeCache()
+      this.cacheTimer = setInterval(() => this.writeCache(), this.opts.cacheWriteIntervalMs ?? 300_000)
+      this.cacheTimer.unref()
+    }
     this.initialLoadSeconds = Number(process.hrtime.bigint() - t0) / 1e9
     const t = this.totals()
     this.log.info({
@@ -289,7 +301,73 @@ export class LogdirLoader {
   }
 
   private newRunLoader (name: string): RunLoader {
-    return new RunLoader(this.store.getOrCreateRun(name), this.logdir, this.log, this.opts.verifyDataCrc ?? true, this.source, this.opts.cache ?? null)
+    return new RunLoader(this.store.getOrCreateRun(name), this.logdir, this.log, this.opts.verifyDataCrc ?? true, this.source, this.opts.cache !== undefined)
+  }
+
+  /**
+   * Restores a run just discovered from its cache entry if every cached file still starts as it
+   * did (the source checks identity and the bytes before the offset); reading then goes on from
+   * the cached offsets. Otherwise the entry is dropped and the run is read normally.
+   */
+  private async restoreRun (loader: RunLoader, cache: SnapshotCache): Promise<void> {
+    const name = loader.run.name
+    const e = cache.read(this.source.location, name)
+    if (e === null) return
+    const paths = e.files.map(f => f.state.path)
+    const stale = async (): Promise<string | null> => {
+      for (const f of e.files) {
+        if (!loader.files.has(f.state.path)) return `${f.state.path} is gone`
+        if (!await this.source.resume(f.state.path, f.state.offset, Buffer.from(f.tail, 'base64'), f.identity)) return `${f.state.path} changed`
+      }
+      return null
+    }
+    const why = await stale()
+    if (why !== null) {
+      this.source.forget(paths)
+      this.log.info({ run: name, why }, 'cache entry stale; reading the run')
+      cache.drop(this.source.location, name)
+      return
+    }
+    loader.run.restore(e.snap)
+    loader.adoptFiles(e.files.map(f => f.state))
+    for (const f of e.files) if (f.tail !== '') loader.tails!.tails.set(f.state.path, Buffer.from(f.tail, 'base64'))
+    this.cachedVersion.set(name, loader.run.version)
+    let bytes = 0
+    for (const f of e.files) bytes += f.state.offset
+    this.stats.bytes += bytes
+    this.stats.points += loader.run.points
+    cache.counters.restoredRuns++
+    cache.counters.restoredFiles += e.files.length
+    cache.counters.restoredBytes += bytes
+    const tags = [...loader.run.tags.values()].filter(t => (t.series?.length ?? 0) > 0).map(t => t.name)
+    if (tags.length > 0) this.store.notifyPoints(name, tags)
+  }
+
+  /** Writes every run changed since its last write to the restart cache. */
+  writeCache (): void {
+    const cache = this.opts.cache
+    if (cache === undefined) return
+    for (const [name, loader] of this.runs) {
+      if (this.cachedVersion.get(name) === loader.run.version) continue
+      this.cachedVersion.set(name, loader.run.version)
+      cache.write({
+        location: this.source.location,
+        run: name,
+        files: loader.fileSnapshots().map(state => ({
+          identity: this.source.identity(state.path),
+          tail: loader.tails?.tails.get(state.path)?.toString('base64') ?? '',
+          state
+        })),
+        snap: loader.run.snapshot()
+      })
+    }
+  }
+
+  /** Stops the periodic cache writes after writing what changed (shutdown). */
+  closeCache (): void {
+    if (this.cacheTimer !== null) clearInterval(this.cacheTimer)
+    this.cacheTimer = null
+    if (this.initialLoadDone) this.writeCache()
   }
 
   private async readRun (loader: RunLoader, stats: ReadStats): Promise<void> {
@@ -304,7 +382,7 @@ export class LogdirLoader {
       const name = loader.run.name
       const files = [...loader.files.values()].filter(f => f.state !== 'dead').map(f => f.path)
       this.source.forget(files)
-      loader.cached?.drop(files)
+      this.opts.cache?.drop(this.source.location, name)
       this.store.removeRun(name)
       const fresh = this.newRunLoader(name)
       this.runs.set(name, fresh)
@@ -317,6 +395,8 @@ export class LogdirLoader {
 
   private dropRun (name: string): void {
     this.runs.delete(name)
+    this.opts.cache?.drop(this.source.location, name)
+    this.cachedVersion.delete(name)
     this.store.removeRun(name)
     this.log.info({ run: name }, 'run removed (no event files left)')
   }

@@ -62,6 +62,7 @@ export class LogdirSet {
     }
     return async () => {
       await Promise.all(stops.map(async s => { await s() }))
+      for (const l of this.loaders) l.closeCache()
       for (const l of this.loaders) l.source.close()
     }
   }

@@ -7,8 +7,7 @@ import type { RunState, TagInfo, FileStat } from '../store/scalar-store.js'
 import type { ScalarDtype } from '../domain.js'
 import { FileGoneError, ObjectRewrittenError, type LogdirSource, type SourceFile } from './source.js'
 import { FsSource } from './fs-source.js'
-import { RunCache } from '../cache/run-cache.js'
-import type { FileCache } from '../cache/file-cache.js'
+import { TailTracker } from '../cache/run-cache.js'
 
 /** Bytes read from disk per call. Large enough to amortise syscalls, small enough to yield often. */
 export const CHUNK_BYTES = 4 * 1024 * 1024
@@ -86,8 +85,8 @@ export class RunLoader {
   readonly files = new Map<string, EventFileState>()
   private readonly sink: RunSink
   private readonly decoder: EventDecoder<TagInfo>
-  /** Restart cache of this run's files (--cache-dir), or null. */
-  readonly cached: RunCache<TagInfo> | null
+  /** With --cache-dir: the last bytes read of each file, for the restart cache. */
+  readonly tails: TailTracker | null
 
   constructor (
     readonly run: RunState,
@@ -96,11 +95,11 @@ export class RunLoader {
     private readonly verifyDataCrc = true,
     /** Where the files are read from; the local directory `logdir` by default. */
     readonly source: LogdirSource = new FsSource(logdir),
-    cache: FileCache | null = null
+    trackTails = false
   ) {
     this.sink = new RunSink(run)
-    this.cached = cache === null ? null : new RunCache(cache, source, this.sink, (f, offset, kind) => this.addIssue({ file: (f as EventFileState).rel, offset, kind }))
-    this.decoder = new EventDecoder(this.cached?.sink ?? this.sink)
+    this.tails = trackTails ? new TailTracker() : null
+    this.decoder = new EventDecoder(this.sink)
   }
 
   /** Every file's reading state, for {@link adoptFiles} in another thread's loader of the same run. */
@@ -196,11 +195,6 @@ export class RunLoader {
       }
       f.size = size
       this.run.setFile(f.rel)
-      if (this.cached !== null) {
-        const before = this.run.points
-        stats.bytes += await this.cached.before(f, size)
-        stats.points += this.run.points - before
-      }
       let need = 0
       while (f.offset < size) {
         const want = Math.min(size - f.offset, Math.max(CHUNK_BYTES, need))
@@ -223,7 +217,7 @@ export class RunLoader {
         stats.bytes += out.consumed
         stats.points += this.run.points - pointsBefore
         stats.records += f.scanner.records - recordsBefore
-        this.cached?.consumed(f, buf, out.consumed)
+        this.tails?.consumed(f.path, buf, out.consumed)
         f.offset += out.consumed
         need = out.needBytes
         if (out.consumed === 0 && (need === 0 || f.offset + need > size || need <= n)) break
@@ -238,7 +232,6 @@ export class RunLoader {
       }
     } finally {
       file.close()
-      this.cached?.after(f)
     }
   }
 
@@ -272,7 +265,6 @@ export class RunLoader {
   }
 
   private addIssue (i: { file: string, offset: number, kind: string }): void {
-    this.cached?.issue(i.offset, i.kind)
     if (this.run.issues.length < MAX_ISSUES_KEPT) this.run.issues.push(i)
   }
 }

@@ -345,17 +345,20 @@ export class S3Source implements LogdirSource {
 
   identity (file: string): string | null {
     const st = this.states.get(this.keyOf(file))
-    return st === undefined ? null : `etag:${st.etag}`
+    // Only an ETag whose bytes were all read and verified identifies what was read.
+    return st === undefined || st.verify || st.rewritten || st.tailEnd !== st.size ? null : `etag:${st.etag}`
   }
 
   async resume (file: string, offset: number, tail: Buffer, identity: string | null): Promise<boolean> {
     const st = this.states.get(this.keyOf(file))
-    if (st === undefined || st.size < offset || st.tailEnd !== 0 || tail.length === 0 || identity === null) return false
+    if (st === undefined || st.size < offset || st.tailEnd !== 0) return false
+    if (offset === 0) return true
+    if (tail.length === 0) return false
     this.dropAhead(st)
     st.tail = Buffer.from(tail)
     st.tailEnd = offset
-    // Another ETag: the first GET re-fetches the tail and compares it (an append passes)
-    st.verify = identity !== `etag:${st.etag}`
+    // Another ETag (or none recorded): the first GET re-fetches the tail and compares it (an append passes)
+    st.verify = identity === null || identity !== `etag:${st.etag}`
     return true
   }
 

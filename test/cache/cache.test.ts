@@ -1,6 +1,6 @@
 /**
- * --cache-dir: a restart replays each unchanged event file from the cache instead of re-reading
- * it, reads only appended bytes, and answers exactly as a cold load does. A truncated,
+ * --cache-dir: a restart restores each run whose event files are unchanged from the cache instead
+ * of re-reading them, reads only appended bytes, and answers exactly as a cold load does. A truncated,
  * bit-flipped or older-format entry is detected, ignored and rebuilt.
  */
 
@@ -13,15 +13,15 @@ import { GENERATED, tempDir } from '../helpers/paths.js'
 import { goldenSuite } from '../helpers/golden.js'
 import { ScalarStore } from '../../server/store/scalar-store.js'
 import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
-import { FileCache } from '../../server/cache/file-cache.js'
+import { SnapshotCache } from '../../server/cache/snapshot-cache.js'
 import { FORMAT_VERSION } from '../../server/cache/layout.js'
 import { buildApp } from '../../server/app.js'
 import { EventFileBuilder, eventFileName } from '../../server/records/event-writer.js'
 
 const silent = pino({ level: 'silent' })
 
-async function load (logdir: string, cacheDir: string | null): Promise<{ store: ScalarStore, loader: LogdirLoader, cache: FileCache | null }> {
-  const cache = cacheDir === null ? null : new FileCache(cacheDir, silent)
+async function load (logdir: string, cacheDir: string | null): Promise<{ store: ScalarStore, loader: LogdirLoader, cache: SnapshotCache | null }> {
+  const cache = cacheDir === null ? null : new SnapshotCache(cacheDir, silent)
   const store = new ScalarStore()
   const loader = new LogdirLoader(logdir, store, silent, cache === null ? {} : { cache })
   await loader.reload()
@@ -49,7 +49,8 @@ goldenSuite('generated', ' restored from --cache-dir', async () => {
   const first = await load(GENERATED, cacheOf.dir)
   assert.equal(first.cache!.counters.restoredFiles, 0)
   const second = await load(GENERATED, cacheOf.dir)
-  assert.equal(second.cache!.counters.restoredFiles, second.loader.totals().files - 1, 'every file but the empty one comes from the cache')
+  assert.equal(second.cache!.counters.restoredFiles, second.loader.totals().files, 'every file comes from the cache')
+  assert.equal(second.cache!.counters.restoredRuns, second.loader.totals().runs)
   cacheOf.cleanup()
   return { store: second.store, totals: () => second.loader.totals() }
 })
@@ -67,7 +68,7 @@ test('a restart answers exactly as a cold load, reading nothing but what was app
     writeFileSync(file, b.bytes())
     const cold1 = await load(logdir, cacheDir)
     const warm1 = await load(logdir, cacheDir)
-    assert.equal(warm1.cache!.counters.restoredFiles, 1)
+    assert.equal(warm1.cache!.counters.restoredRuns, 1)
     assert.deepEqual(await answers(warm1.store), await answers(cold1.store))
     // append: only the new bytes are read
     const more = new EventFileBuilder()
@@ -85,41 +86,37 @@ test('a restart answers exactly as a cold load, reading nothing but what was app
     writeFileSync(file + '.tmp', other.bytes())
     renameSync(file + '.tmp', file)
     const warm3 = await load(logdir, cacheDir)
-    assert.equal(warm3.cache!.counters.restoredFiles, 0)
+    assert.equal(warm3.cache!.counters.restoredRuns, 0)
     assert.deepEqual(await answers(warm3.store), await answers((await load(logdir, null)).store))
   } finally { cleanup() }
 })
 
-test('a cache entry truncated, bit-flipped, of an older format version or half deleted is detected, ignored and rebuilt', async () => {
+test('a cache entry truncated, bit-flipped, of an older format version or deleted is detected, ignored and rebuilt', async () => {
   const expected = await answers((await load(GENERATED, null)).store)
-  for (const damage of ['truncated head', 'truncated ops', 'bit-flipped ops', 'bit-flipped head', 'older format version', 'head deleted'] as const) {
+  for (const damage of ['truncated', 'bit-flipped in its columns', 'bit-flipped in its JSON', 'older format version', 'deleted'] as const) {
     const { dir, cleanup } = tempDir()
     try {
       const cacheDir = path.join(dir, 'cache')
       await load(GENERATED, cacheDir)
-      const heads = readdirSync(cacheDir).filter(f => f.endsWith('.head')).map(f => path.join(cacheDir, f))
-      // damage every entry that has ops (all but the empty event file's)
-      for (const head of heads) {
-        const h = readFileSync(head)
-        const opsFile = head.replace(/\.head$/, '.ops')
-        let o: Buffer
-        try { o = readFileSync(opsFile) } catch { continue }
+      const entries = readdirSync(cacheDir).filter(f => f.endsWith('.run')).map(f => path.join(cacheDir, f))
+      assert.ok(entries.length > 10)
+      for (const e of entries) {
+        const b = readFileSync(e)
         switch (damage) {
-          case 'truncated head': writeFileSync(head, h.subarray(0, h.length - 3)); break
-          case 'truncated ops': writeFileSync(opsFile, o.subarray(0, Math.floor(o.length / 2))); break
-          case 'bit-flipped ops': o[Math.floor(o.length / 2)]! ^= 0x10; writeFileSync(opsFile, o); break
-          case 'bit-flipped head': h[20]! ^= 0x01; writeFileSync(head, h); break
-          case 'older format version': h.writeUInt32LE(FORMAT_VERSION - 1, 4); writeFileSync(head, h); break
-          case 'head deleted': rmSync(head); break
+          case 'truncated': writeFileSync(e, b.subarray(0, b.length - 5)); break
+          case 'bit-flipped in its columns': b[b.length - 9]! ^= 0x04; writeFileSync(e, b); break
+          case 'bit-flipped in its JSON': b[20]! ^= 0x01; writeFileSync(e, b); break
+          case 'older format version': b.writeUInt32LE(FORMAT_VERSION - 1, 4); writeFileSync(e, b); break
+          case 'deleted': rmSync(e); break
         }
       }
       const warm = await load(GENERATED, cacheDir)
-      assert.equal(warm.cache!.counters.restoredFiles, 0, `${damage}: no damaged entry was used`)
-      if (damage !== 'head deleted') assert.ok(warm.cache!.counters.rejected > 0, damage)
+      assert.equal(warm.cache!.counters.restoredRuns, 0, `${damage}: no damaged entry was used`)
+      if (damage !== 'deleted') assert.equal(warm.cache!.counters.rejected, entries.length, damage)
       assert.deepEqual(await answers(warm.store), expected, damage)
-      // rebuilt: the next start restores every file again
+      // rebuilt: the next start restores every run again
       const again = await load(GENERATED, cacheDir)
-      assert.equal(again.cache!.counters.restoredFiles, again.loader.totals().files - 1, damage)
+      assert.equal(again.cache!.counters.restoredRuns, again.loader.totals().runs, damage)
     } finally { cleanup() }
   }
 })
