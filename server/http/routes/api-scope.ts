@@ -13,6 +13,7 @@ import { streamRoutes } from './stream.js'
 import { openapiRoutes } from './openapi.js'
 import { hparamsRoutes } from './hparams.js'
 import type { HParamsFileReader } from '../../provider/hparams.js'
+import { alertRoutes, type AlertRoutesOptions } from './alerts.js'
 
 export interface ApiScopeOptions {
   store: DataSource
@@ -20,6 +21,8 @@ export interface ApiScopeOptions {
   streams: StreamSlots
   /** Reads a run's hparams plugin data from its event files (the logdir layer's reader). */
   readHParams: HParamsFileReader
+  /** Alert history for GET /api/v1/alerts (null: alerts off). */
+  alerts: AlertRoutesOptions['alerts']
 }
 
 /**
@@ -51,5 +54,6 @@ export async function apiScope (app: FastifyInstance, opts: ApiScopeOptions): Pr
   await app.register(exportRoutes, { store: opts.store, enrichment: opts.enrichment })
   await app.register(streamRoutes, { store: opts.store, enrichment: opts.enrichment, slots: opts.streams })
   await app.register(hparamsRoutes, { store: opts.store, readHParams: opts.readHParams })
+  await app.register(alertRoutes, { alerts: opts.alerts })
   await app.register(openapiRoutes)
 }
