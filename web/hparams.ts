@@ -1,7 +1,8 @@
-/** The Hyperparameters view: one row per session with its hparam values and metrics (last value), sortable by any column; shown when the logdir has hparams plugin data. */
+/** The Hyperparameters view: one row per session with its hparam values and metrics (last value), sortable by any column, and a scatter of a metric against a hyper-parameter; shown when the logdir has hparams data. */
 
 import { compareNames, formatValue } from './columns.js'
 import { $, h } from './dom.js'
+import { scatterChart } from './hparams-scatter.js'
 
 type HValue = number | string | boolean | null
 interface Metric { last: number | null, lastStep: number | null, min: number | null, max: number | null }
@@ -27,8 +28,10 @@ export class HParamsView {
   private body: HParamsBody | null = null
   private sortCol = 'run'
   private sortDir = 1
+  private scatterX = ''
+  private scatterY = ''
 
-  constructor (private readonly onRun: (run: string) => void) {}
+  constructor (private readonly onRun: (run: string) => void, private readonly colourOf: (run: string) => string = () => '#4c78a8') {}
 
   toggle (open = this.el.hidden): void {
     this.el.hidden = !open
@@ -80,7 +83,28 @@ export class HParamsView {
       })))
     this.el.replaceChildren(
       h('div', { class: 'problems-head' }, h('h2', {}, 'Hyperparameters'), h('span', { class: 'problems-count' }, `${rows.length} sessions · metrics: last value`), close),
-      h('div', { class: 'hp-wrap' }, table))
+      h('div', { class: 'hp-wrap' }, table),
+      this.scatter(hparams, metrics))
+  }
+
+  /** A metric's last value against a hyper-parameter, both chosen above the chart. */
+  private scatter (hparams: string[], metrics: string[]): HTMLElement {
+    const b = this.body!
+    if (hparams.length === 0 || metrics.length === 0) return h('div', {})
+    if (!hparams.includes(this.scatterX)) this.scatterX = hparams.find(k => b.sessions.some(s => typeof s.hparams[k] === 'number')) ?? hparams[0]!
+    if (!metrics.includes(this.scatterY)) this.scatterY = metrics[0]!
+    const pick = (id: string, label: string, options: string[], value: string, set: (v: string) => void): HTMLElement => {
+      const sel = h('select', { id, 'aria-label': label }, ...options.map(o => h('option', { value: o }, o)))
+      sel.value = value
+      sel.addEventListener('change', () => { set(sel.value); this.render() })
+      return h('label', {}, `${label} `, sel)
+    }
+    const points = b.sessions.map(s => ({ run: s.run, x: s.hparams[this.scatterX], y: s.metrics[this.scatterY]?.last }))
+    return h('div', { class: 'hp-scatter' },
+      h('div', { class: 'hp-scatter-controls' },
+        pick('hp-scatter-y', 'metric', metrics, this.scatterY, v => { this.scatterY = v }),
+        pick('hp-scatter-x', 'against', hparams, this.scatterX, v => { this.scatterX = v })),
+      scatterChart(points, this.scatterX, this.scatterY, this.colourOf) as unknown as HTMLElement)
   }
 }
 

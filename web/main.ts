@@ -10,6 +10,7 @@ import { $, h } from './dom.js'
 import { ProblemsView } from './problems.js'
 import { HParamsView } from './hparams.js'
 import { renderRunList } from './run-list.js'
+import { renderCompare } from './compare.js'
 import { highlighted, matcher, newState, runShown, throttle } from './state.js'
 import { initTheme } from './theme.js'
 import { GROUP_PREFIX, type GroupBy } from './groups.js'
@@ -90,9 +91,28 @@ function renderRuns (): void {
       update({ hidden: [...hidden] }, 'runs')
     },
     onColour: (run, colour) => update({ colours: { ...state.settings.colours, [run]: colour } }, 'colours'),
-    onHover: run => setHovered(run)
+    onHover: run => setHovered(run),
+    onCompare: (run, on) => {
+      const next = state.settings.compare.filter(r => r !== run)
+      if (on) next.push(run)
+      update({ compare: next }, 'runs')
+    }
   })
+  renderCompare(state, matcher(state.settings.tagFilter).test, () => update({ compare: [] }, 'runs'))
+  renderMetricOptions()
   applyHighlight()
+}
+
+/** The run-metric picker's options: every tag of the logdir, the chosen one kept even before it appears. */
+function renderMetricOptions (): void {
+  const sel = $<HTMLSelectElement>('run-metric')
+  const tags = [...state.tagIndex.keys()].sort(compareNames)
+  if (state.settings.runMetric !== '' && !tags.includes(state.settings.runMetric)) tags.unshift(state.settings.runMetric)
+  const have = [...sel.options].slice(1).map(o => o.value)
+  if (have.length !== tags.length || have.some((t, i) => t !== tags[i])) {
+    sel.replaceChildren(h('option', { value: '' }, 'none'), ...tags.map(t => h('option', { value: t }, t)))
+  }
+  sel.value = state.settings.runMetric
 }
 
 function renderGroups (): void {
@@ -222,6 +242,10 @@ function bindControls (): void {
   $<HTMLInputElement>('ignore-outliers').addEventListener('change', e => update({ ignoreOutliers: (e.target as HTMLInputElement).checked }, 'display'))
   $<HTMLInputElement>('show-info').addEventListener('change', e => update({ showInfo: (e.target as HTMLInputElement).checked }, 'display'))
   $<HTMLSelectElement>('run-sort').addEventListener('change', e => update({ runSort: (e.target as HTMLSelectElement).value as Settings['runSort'] }, 'runs'))
+  $<HTMLSelectElement>('run-metric').addEventListener('change', e => update({ runMetric: (e.target as HTMLSelectElement).value }, 'runs'))
+  const metricFilter = $<HTMLInputElement>('metric-filter')
+  metricFilter.value = state.settings.metricFilter
+  metricFilter.addEventListener('input', debounce(() => update({ metricFilter: metricFilter.value }, 'runs'), 200))
   $('problems-btn').addEventListener('click', () => problems.toggle())
   const groupBy = $<HTMLInputElement>('group-by')
   groupBy.addEventListener('input', debounce(() => {
@@ -306,7 +330,7 @@ const hparams = new HParamsView(run => {
   const esc = run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   update({ runFilter: `^${esc}(/|$)` }, 'runs')
   $<HTMLInputElement>('run-filter').value = state.settings.runFilter
-})
+}, run => state.colours.get(run) ?? '#4c78a8')
 /** Hyper-parameters change rarely: fetched with the catalog, at most every few seconds. */
 const reloadHParams = throttle(async () => { hparams.set(await api.hparams()) }, 3000)
 

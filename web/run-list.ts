@@ -1,10 +1,11 @@
 /** The run list: short names, a health badge per run (problems, non-finite values, live or finished, unreadable records), a colour picker, sorting, and the tag filter's narrowing. */
 
-import { compareNames, formatCount, type Annotation, type RunEntry, type TagEntry } from './columns.js'
+import { compareNames, formatCount, formatValue, type Annotation, type RunEntry, type TagEntry } from './columns.js'
 import { $, h } from './dom.js'
 import { shortNames } from './names.js'
 import type { RunSort } from './settings.js'
 import { matcher, runListed, type AppState } from './state.js'
+import { higherIsBetter, listStat, parseMetricFilter, runMetricValue } from './run-metric.js'
 
 /** A run counts as live when it wrote within this many seconds. */
 export const LIVE_WINDOW_S = 120
@@ -43,8 +44,12 @@ export function runHealth (runs: RunEntry[], tags: TagEntry[], anns: Annotation[
   return out
 }
 
-/** Runs in list order: by name, by problems (critical, then warning, then non-finite, then unreadable), or by last write. */
-export function sortRuns (runs: string[], health: Map<string, RunHealth>, sort: RunSort): string[] {
+/**
+ * Runs in list order: by name, by problems (critical, then warning, then non-finite, then
+ * unreadable), by last write, or by a metric's value (`metricOf`; best first: ascending unless
+ * `higherBetter`; runs without the metric last).
+ */
+export function sortRuns (runs: string[], health: Map<string, RunHealth>, sort: RunSort, metricOf?: (run: string) => number, higherBetter = false): string[] {
   const score = (r: string): number[] => {
     const hl = health.get(r)
     if (hl === undefined) return [0, 0, 0, 0]
@@ -54,6 +59,9 @@ export function sortRuns (runs: string[], health: Map<string, RunHealth>, sort: 
     if (sort === 'problems') {
       const sa = score(a); const sb = score(b)
       for (let i = 0; i < sa.length; i++) if (sa[i] !== sb[i]) return sb[i]! - sa[i]!
+    } else if ((sort === 'metric-last' || sort === 'metric-best') && metricOf !== undefined) {
+      const va = metricOf(a); const vb = metricOf(b)
+      if (va !== vb && !(Number.isNaN(va) && Number.isNaN(vb))) return Number.isNaN(va) ? 1 : Number.isNaN(vb) ? -1 : higherBetter ? vb - va : va - vb
     } else if (sort === 'recent') {
       const la = health.get(a)?.lastWrite ?? NaN; const lb = health.get(b)?.lastWrite ?? NaN
       if (la !== lb && !(Number.isNaN(la) && Number.isNaN(lb))) return Number.isNaN(la) ? 1 : Number.isNaN(lb) ? -1 : lb - la
@@ -66,6 +74,7 @@ export interface RunListHooks {
   onToggle: (run: string, on: boolean) => void
   onColour: (run: string, colour: string) => void
   onHover: (run: string | null) => void
+  onCompare: (run: string, on: boolean) => void
 }
 
 /** Renders the run list for the current state. */
@@ -79,7 +88,12 @@ export function renderRunList (app: AppState, hooks: RunListHooks): void {
   const names = shortNames(listed, 24)
   const byName = new Map(app.runs.map(r => [r.run, r]))
   const now = Date.now() / 1000
-  const items = sortRuns(listed, health, app.settings.runSort).map(run => {
+  const metric = app.settings.runMetric
+  const stat = listStat(app)
+  const metricOf = (run: string): number => runMetricValue(app, run, metric, stat)
+  const mf = parseMetricFilter(app.settings.metricFilter, metric)
+  $('metric-filter').classList.toggle('invalid', !mf.valid)
+  const items = sortRuns(listed, health, app.settings.runSort, metric === '' ? undefined : metricOf, higherIsBetter(metric)).map(run => {
     const r = byName.get(run)!
     const hl = health.get(run)!
     const box = h('input', { type: 'checkbox', 'aria-label': `show ${run}` })
@@ -101,6 +115,14 @@ export function renderRunList (app: AppState, hooks: RunListHooks): void {
       h('label', {}, box, h('span', { class: 'run-name', title: run }, names.get(run) ?? run)),
       badges,
       h('span', { class: 'run-meta' }, `${formatCount(r.points ?? 0)} pts`))
+    if (metric !== '') {
+      const v = metricOf(run)
+      li.append(h('span', { class: 'run-metric', 'data-value': String(v), title: `${stat} ${metric}` }, Number.isNaN(v) ? '–' : formatValue(v)))
+    }
+    const comparing = app.settings.compare.includes(run)
+    const cmp = h('button', { type: 'button', class: 'compare-btn', 'aria-pressed': String(comparing), 'aria-label': `compare ${run}`, title: comparing ? 'remove from the comparison' : 'add to the comparison' }, '⇄')
+    cmp.addEventListener('click', () => hooks.onCompare(run, !comparing))
+    li.append(cmp)
     li.addEventListener('mouseenter', () => hooks.onHover(run))
     li.addEventListener('mouseleave', () => hooks.onHover(null))
     return li

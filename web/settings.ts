@@ -31,10 +31,17 @@ export interface Settings {
   zoom: Record<string, [number, number]>
   /** Runs drawn as groups (mean and min–max band). */
   groupBy: GroupBy
+  /** The tag whose last or best value the run list shows, sorts by (runSort metric-*) and filters by. */
+  runMetric: string
+  /** Value filter on runMetric: `< 0.5`, `>= 0.9` … */
+  metricFilter: string
+  /** Runs being compared (2 or more: the charts show only them, and the comparison table opens). */
+  compare: string[]
 }
 
 export type LegendSort = 'name' | 'value-desc' | 'value-asc'
-export type RunSort = 'name' | 'problems' | 'recent'
+export type RunSort = 'name' | 'problems' | 'recent' | 'metric-last' | 'metric-best'
+const RUN_SORTS: readonly RunSort[] = ['name', 'problems', 'recent', 'metric-last', 'metric-best']
 
 export const DEFAULT_SETTINGS: Settings = {
   runFilter: '',
@@ -51,7 +58,10 @@ export const DEFAULT_SETTINGS: Settings = {
   runSort: 'name',
   colours: {},
   zoom: {},
-  groupBy: ''
+  groupBy: '',
+  runMetric: '',
+  metricFilter: '',
+  compare: []
 }
 
 /** Clamps an EMA weight to what the server accepts: 0 ≤ w ≤ 0.999 (1 would flatten the line to 0, TB #5370). */
@@ -78,6 +88,9 @@ export function encodeSettings (s: Settings): string {
   if (Object.keys(s.colours).length > 0) q.set('colours', JSON.stringify(s.colours))
   if (Object.keys(s.zoom).length > 0) q.set('zoom', JSON.stringify(s.zoom))
   if (s.groupBy !== '') q.set('group', s.groupBy)
+  if (s.runMetric !== '') q.set('metric', s.runMetric)
+  if (s.metricFilter !== '') q.set('mfilter', s.metricFilter)
+  if (s.compare.length > 0) q.set('compare', JSON.stringify(s.compare))
   return q.toString()
 }
 
@@ -85,11 +98,7 @@ export function encodeSettings (s: Settings): string {
 export function decodeSettings (hash: string): Settings {
   const q = new URLSearchParams(hash.replace(/^#/, ''))
   const x = q.get('x')
-  let hidden: string[] = []
-  try {
-    const h: unknown = JSON.parse(q.get('hidden') ?? '[]')
-    if (Array.isArray(h)) hidden = h.filter((r): r is string => typeof r === 'string')
-  } catch { hidden = [] }
+  const hidden = jsonStrings(q.get('hidden'))
   const w = q.get('smoothing')
   const sort = q.get('sort')
   const runSort = q.get('runsort')
@@ -106,11 +115,22 @@ export function decodeSettings (hash: string): Settings {
     ignoreOutliers: q.get('outliers') !== '1',
     showInfo: q.get('info') === '1',
     legendSort: sort === 'value-desc' || sort === 'value-asc' ? sort : 'name',
-    runSort: runSort === 'problems' || runSort === 'recent' ? runSort : 'name',
+    runSort: (RUN_SORTS as readonly string[]).includes(runSort ?? '') ? runSort as RunSort : 'name',
+    runMetric: q.get('metric') ?? '',
+    metricFilter: q.get('mfilter') ?? '',
+    compare: jsonStrings(q.get('compare')),
     colours: jsonRecord(q.get('colours'), v => typeof v === 'string' && /^#[0-9a-f]{6}$/i.test(v)) as Record<string, string>,
     groupBy: /^level:[1-9]\d*$/.test(group) || group.startsWith('re:') ? group as GroupBy : '',
     zoom: jsonRecord(q.get('zoom'), v => Array.isArray(v) && v.length === 2 && v.every(n => typeof n === 'number' && Number.isFinite(n)) && v[0] < v[1]) as Record<string, [number, number]>
   }
+}
+
+/** A JSON array of strings from the URL (others dropped), [] when malformed. */
+function jsonStrings (text: string | null): string[] {
+  try {
+    const h: unknown = JSON.parse(text ?? '[]')
+    return Array.isArray(h) ? h.filter((r): r is string => typeof r === 'string') : []
+  } catch { return [] }
 }
 
 /** A JSON object from the URL, keeping only the entries whose value passes `ok`. */

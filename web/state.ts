@@ -3,6 +3,7 @@
 import type { Annotation, RunEntry, TagEntry } from './wire.js'
 import type { Settings } from './settings.js'
 import { makeMatcher, type Matcher } from './catalog.js'
+import { passesMetricFilter } from './run-metric.js'
 
 export interface AppState {
   settings: Settings
@@ -45,20 +46,25 @@ export function matcher (text: string): Matcher {
 }
 
 /**
- * True when `run` is in the run list: it passes the run filter and, when a tag filter is set,
- * has at least one tag that passes it (a run without the tag has nothing to show).
+ * True when `run` is in the run list: it passes the run filter and the metric value filter and,
+ * when a tag filter is set, has at least one tag that passes it (a run without the tag has nothing to show).
  */
 export function runListed (s: AppState, run: string): boolean {
   if (!matcher(s.settings.runFilter).test(run)) return false
+  if (!passesMetricFilter(s, run)) return false
   if (s.settings.tagFilter.trim() === '') return true
   const t = matcher(s.settings.tagFilter)
   for (const [tag, byRun] of s.tagIndex) if (byRun.has(run) && t.test(tag)) return true
   return false
 }
 
-/** True when `run` is drawn: it passes the run filter and is not switched off. */
+/**
+ * True when `run` is drawn: while 2 or more runs are compared, exactly those; else it passes the
+ * run filter and the metric value filter and is not switched off.
+ */
 export function runShown (s: AppState, run: string): boolean {
-  return matcher(s.settings.runFilter).test(run) && !s.settings.hidden.includes(run)
+  if (s.settings.compare.length >= 2) return s.settings.compare.includes(run)
+  return matcher(s.settings.runFilter).test(run) && passesMetricFilter(s, run) && !s.settings.hidden.includes(run)
 }
 
 /**

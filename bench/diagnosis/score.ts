@@ -139,9 +139,11 @@ export interface DesmoothResult {
   maxErrOverBound: number
   /** Points whose error exceeds bound + float32 slack. */
   outsideBound: number
-  /** Gap means (kind 1) with a finite bound, checked against the true batch-size-weighted mean of the gap. */
+  /** Gap means (kind 1) with a finite bound, checked against the true batch-size-weighted mean of the gap (within its epoch). */
   gapPoints: number
   gapOutsideBound: number
+  /** max |error| / bound over the gap means. */
+  gapMaxErrOverBound: number
   /** Finite de-smoothed values out of their domain: a loss below 0, an accuracy outside [0, 1]. */
   impossible: number
   /** Epoch labels (≥ 0) that differ from the truth epoch; and points labelled −1. */
@@ -229,7 +231,7 @@ export function desmoothChecks (p: EnrichmentProvider, store: ScalarStore | null
     const c = p.columns(run, l.tag, COLS)
     if (c.desmoothed === undefined) continue
     const steps = stepsOf(store, t, run, l.tb_run, l.tag)
-    const r: DesmoothResult = { run, tag: l.tag, exactPoints: 0, maxRelErr: 0, maxErrOverBound: 0, outsideBound: 0, gapPoints: 0, gapOutsideBound: 0, impossible: 0, wrongEpochs: 0, unknownEpochs: 0 }
+    const r: DesmoothResult = { run, tag: l.tag, exactPoints: 0, maxRelErr: 0, maxErrOverBound: 0, outsideBound: 0, gapPoints: 0, gapOutsideBound: 0, gapMaxErrOverBound: 0, impossible: 0, wrongEpochs: 0, unknownEpochs: 0 }
     const isLoss = /loss/i.test(l.tag)
     const isAcc = /acc/i.test(l.tag)
     const aligned = steps.length === l.step.length && steps.every((s, i) => s === l.step[i])
@@ -253,10 +255,15 @@ export function desmoothChecks (p: EnrichmentProvider, store: ScalarStore | null
         truthVal = raw[ti]!
         r.exactPoints++
       } else if (kind === 1) {
-        // Mean over the batches since the previous logged point of the same fit.
+        // Mean over the batches since the previous logged point of the same epoch of the same fit
+        // (the API's definition, README "Inversion and bounds"): where the running mean reset inside
+        // the gap, the logged value covers only the batches since the epoch start, and the batches
+        // before it belong to the previous epoch, whose unlogged final mean nobody can recover.
+        // The epoch start is the truth's (`epoch`), not the served segmentation.
         const prev = i > 0 && l.truth_index[i - 1] != null && fit[l.truth_index[i - 1]!] === fit[ti] ? l.truth_index[i - 1]! : -1
+        const sameEpoch = (k: number): boolean => epochOf === undefined || epochOf[k] === epochOf[ti]
         let from = ti
-        while (from - 1 > prev && fit[from - 1] === fit[ti] && tbStep[from - 1]! < tbStep[ti]!) from--
+        while (from - 1 > prev && fit[from - 1] === fit[ti] && tbStep[from - 1]! < tbStep[ti]! && sameEpoch(from - 1)) from--
         let sw = 0; let s = 0
         for (let k = from; k <= ti; k++) { sw += bs[k]!; s += bs[k]! * raw[k]! }
         truthVal = s / sw
@@ -270,7 +277,11 @@ export function desmoothChecks (p: EnrichmentProvider, store: ScalarStore | null
         if (bound > 0) r.maxErrOverBound = Math.max(r.maxErrOverBound, err / bound)
         else if (err > slack) r.maxErrOverBound = Infinity
         if (err > bound + slack) r.outsideBound++
-      } else if (err > bound + slack) r.gapOutsideBound++
+      } else {
+        if (bound > 0) r.gapMaxErrOverBound = Math.max(r.gapMaxErrOverBound, err / bound)
+        else if (err > slack) r.gapMaxErrOverBound = Infinity
+        if (err > bound + slack) r.gapOutsideBound++
+      }
     }
     out.push(r)
   }
@@ -315,13 +326,13 @@ export interface Aggregate {
   perKind: Record<string, KindStats>
   cleanPoints: number
   cleanAlarms: number
-  desmooth: { exactPoints: number, maxRelErr: number, maxErrOverBound: number, outsideBound: number, gapPoints: number, gapOutsideBound: number, impossible: number, wrongEpochs: number }
+  desmooth: { exactPoints: number, maxRelErr: number, maxErrOverBound: number, outsideBound: number, gapPoints: number, gapOutsideBound: number, gapMaxErrOverBound: number, impossible: number, wrongEpochs: number }
   misses: string[]
   falseAlarms: string[]
 }
 
 export function emptyAggregate (): Aggregate {
-  return { perKind: {}, cleanPoints: 0, cleanAlarms: 0, desmooth: { exactPoints: 0, maxRelErr: 0, maxErrOverBound: 0, outsideBound: 0, gapPoints: 0, gapOutsideBound: 0, impossible: 0, wrongEpochs: 0 }, misses: [], falseAlarms: [] }
+  return { perKind: {}, cleanPoints: 0, cleanAlarms: 0, desmooth: { exactPoints: 0, maxRelErr: 0, maxErrOverBound: 0, outsideBound: 0, gapPoints: 0, gapOutsideBound: 0, gapMaxErrOverBound: 0, impossible: 0, wrongEpochs: 0 }, misses: [], falseAlarms: [] }
 }
 
 function kindStats (agg: Aggregate, kind: string): KindStats {
@@ -357,6 +368,7 @@ export function addScore (agg: Aggregate, s: TruthScore): Aggregate {
     a.outsideBound += d.outsideBound
     a.gapPoints += d.gapPoints
     a.gapOutsideBound += d.gapOutsideBound
+    a.gapMaxErrOverBound = Math.max(a.gapMaxErrOverBound, d.gapMaxErrOverBound)
     a.impossible += d.impossible
     a.wrongEpochs += d.wrongEpochs
   }

@@ -169,7 +169,7 @@ export function attachGradientCause (ev: JumpEvent, gradTag: string, gradEvents:
  * abrupt raise (a change located to one step) to the first point at or after it. Only for events
  * not yet recorded: an announced event never changes its start.
  */
-export function snapToLrChange (fresh: JumpEvent[], changes: readonly LrChange[], v: { steps: ArrayLike<number>, wallTimes: ArrayLike<number> }, n: number, lookbackPoints: number): void {
+export function snapToLrChange (fresh: JumpEvent[], changes: readonly LrChange[], v: { steps: ArrayLike<number>, wallTimes: ArrayLike<number> }, n: number, lookbackPoints: number, taken: (key: string) => boolean): void {
   const steps = v.steps
   for (const ev of fresh) {
     if (ev.kind !== 'level-shift' && ev.kind !== 'divergence' && ev.kind !== 'spike') continue
@@ -182,7 +182,8 @@ export function snapToLrChange (fresh: JumpEvent[], changes: readonly LrChange[]
     if (best === null) continue
     let i = ev.startIndex
     while (i > 0 && steps[i - 1]! >= best.stepHi && i - 1 < n) i--
-    if (i === ev.startIndex) continue
+    // Two jumps after one raise: the first keeps the raise, the next keeps its own start.
+    if (i === ev.startIndex || taken(`${ev.kind}@${i}`) || fresh.some(o => o !== ev && o.key === `${ev.kind}@${i}`)) continue
     ev.startIndex = i
     ev.startStep = steps[i]!
     ev.wallTime = v.wallTimes[i]!

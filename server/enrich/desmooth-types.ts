@@ -21,7 +21,10 @@ export interface BatchSizes {
 
 /** What a de-smoothed point is. Stored per point in {@link InverterColumns.kind}. */
 export const POINT_EXACT = 0
-/** Mean of the raw values over the batches since the previous logged point (update_freq N > 1). */
+/**
+ * Mean of the raw values over the batches since the previous logged point of the same epoch
+ * (update_freq N > 1); at an epoch's first logged point, since the epoch start.
+ */
 export const POINT_GAP_MEAN = 1
 /** Last batch of an epoch whose size is unknown: value assumes an equal size, bound is infinite. */
 export const POINT_APPROX_LAST = 2
@@ -66,6 +69,8 @@ export interface EpochInfo {
   estimate: boolean
   /** First point whose exact value fell outside the metric's domain: it and the later points are estimates. */
   brokenAt: number
+  /** Point where the accuracy count chain was lost to a short batch of unknown size (Infinity: none, or resolved). */
+  countLost: number
 }
 
 /** Cross-check of the segmentation: an epoch value must equal the final running mean of its epoch. */

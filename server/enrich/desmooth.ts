@@ -1,7 +1,7 @@
 /** Inverts Keras-style running means into raw per-batch values, with float32 error bounds (segmentation: epochs.ts). */
 
 import type { ValueDomain } from './value-domain.js'
-import { countAt, inferBatchSize, informative } from './sample-counts.js'
+import { countAt, countFits, inferBatchSize, informative } from './sample-counts.js'
 import { EpochSegmenter } from './epochs.js'
 import {
   POINT_APPROX_LAST, POINT_ESTIMATE, POINT_EXACT, POINT_GAP_MEAN, POINT_UNRECOVERABLE, grow,
@@ -107,7 +107,7 @@ export class RunningMeanInverter extends EpochSegmenter {
     out.push(`running mean inverted per epoch: ${this.fits.length} fit(s), ${closed} closed epoch(s)${open ? ' and one in progress' : ''}`)
     const k = this.epochLength()
     if (k !== null) out.push(`epoch length: ${k} batches`)
-    if (gap > 0) out.push(`gap form: ${gap} point(s) follow unlogged batches (update_freq > 1); each such value is the mean raw value over the batches since the previous logged point of the epoch, not one batch`)
+    if (gap > 0) out.push(`gap form: ${gap} point(s) follow unlogged batches (update_freq > 1); each such value is the mean raw value over the batches since the previous logged point of the epoch (since the epoch start at an epoch's first logged point: a reset inside the gap hides the previous epoch's last batches), not one batch`)
     if (approx > 0) {
       out.push(this.sizes === null
         ? `${approx} point(s) are (or may be) the last batch of an epoch, whose size is unknown: value computed as for a full batch (damped toward the epoch mean), bound infinite; give the dataset size and batch size to make them exact`
@@ -152,21 +152,61 @@ export class RunningMeanInverter extends EpochSegmenter {
     const risky = e.estimate || (open && fit.gapped && (fit.evals === 0 || fit.evalBad) && this.predictedEnd(fit, e) === Infinity)
     const dom = this.domain
     const label = e.label
-    const start = Math.max(from, e.first)
-    if (start === e.first) e.brokenAt = Infinity
+    // A lost count chain not resolved yet is re-scanned with the new points (for a bounded stretch).
+    const relost = e.countLost >= e.first && e.countLost < from && from - e.countLost <= 64
+    const start = relost ? e.countLost : Math.max(from, e.first)
+    if (start === e.first || (relost && e.brokenAt === e.countLost)) e.brokenAt = Infinity
+    e.countLost = Infinity
     const counts = this.countsFor(e, fit)
     const cnt = this.cnt
+    // Lost count chain (see below): where, the full-batch count there, its counter, the shortfalls
+    // that still fit every point since, and the one that was pinned (-1: none yet).
+    let lostAt = -1; let lostBase = NaN; let lostK = 0; let cands: number[] = []; let pinS = -1
     let ka = start > e.first ? ctr[start - 1]! - g : 0
     let ma = start > e.first ? values[start - 1]! : 0
-    for (let i = start; i <= e.last; i++, ka = ctr[i - 1]! - g, ma = values[i - 1]!) {
+    for (let i = start; i <= e.last; i++, ka = i > e.first ? ctr[i - 1]! - g : 0, ma = i > e.first ? values[i - 1]! : 0) {
       const m = values[i]!
       const k = ctr[i]! - g
       ep[i] = label
       if (dom !== null && (m < dom.lo || m > dom.hi)) this.domain = null
       // Samples seen, from the accuracy's whole-number counts: exact whatever the batch sizes.
       const ca = i === e.first ? 0 : cnt[i - 1]!
-      cnt[i] = counts !== null && k > ka && k >= 1 ? (Number.isNaN(ca) ? NaN : countAt(counts.values[i]!, ca + (k - ka) * counts.batch, counts.batch)) : NaN
+      const mayBeLast = i === lastCandidate && (!open || Number.isNaN(kFit) || k >= kFit)
+      const expected = counts !== null ? ca + (k - ka) * counts.batch : NaN
+      if (i === lostAt && pinS >= 0) cnt[i] = expected - pinS
+      else cnt[i] = counts !== null && k > ka && k >= 1 ? (Number.isNaN(ca) ? NaN : countAt(counts.values[i]!, expected, counts.batch, mayBeLast)) : NaN
       const counted = !Number.isNaN(cnt[i]!) && (ka === 0 || !Number.isNaN(ca))
+      if (counts !== null && k > ka && k >= 1 && !counted && !mayBeLast) {
+        if (!Number.isNaN(ca) && i < e.brokenAt) {
+          // The full-batch count does not fit and no single shorter one does: a short batch of
+          // unknown size happened here (mid-epoch: steps_per_epoch over a repeated dataset). Equal
+          // weights would be wrong from here on: estimates, until the later points' accuracies
+          // leave one shortfall that fits them all (then the stretch is recomputed exactly).
+          e.brokenAt = i
+          e.countLost = i
+          lostAt = i; lostBase = expected; lostK = k
+          cands = []
+          for (let sft = 1; sft < counts.batch && sft < expected; sft++) if (countFits(counts.values[i]!, expected - sft)) cands.push(sft)
+        } else if (lostAt >= 0 && pinS < 0 && cands.length > 1 && i - lostAt <= 64) {
+          const full = lostBase + (k - lostK) * counts.batch
+          const mi = counts.values[i]!
+          cands = cands.filter(sft => countFits(mi, full - sft))
+          if (cands.length === 1) {
+            pinS = cands[0]!
+            e.brokenAt = Infinity
+            e.countLost = Infinity
+            i = lostAt - 1
+            continue
+          }
+        }
+      }
+      // A short batch located here (the full count did not fit) may as well have been in an earlier
+      // stretch whose accuracies fit the shifted counts too: then where it was is unknown.
+      let forceEstimate = false
+      if (counted && counts !== null && !mayBeLast && cnt[i]! < expected) {
+        const q = this.shortBatchFrom(e, i, expected - cnt[i]!, counts.values)
+        if (q < i) { this.markEstimates(q, i - 1); forceEstimate = true }
+      }
       let kind: number
       let value: number
       let b: number
@@ -202,7 +242,7 @@ export class RunningMeanInverter extends EpochSegmenter {
           e.brokenAt = i
         }
       }
-      if ((risky || i >= e.brokenAt) && kind !== POINT_UNRECOVERABLE) { b = Infinity; kind = POINT_ESTIMATE }
+      if ((risky || forceEstimate || i >= e.brokenAt) && kind !== POINT_UNRECOVERABLE) { b = Infinity; kind = POINT_ESTIMATE }
       const d = this.domain
       if (d !== null && Number.isFinite(value) && (value < d.lo || value > d.hi)) {
         // Never serve an impossible value: an estimate falls back to the logged mean, clamped.
@@ -216,6 +256,30 @@ export class RunningMeanInverter extends EpochSegmenter {
   }
 
   /**
+   * Earliest point q ≤ i of epoch e where a short batch (shortfall s, found at i) may have been:
+   * every point from q to i − 1 also fits its count minus s. Looks back at most 64 points.
+   */
+  private shortBatchFrom (e: EpochInfo, i: number, s: number, acc: ArrayLike<number>): number {
+    const cnt = this.cnt
+    let q = i
+    for (let p = i - 1; p >= e.first && i - p <= 64; p--) {
+      const c = cnt[p]! - s
+      if (Number.isNaN(c) || c <= (p > e.first ? cnt[p - 1]! : 0) || !countFits(acc[p]!, c)) break
+      q = p
+    }
+    return q
+  }
+
+  /** Points lo..hi (computed already) become estimates: bound infinite, value kept. */
+  private markEstimates (lo: number, hi: number): void {
+    for (let j = lo; j <= hi; j++) {
+      if (this.knd[j] === POINT_UNRECOVERABLE) continue
+      this.bnd[j] = Infinity
+      this.setKind(j, POINT_ESTIMATE)
+    }
+  }
+
+  /**
    * The accuracy series (aligned with the batch points, same steps) and the samples per counter
    * step, when the epoch's start is exact and the batch size is known or can now be inferred.
    */
@@ -225,9 +289,11 @@ export class RunningMeanInverter extends EpochSegmenter {
     if (acc.steps[e.first] !== this.steps[e.first] || acc.steps[e.last] !== this.steps[e.last]) return null
     if (fit.batch === null) {
       // Pairs (running accuracy, epoch-local counter) from the fit's epochs with an exact start,
-      // never an epoch's last point (it may be short); inferred once 8 are known.
+      // never an epoch's last point (it may be short) nor the newest point of an open epoch (it
+      // may turn out to be the last: one short batch taken as full makes every count wrong, and
+      // the smallest size that fits is then a large multiple of the true one); inferred once 8 are known.
       if (fit.batchTries >= 64 || fit.pairs.m.length >= 16) return null
-      const upTo = e.closed ? e.last - 1 : e.last
+      const upTo = e.last - 1
       for (let i = Math.max(e.first, fit.pairsUpTo + 1); i <= upTo && fit.pairs.m.length < 16; i++) {
         fit.pairsUpTo = i
         if (informative(acc.values[i]!)) { fit.pairs.m.push(acc.values[i]!); fit.pairs.k.push(this.ctr[i]! - e.g) }
@@ -236,6 +302,22 @@ export class RunningMeanInverter extends EpochSegmenter {
       fit.batchTries++
       fit.batch = inferBatchSize(fit.pairs.m, fit.pairs.k, 8)
       if (fit.batch === null) return null
+    } else if (fit.pairs.m.length < 16) {
+      // Eight pairs can all fit a divisor of the true size (all counts even: 1 in 256). Later
+      // full-batch pairs check it; one that contradicts it makes the size a small multiple (a
+      // contradiction by a mid-epoch short batch gives no such multiple and changes nothing).
+      let contradicted = false
+      for (let i = Math.max(e.first, fit.pairsUpTo + 1); i <= e.last - 1 && fit.pairs.m.length < 16; i++) {
+        fit.pairsUpTo = i
+        const m = acc.values[i]!
+        if (!informative(m)) continue
+        fit.pairs.m.push(m); fit.pairs.k.push(this.ctr[i]! - e.g)
+        if (!countFits(m, (this.ctr[i]! - e.g) * fit.batch)) contradicted = true
+      }
+      if (contradicted) {
+        const b = inferBatchSize(fit.pairs.m, fit.pairs.k, 8)
+        if (b !== null && b % fit.batch === 0 && b <= 4 * fit.batch) fit.batch = b
+      }
     }
     return { values: acc.values, batch: fit.batch }
   }

@@ -159,7 +159,7 @@ export abstract class EpochSegmenter {
   protected currentEpoch (): EpochInfo { return this.epochs[this.epochs.length - 1]! }
 
   protected newEpoch (fit: number, label: number, gLo: number, gHi: number): EpochInfo {
-    const e: EpochInfo = { label, fit, first: this.n, last: this.n - 1, g: gLo, gLo, gHi, closed: false, endKnown: false, eventValue: NaN, eventWallTime: NaN, matched: false, byCounter: false, hasEvent: false, byEval: false, estimate: false, brokenAt: Infinity }
+    const e: EpochInfo = { label, fit, first: this.n, last: this.n - 1, g: gLo, gLo, gHi, closed: false, endKnown: false, eventValue: NaN, eventWallTime: NaN, matched: false, byCounter: false, hasEvent: false, byEval: false, estimate: false, brokenAt: Infinity, countLost: Infinity }
     this.epochs.push(e)
     return e
   }

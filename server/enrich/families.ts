@@ -109,9 +109,9 @@ export function isLearningRateTag (tag: string): boolean {
   return /learning[_ ]?rate/i.test(tag) || /(^|[/_\-. ])lr($|[/_\-. ])/i.test(tag) || /^lr-/i.test(tag)
 }
 
-/** Progress counters and throughput: never annotated for jumps (their jumps are not training problems). */
+/** Progress counters, throughput and episode lengths (longer is better in some environments, worse in others): never annotated for jumps. */
 export function isCounterTag (tag: string): boolean {
-  return /(^|\/)(epoch|step|global_step|iterations?|timesteps|total_timesteps|episodes)$/i.test(tag) ||
+  return /(^|\/)(epoch|step|global_step|iterations?|timesteps|total_timesteps|episodes|ep_len_mean)$/i.test(tag) ||
     /steps_per_second|samples_per_second|per_sec|fps|runtime|time_elapsed|throughput|total_flos|hp_metric|^time\//i.test(tag)
 }
 
@@ -121,7 +121,7 @@ export function isCounterTag (tag: string): boolean {
  * degenerate (long runs of exact zeros), so only NaN/Inf is annotated on them.
  */
 export function isDiagnosticTag (tag: string): boolean {
-  return /approx_kl|(^|[/_])kl($|[/_])|clip_fraction|clip_range|explained_variance|entropy|n_updates|(^|[/_])std$|weight_decay|momentum|temperature|epsilon|(^|[/_])beta\d?$/i.test(tag)
+  return /approx_kl|(^|[/_])kl($|[/_])|policy_gradient_loss|clip_fraction|clip_range|explained_variance|entropy|n_updates|(^|[/_])std$|weight_decay|momentum|temperature|epsilon|(^|[/_])beta\d?$/i.test(tag)
 }
 
 /** Metrics where higher is better: their problem jumps go down. */

@@ -154,12 +154,16 @@ export class JumpDetector {
   }
 
   private flush (v: PointsView, force: boolean): void {
+    this.excursions.flushPending(v, this.n + 1, force, this.caughtUp, this.insideOscillation)
+  }
+
+  /** Spike candidates wait until the oscillation check has looked past them (or cannot: a short series). */
+  private readonly caughtUp = (end: number): boolean => this.oscillation.lastEvalIdx >= end || !this.oscillation.filled
+
+  private readonly insideOscillation = (start: number, end: number): boolean => {
     const osc = this.oscillation
-    // Candidates wait until the oscillation check has looked past them (or cannot: a short series).
-    const caughtUp = (end: number): boolean => osc.lastEvalIdx >= end || !osc.filled
-    this.excursions.flushPending(v, this.n + 1, force, caughtUp, (start, end) =>
-      this.events.some(e => e.kind === 'oscillation' && e.endIndex >= start && e.startIndex <= end) ||
-      (osc.current !== null && osc.current.startIndex <= end) || osc.flagged)
+    return this.events.some(e => e.kind === 'oscillation' && e.endIndex >= start && e.startIndex <= end) ||
+      (osc.current !== null && osc.current.startIndex <= end) || osc.flagged
   }
 
   /** A new fit or process: finish what is open and forget the baseline. */

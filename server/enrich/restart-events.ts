@@ -1,4 +1,4 @@
-/** Restart annotations: the writer's step went back (a new process or fit() call, or a SessionLog START). */
+/** Annotations that need no detector: restarts of the writer, and NaN in an optimiser diagnostic. */
 
 import { makeEvent, fmt, type JumpEvent } from './events.js'
 import { explain } from './explain.js'
@@ -36,4 +36,18 @@ export function restartEvent (tag: string, rs: RestartPoint, c: { steps: ArrayLi
   })
   ev.explanation = explain(ev, tag)
   return ev
+}
+
+/**
+ * NaN or ±Inf in an optimiser diagnostic (SB3's `explained_variance`, an approximate KL, an
+ * entropy): the statistic is undefined for some updates (explained variance when the returns did
+ * not vary), which says nothing about the loss. Information, with a cause that fits the metric.
+ */
+export function diagnosticNonFinite (ev: JumpEvent, tag: string): void {
+  ev.severity = 'info'
+  ev.causes = [{
+    cause: `the diagnostic ${tag} was undefined for some updates (e.g. explained variance when the returns did not vary), not a numerical failure of training`,
+    evidence: ev.causes[0]?.evidence ?? ''
+  }]
+  ev.explanation = `${tag} is a diagnostic statistic of the optimiser, not a loss: it became NaN or infinite at step ${ev.startStep}, which happens when it is undefined for an update (a ratio with a zero denominator). Check the loss and the reward around this step; if they are normal, training is fine.`
 }

@@ -42,8 +42,22 @@ export function inferBatchSize (ms: ArrayLike<number>, ks: ArrayLike<number>, mi
  * Samples seen at a point of an epoch: `expected` (batches of B so far, minus the shortfall of the
  * short batches before) when the running accuracy fits it, else the one count in
  * (expected − B, expected) that fits (one short batch in between). NaN when none or several fit.
+ * `mayBeLast`: the point may be the epoch's last batch, which is short whenever the dataset size is
+ * not a multiple of B, so `expected` is no likelier than a smaller count: the count must then be
+ * the only one in (expected − B, expected] that fits (an uninformative 0 or 1 fits them all).
  */
-export function countAt (m: number, expected: number, B: number): number {
+export function countAt (m: number, expected: number, B: number, mayBeLast = false): number {
+  if (mayBeLast) {
+    if (!informative(m)) return NaN
+    let found = NaN
+    for (let n = expected; n > expected - B && n > 0; n--) {
+      if (countFits(m, n)) {
+        if (!Number.isNaN(found)) return NaN
+        found = n
+      }
+    }
+    return found
+  }
   if (!informative(m)) return expected
   if (countFits(m, expected)) return expected
   let found = NaN

@@ -23,18 +23,23 @@ export const ERROR_CODES = {
 } as const
 
 /** An exact run name that the store does not hold. */
-export function runNotFound (run: string): ApiError {
-  return new ApiError(404, 'LB_ERR_NOT_FOUND_RUN', `run not found: '${run}'`, { run })
+export function runNotFound (run: string, suggestion: string | null = null): ApiError {
+  return new ApiError(404, 'LB_ERR_NOT_FOUND_RUN', `run not found: '${run}'${didYouMean(suggestion)}`, suggestion === null ? { run } : { run, suggestion })
+}
+
+/** The message's "did you mean" tail (`details.suggestion` carries the name itself). */
+function didYouMean (suggestion: string | null): string {
+  return suggestion === null ? '' : `; did you mean '${suggestion}'?`
 }
 
 /** An exact tag that the one named run does not hold as a scalar tag. */
-export function tagNotFound (run: string, tag: string): ApiError {
-  return new ApiError(404, 'LB_ERR_NOT_FOUND_TAG', `tag '${tag}' not found in run '${run}'`, { run, tag })
+export function tagNotFound (run: string, tag: string, suggestion: string | null = null): ApiError {
+  return new ApiError(404, 'LB_ERR_NOT_FOUND_TAG', `tag '${tag}' not found in run '${run}'${didYouMean(suggestion)}`, suggestion === null ? { run, tag } : { run, tag, suggestion })
 }
 
 /** A tag named exactly that none of the selected runs holds. */
-export function tagNotFoundInSelection (tag: string): ApiError {
-  return new ApiError(404, 'LB_ERR_NOT_FOUND_TAG', `tag '${tag}' not found in any selected run`, { tag })
+export function tagNotFoundInSelection (tag: string, suggestion: string | null = null): ApiError {
+  return new ApiError(404, 'LB_ERR_NOT_FOUND_TAG', `tag '${tag}' not found in any selected run${didYouMean(suggestion)}`, suggestion === null ? { tag } : { tag, suggestion })
 }
 
 /** A path under /api/v1 that names no route. */

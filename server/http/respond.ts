@@ -104,3 +104,18 @@ export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag
   }
   return reply.send(Readable.from(rest(), { objectMode: false, highWaterMark: 1 << 16 }))
 }
+
+/**
+ * Sends an API error. A request that asked for CSV (`format=csv` or an Accept preferring text/csv)
+ * gets a `text/plain` body `CODE: message`, which is what a CSV reader such as pandas shows in
+ * its traceback; every other request gets the JSON body `{error: {code, message, ...details}}`.
+ */
+export function sendApiError (req: FastifyRequest, reply: FastifyReply, e: { statusCode: number, code: string, message: string, details?: Record<string, unknown> }): FastifyReply {
+  const raw = new URLSearchParams((req.raw.url ?? '').split('?')[1] ?? '').getAll('format')
+  const format = raw.length === 1 && (FORMATS as readonly string[]).includes(raw[0]!) ? raw[0] as Format : undefined
+  reply.code(e.statusCode)
+  if (negotiateFormat(format, req.headers.accept) === 'csv') {
+    return reply.type('text/plain; charset=utf-8').send(`${e.code}: ${e.message}\n`)
+  }
+  return reply.send({ error: { code: e.code, message: e.message, ...e.details } })
+}

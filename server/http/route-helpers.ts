@@ -1,6 +1,7 @@
 /** Pieces shared by the /api/v1 route plugins: standard error responses for the OpenAPI document, and 404 mapping. */
 
-import type { DataSource } from '../provider/data-source.js'
+import { runNames, scalarTagNames, type DataSource } from '../provider/data-source.js'
+import { closestName } from './suggest.js'
 import { selectSeries, type SelectOutcome } from '../provider/selection.js'
 import type { SliceOptions } from '../provider/series-slice.js'
 import type { NonFinitePolicy } from '../provider/encode.js'
@@ -24,9 +25,12 @@ export function dataResponse (description: string, jsonSchema: object): Record<s
 }
 
 /** Maps a failed selection to its 404 (the single-series form names the run with the tag). */
-export function throwIfNotFound (sel: SelectOutcome): asserts sel is Extract<SelectOutcome, { kind: 'ok' }> {
-  if (sel.kind === 'run-not-found') throw runNotFound(sel.run)
-  if (sel.kind === 'tag-not-found') throw sel.run !== undefined ? tagNotFound(sel.run, sel.tag) : tagNotFoundInSelection(sel.tag)
+export function throwIfNotFound (sel: SelectOutcome, data: DataSource): asserts sel is Extract<SelectOutcome, { kind: 'ok' }> {
+  if (sel.kind === 'run-not-found') throw runNotFound(sel.run, closestName(sel.run, runNames(data)))
+  if (sel.kind === 'tag-not-found') {
+    const near = closestName(sel.tag, scalarTagNames(data, sel.run))
+    throw sel.run !== undefined ? tagNotFound(sel.run, sel.tag, near) : tagNotFoundInSelection(sel.tag, near)
+  }
 }
 
 /** The query fields that /scalars and /export read the same way. */
@@ -50,6 +54,6 @@ export function prepareData (store: DataSource, q: DataQuery, route: string, for
   }
   const policy = (q.nonFinite ?? 'string') as NonFinitePolicy
   const sel = selectSeries(store, parseSelection(q))
-  throwIfNotFound(sel)
+  throwIfNotFound(sel, store)
   return { sliceOpts, policy, sel, etag: dataEtag(route, q, format, sel.runs) }
 }

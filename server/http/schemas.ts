@@ -159,6 +159,9 @@ export const TagsResponse = Type.Object({
     lastWallTime: Type.Number(),
     dtypes: Type.Array(Type.String()),
     nonFinite: Type.Integer(),
+    lastValue: Type.Union([Type.Number(), Type.Null()], { description: 'The last finite value (null when none is finite).' }),
+    minValue: Type.Union([Type.Number(), Type.Null()], { description: 'The smallest finite value.' }),
+    maxValue: Type.Union([Type.Number(), Type.Null()], { description: 'The largest finite value.' }),
     restarts: Type.Array(Restart),
     family: Type.String({ description: 'Smoothing family: keras-running-mean, lightning-step, lightning-epoch, hf-window-mean, rl-rolling-mean, epoch-aggregate, raw, unknown.' }),
     annotations: Severities

@@ -10,6 +10,20 @@ import { isScalarTag } from '../store/scalar-store.js'
  */
 export type DataSource = ScalarStore
 
+/** Every run name (for "did you mean" suggestions). */
+export function runNames (data: DataSource): Iterable<string> {
+  return data.runs.keys()
+}
+
+/** Names of the scalar tags (with points) of one run, or of every run when `run` is undefined. */
+export function * scalarTagNames (data: DataSource, run?: string): Generator<string> {
+  const runs = run !== undefined ? [data.runs.get(run)] : data.runs.values()
+  for (const r of runs) {
+    if (r === undefined) continue
+    for (const [name, t] of r.tags) if (isScalarTag(t) && t.series !== null) yield name
+  }
+}
+
 /** Outcome of checking an annotation query's run and tag names against what is loaded. */
 export type AnnotationTarget = { kind: 'ok' } | { kind: 'run-not-found', run: string } | { kind: 'tag-not-found', tag: string, run?: string }
 

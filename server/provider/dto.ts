@@ -33,6 +33,10 @@ export interface TagDto {
   dtypes: string[]
   /** Points whose value is NaN or ±Infinity. */
   nonFinite: number
+  /** The last finite value, and the smallest and largest finite value (null when none is finite). */
+  lastValue: number | null
+  minValue: number | null
+  maxValue: number | null
   restarts: Restart[]
   /** How the series' logger smoothed it (from the enrichment provider). */
   family: SmoothingFamily

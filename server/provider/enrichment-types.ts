@@ -25,7 +25,7 @@ export interface EnrichedColumns {
   /**
    * Best estimate of the raw value of each point: the inverted running mean where the series is
    * one, else the stored value. Where only every N-th batch was logged, a point is the mean over
-   * the batches since the previous logged point (`desmoothedKind` 1, and a note says so).
+   * the batches since the previous logged point of its epoch (`desmoothedKind` 1, and a note says so).
    */
   desmoothed?: Float64Array
   /** |desmoothed − true raw value| ≤ bound; Infinity where the value is approximate (unknown last-batch size). */

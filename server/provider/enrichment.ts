@@ -3,7 +3,8 @@
 import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
 import type { SmoothingFamily } from '../enrich/families.js'
-import { guessFamily, epochTagFor, isLearningRateTag, higherIsBetter, isLossLike, trainCounterparts, trainRunCounterparts, wantsSchedule, noJumps, trainLevelAt } from '../enrich/families.js'
+import { guessFamily, epochTagFor, isLearningRateTag, isDiagnosticTag, higherIsBetter, isLossLike, trainCounterparts, trainRunCounterparts, wantsSchedule, noJumps, trainLevelAt } from '../enrich/families.js'
+import { diagnosticNonFinite } from '../enrich/restart-events.js'
 import { restartEvent } from '../enrich/restart-events.js'
 import { RunningMeanInverter, type SeriesData, type BatchSizes } from '../enrich/desmooth.js'
 import { accuracyTagFor, evaluationTagFor, validationRunFor } from '../enrich/keras-companions.js'
@@ -328,11 +329,11 @@ class StoreEnrichment implements EnrichmentProvider {
     if (st.inverter !== null) {
       const ic = st.inverter.columns()
       const view = { steps: c.steps, wallTimes: c.wallTimes, values: ic.desmoothed, bounds: ic.bound }
-      fresh.push(...this.filterSkip(skip, st.detector.update(view, st.inverter.stableLength())))
+      fresh.push(...this.filterSkip(skip, st.detector.update(view, st.inverter.stableLength()), st.tag))
       if (st.staircase === null) st.staircase = new StaircaseDetector(st.tag, dir)
       fresh.push(...st.staircase.update(st.inverter.epochs, { steps: c.steps, wallTimes: c.wallTimes, logged: c.values, desmoothed: ic.desmoothed, bounds: ic.bound }, st.inverter.stableLength()))
     } else {
-      fresh.push(...this.filterSkip(skip, st.detector.update({ steps: c.steps, wallTimes: c.wallTimes, values: c.values }, s.length)))
+      fresh.push(...this.filterSkip(skip, st.detector.update({ steps: c.steps, wallTimes: c.wallTimes, values: c.values }, s.length), st.tag))
     }
     // 3. Overfitting, on a validation loss with a training counterpart.
     fresh.push(...this.overfitting(st))
@@ -344,7 +345,7 @@ class StoreEnrichment implements EnrichmentProvider {
     // 5. The learning-rate schedule: a change that caused a jump moves its start to the change;
     //    schedule steps and phases on a training loss become information.
     const changes = this.runLrChanges(st, r, ctx)
-    snapToLrChange(fresh, changes, c, s.length, LR_LOOKBACK_POINTS)
+    snapToLrChange(fresh, changes, c, s.length, LR_LOOKBACK_POINTS, key => st.events.has(key))
     if (wantsSchedule(st.run, st.tag)) fresh.push(...this.scheduleEvents(st, r, ctx, c, s.length, fresh))
     for (const ev of fresh) this.record(st, ev)
     // 6. Causes from the run's other series (re-run when they change), then announcements.
@@ -360,8 +361,11 @@ class StoreEnrichment implements EnrichmentProvider {
     return false
   }
 
-  private filterSkip (skip: boolean, evs: JumpEvent[]): JumpEvent[] {
-    return skip ? evs.filter(e => e.kind === 'non-finite') : evs
+  private filterSkip (skip: boolean, evs: JumpEvent[], tag: string): JumpEvent[] {
+    if (!skip) return evs
+    const out = evs.filter(e => e.kind === 'non-finite')
+    if (isDiagnosticTag(tag)) for (const e of out) diagnosticNonFinite(e, tag)
+    return out
   }
 
   private pairChanged (st: TagState): boolean {

@@ -36,8 +36,14 @@ export interface HParamsDto {
 
 const finite = (v: number): number | null => Number.isFinite(v) ? v : null
 
-/** Sessions of the logdir: every run one of whose event files carries hparams session data. */
-export function hparamsTable (store: ScalarStore, read: HParamsFileReader): HParamsDto {
+/** Reads a run's Lightning `hparams.yaml` (flattened), or null; injected by the app. */
+export type HParamsYamlReader = (run: string) => Record<string, HParamValue> | null
+
+/**
+ * Sessions of the logdir: every run one of whose event files carries hparams session data, and
+ * every other run with a Lightning `hparams.yaml` (the plugin data wins when a run has both).
+ */
+export function hparamsTable (store: ScalarStore, read: HParamsFileReader, readYaml?: HParamsYamlReader): HParamsDto {
   const sessions: HParamsSessionDto[] = []
   for (const [name, r] of store.runs) {
     let found: FileHParams | null = null
@@ -49,6 +55,10 @@ export function hparamsTable (store: ScalarStore, read: HParamsFileReader): HPar
       found.groupName ||= got.groupName
       found.startTime ??= got.startTime
       found.status = got.status ?? found.status
+    }
+    if (found === null) {
+      const yaml = readYaml?.(name) ?? null
+      if (yaml !== null) found = { hparams: yaml, groupName: '', startTime: null, status: null }
     }
     if (found === null) continue
     sessions.push({ run: name, hparams: found.hparams, groupName: found.groupName, startTime: found.startTime, status: found.status, metrics: sessionMetrics(store, name) })

@@ -4,6 +4,7 @@ import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
 import type { EnrichmentProvider } from './enrichment.js'
 import type { RunDto, TagDto } from './dto.js'
+import { valueSummary } from './value-summary.js'
 
 /** Re-exported for callers that imported them from here before dto.ts existed. */
 export type { RunDto, TagDto } from './dto.js'
@@ -35,6 +36,7 @@ export function tagDto (run: string, t: TagInfo, enrichment: EnrichmentProvider)
   const s = t.series!
   const c = s.columns()
   const summary = enrichment.tagSummary(run, t.name)
+  const v = valueSummary(s)
   return {
     run,
     tag: t.name,
@@ -45,6 +47,9 @@ export function tagDto (run: string, t: TagInfo, enrichment: EnrichmentProvider)
     lastWallTime: c.wallTimes[s.length - 1]!,
     dtypes: [...s.dtypes],
     nonFinite: s.nonFinite,
+    lastValue: v.last,
+    minValue: v.min,
+    maxValue: v.max,
     restarts: s.restarts,
     family: summary.family,
     annotations: { info: summary.annotations.info, warning: summary.annotations.warning, critical: summary.annotations.critical }

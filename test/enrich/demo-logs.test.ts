@@ -36,8 +36,10 @@ test('the demo shows a bad batch and an LR jump (Keras), a spike and a NaN (PyTo
   const has = (run: string, tag: string, kind: string, step: number): boolean =>
     anns.some(a => a.run === run && a.tag === tag && a.kind === kind && a.startStep <= step + 3 && a.endStep >= step - 3)
   assert.ok(has(DEMO_RUNS.keras, 'batch_loss', 'spike', 130))
-  assert.ok(has(DEMO_RUNS.keras, 'batch_loss', 'level-shift', 290))
-  assert.ok(anns.find(a => a.kind === 'level-shift')!.causes[0]!.cause.startsWith('learning-rate change: raised from 0.01 to 0.08'))
+  // The LR jump's loss decays back over ~90 steps (×(1 + 5·e^(−t/50))): a transient, so a spike
+  // whose first cause is the raise (as the framework corpus labels hf/lr_x25_jump).
+  assert.ok(has(DEMO_RUNS.keras, 'batch_loss', 'spike', 290))
+  assert.ok(anns.find(a => a.kind === 'spike' && a.startStep === 290)!.causes[0]!.cause.startsWith('learning-rate change: raised from 0.01 to 0.08'))
   assert.ok(has(DEMO_RUNS.keras, 'batch_loss', 'staircase-artifact', 40))
   assert.ok(has(DEMO_RUNS.pytorch, 'loss', 'spike', 700))
   assert.ok(has(DEMO_RUNS.pytorch, 'loss', 'non-finite', 1960))

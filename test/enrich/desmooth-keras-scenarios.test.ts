@@ -139,3 +139,25 @@ test('appending points, epoch, evaluation and accuracy events in wall-time order
     assert.deepEqual(Array.from(y.bound), Array.from(x.bound), name)
   }
 })
+
+test('update_freq 5 with 25 batches per epoch ending in a short batch (every epoch end logged): the batch size is inferred from full batches only', async (t) => {
+  // 795 samples in batches of 32: 24 × 32 + 27. Each epoch's last logged point is its short batch;
+  // taken as a full one while its epoch is still open, it made 5088 (= 32 · 159) the smallest size that fit.
+  const { p, ks, cleanup } = await run([{ name: 'f5short', epochs: 6, datasetSize: 795, batchSize: 32, updateFreq: 5, loss: loss(1), accuracy: acc, ...base }])
+  t.after(cleanup)
+  const cols = p.columns(ks[0]!.run, 'batch_loss', { desmoothed: true, smoothed: false, smoothing: 0, desmooth: 'auto' })
+  assert.ok(cols.notes.some(n => n.includes('whole-number counts: 32;')), cols.notes.join('\n'))
+  check(p, ks[0]!, 'batch_loss', 0.9)
+  check(p, ks[0]!, 'batch_accuracy', 0.9)
+})
+
+test('short batches in the middle of epochs, many draws: a count lost to an ambiguous short batch is recovered from the later points, never guessed', async (t) => {
+  // Passes of 21 × 32 + r samples, epochs of 20 batches: the short batch wanders through the epochs.
+  const specs = [700, 690, 681, 702, 676, 695].map((datasetSize, j) => ({ name: `midshort${j}`, epochs: 6, datasetSize, batchSize: 32, updateFreq: 1, repeatStepsPerEpoch: 20, loss: loss(1), accuracy: acc, ...base }))
+  const { p, ks, cleanup } = await run(specs)
+  t.after(cleanup)
+  for (const k of ks) {
+    check(p, k, 'batch_loss', 0.9)
+    check(p, k, 'batch_accuracy', 0.9)
+  }
+})

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs'
 import path from 'node:path'
 import { EventFileBuilder, eventFileName } from '../../server/records/event-writer.js'
+import { encodeHParamsPluginData } from '../../server/records/proto.js'
 
 /** Wall time of step 0 in every run (2023-11-14 22:13:20 UTC); step s is written at T0 + s seconds. */
 export const T0 = 1700000000
@@ -12,12 +13,23 @@ export function trainLoss (s: number): number { return 2 / (1 + s / 10) }
 
 /**
  * Writes three runs: `train` (loss and lr, steps 0..99), `validation` (loss every 10 steps) and
- * `diverged` (loss 0..19 that turns +Infinity at 17 and NaN at 18 and 19). Returns the path of
- * train's event file, to which the live example's appends go.
+ * `diverged` (loss 0..19 that turns +Infinity at 17 and NaN at 18 and 19). `train` carries
+ * hparams plugin session data (lr 0.1, optimizer adam), `diverged` a Lightning-style
+ * `hparams.yaml` (lr 1.0, optimizer sgd). Returns the path of train's event file, to which the
+ * live example's appends go.
  */
 export function writeNotebookLogdir (dir: string): string {
   for (const r of ['train', 'validation', 'diverged']) mkdirSync(path.join(dir, r), { recursive: true })
-  const train = new EventFileBuilder().fileVersion(T0)
+  const train = new EventFileBuilder().fileVersion(T0).event({
+    wallTime: T0,
+    step: 0,
+    summary: {
+      value: [{
+        tag: '_hparams_/session_start_info',
+        metadata: { pluginData: { pluginName: 'hparams', content: encodeHParamsPluginData({ version: 0, sessionStartInfo: { hparams: { lr: { numberValue: 0.1 }, optimizer: { stringValue: 'adam' } }, startTimeSecs: T0 } }) } }
+      }]
+    }
+  })
   for (let s = 0; s < 100; s++) {
     train.scalar('loss', s, T0 + s, trainLoss(s))
     train.scalar('lr', s, T0 + s, s < 50 ? 0.1 : 0.01)
@@ -30,6 +42,7 @@ export function writeNotebookLogdir (dir: string): string {
   const div = new EventFileBuilder().fileVersion(T0)
   for (let s = 0; s < 20; s++) div.scalar('loss', s, T0 + s, s < 17 ? 1 + s * s / 10 : s === 17 ? Infinity : NaN)
   writeFileSync(path.join(dir, 'diverged', eventFileName(T0)), div.bytes())
+  writeFileSync(path.join(dir, 'diverged', 'hparams.yaml'), 'lr: 1.0\noptimizer: sgd\n')
   return trainFile
 }
 

@@ -322,9 +322,13 @@ test('settings round-trip through the URL hash; defaults are omitted and malform
     runSort: 'problems' as const,
     colours: { a: '#123456' },
     zoom: { loss: [10, 20] as [number, number] },
-    groupBy: 're:lr_([\\d.]+)' as const
+    groupBy: 're:lr_([\\d.]+)' as const,
+    runMetric: 'val/acc',
+    metricFilter: '>= 0.9',
+    compare: ['a', 'b/c']
   }
   assert.deepEqual(decodeSettings(`#${encodeSettings(s)}`), s)
+  assert.deepEqual(decodeSettings(`#${encodeSettings({ ...s, runSort: 'metric-best' as const })}`).runSort, 'metric-best')
   // Malformed colours and zoom windows are dropped entry by entry.
   const bad = decodeSettings(`#colours=${encodeURIComponent('{"a":"red","b":"#00ff00"}')}&zoom=${encodeURIComponent('{"x":[3,1],"y":[1,2],"z":"no"}')}`)
   assert.deepEqual(bad.colours, { b: '#00ff00' })

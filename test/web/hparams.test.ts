@@ -94,6 +94,23 @@ test('the dashboard shows the hparams table with the right values, sortable by a
   assert.deepEqual(await page.locator('#hparams tbody tr').evaluateAll(els => els.map(e => (e as HTMLElement).dataset.run)), ['hparam_tuning/run-0', 'hparam_tuning/run-2', 'hparam_tuning/run-1'])
   await page.click('#hparams th[data-col="m:validation/epoch_accuracy"] button')
   assert.equal(await page.locator('#hparams tbody tr').first().getAttribute('data-run'), 'hparam_tuning/run-1')
+  // The scatter: the metric (y) against lr (x, log scale: 0.001 … 0.1 spans ×100), one dot per session.
+  assert.equal(await page.inputValue('#hp-scatter-y'), 'validation/epoch_accuracy')
+  assert.equal(await page.inputValue('#hp-scatter-x'), 'dropout')
+  await page.selectOption('#hp-scatter-x', 'lr')
+  const dots = async (): Promise<Array<{ run: string, cx: number, cy: number }>> => await page.locator('#hparams circle.hp-dot').evaluateAll(els =>
+    els.map(e => ({ run: e.getAttribute('data-run')!, cx: Number(e.getAttribute('cx')), cy: Number(e.getAttribute('cy')) })))
+  const byLr = (await dots()).sort((a, b) => a.cx - b.cx)
+  assert.deepEqual(byLr.map(d => d.run), ['hparam_tuning/run-2', 'hparam_tuning/run-1', 'hparam_tuning/run-0'])
+  // Equal steps on a log axis: 0.001 → 0.01 and 0.01 → 0.1.
+  assert.ok(Math.abs((byLr[1]!.cx - byLr[0]!.cx) - (byLr[2]!.cx - byLr[1]!.cx)) < 1, JSON.stringify(byLr))
+  // Higher accuracy is drawn higher (smaller y): run-1 (0.83) above run-2 (0.78) above run-0 (0.71).
+  assert.deepEqual((await dots()).sort((a, b) => a.cy - b.cy).map(d => d.run), ['hparam_tuning/run-1', 'hparam_tuning/run-2', 'hparam_tuning/run-0'])
+  // A categorical hparam: the two adam sessions share an x.
+  await page.selectOption('#hp-scatter-x', 'optimizer')
+  const opt = await dots()
+  assert.equal(opt.find(d => d.run === 'hparam_tuning/run-1')!.cx, opt.find(d => d.run === 'hparam_tuning/run-2')!.cx)
+  await page.selectOption('#hp-scatter-x', 'lr')
   await page.screenshot({ path: '/tmp/lossboard-hparams.png' })
   // A session's name narrows the runs to it and the runs under it.
   await page.click('#hparams tbody tr[data-run="hparam_tuning/run-1"] button')

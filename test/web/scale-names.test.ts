@@ -7,6 +7,7 @@ import { assignColours, paletteColour, PALETTE } from '../../web/catalog.js'
 import { formatTicks, robustRange } from '../../web/scale.js'
 import { runHealth, sortRuns } from '../../web/run-list.js'
 import { problemsOf, sortProblems } from '../../web/problems.js'
+import { higherIsBetter, parseMetricFilter } from '../../web/run-metric.js'
 import type { Annotation } from '../../web/wire.js'
 import type { RunView as RunViewT } from '../../web/run-view.js'
 
@@ -112,4 +113,24 @@ test('run groups: by path level or regex; a group\'s view is the members\' mean 
   assert.deepEqual([...g.values], [2, 3, 4, 6], 'mean of the runs covering each x')
   assert.deepEqual([...g.band.lo], [1, 2, 3, 6])
   assert.deepEqual([...g.band.hi], [3, 4, 5, 6])
+})
+
+test('metric value filters and directions: explicit operators, a bare number means "at least as good", malformed is flagged', () => {
+  assert.equal(higherIsBetter('val/acc'), true)
+  assert.equal(higherIsBetter('epoch_loss'), false)
+  const lt = parseMetricFilter('< 0.5', 'loss')
+  assert.deepEqual([lt.valid, lt.test(0.4), lt.test(0.5)], [true, true, false])
+  const ge = parseMetricFilter('>=1e-3', 'loss')
+  assert.deepEqual([ge.test(0.001), ge.test(0.0009)], [true, false])
+  assert.deepEqual([parseMetricFilter('0.9', 'acc').test(0.95), parseMetricFilter('0.9', 'acc').test(0.85)], [true, false])
+  assert.deepEqual([parseMetricFilter('0.9', 'loss').test(0.95), parseMetricFilter('0.9', 'loss').test(0.85)], [false, true])
+  const bad = parseMetricFilter('less than 1', 'loss')
+  assert.deepEqual([bad.valid, bad.test(5)], [false, true])
+  assert.equal(parseMetricFilter('  ', 'loss').test(NaN), true)
+})
+
+test('sortRuns by a metric: best first in the metric\'s direction, runs without it last', () => {
+  const v: Record<string, number> = { a: 0.5, b: 0.2, c: NaN, d: 0.9 }
+  assert.deepEqual(sortRuns(['a', 'b', 'c', 'd'], new Map(), 'metric-last', r => v[r]!), ['b', 'a', 'd', 'c'])
+  assert.deepEqual(sortRuns(['a', 'b', 'c', 'd'], new Map(), 'metric-best', r => v[r]!, true), ['d', 'a', 'b', 'c'])
 })

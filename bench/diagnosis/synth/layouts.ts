@@ -152,6 +152,8 @@ export function writeKeras (root: string, run: string, r: RawRun, o: { updateFre
   const n = r.loss.length
   const fit = r.fit ?? r.loss.map(() => 0)
   const tbStep: number[] = []
+  // Epoch index as Keras labels it: from initial_epoch (0) in every fit() (the corpus' two_fits_restart truth too).
+  const kerasEpoch: number[] = []
   const fits = [...new Set(fit)]
   let iterations = 0
   for (const fc of fits) {
@@ -160,16 +162,19 @@ export function writeKeras (root: string, run: string, r: RawRun, o: { updateFre
     let total = 0; let count = 0; let totalAcc = 0
     let k = 0
     let epochInFit = -1
+    const epoch0 = r.epoch.find((_, j) => fit[j] === fc) ?? 0
     for (let i = 0; i < n; i++) {
       if (fit[i] !== fc) continue
       k++; iterations++
       tbStep[i] = k
+      kerasEpoch[i] = r.epoch[i]! - epoch0
       const wall = WALL + fc * 1000 + k * 0.05
       if (r.epoch[i] !== epochInFit) { epochInFit = r.epoch[i]!; total = 0; count = 0; totalAcc = 0 }
       const nb = r.batchSize[i]!
       total = f32(total + f32(f32(r.loss[i]!) * nb)); count += nb
       const m = f32(total / count)
-      if (r.accuracy !== undefined) totalAcc = f32(totalAcc + f32(f32(r.accuracy[i]!) * nb))
+      // Keras sums the per-sample 0/1 matches: the accuracy total is a whole number of correct predictions.
+      if (r.accuracy !== undefined) totalAcc = f32(totalAcc + Math.round(r.accuracy[i]! * nb))
       const ma = f32(totalAcc / count)
       if (k % o.updateFreq === 0) {
         trainEv.push({ step: k, wall, values: [['batch_loss', m]] }); s.add(tr, 'batch_loss', k, m, i)
@@ -177,7 +182,7 @@ export function writeKeras (root: string, run: string, r: RawRun, o: { updateFre
       }
       const lastOfEpoch = i === n - 1 || fit[i + 1] !== fc || r.epoch[i + 1] !== r.epoch[i]
       if (lastOfEpoch) {
-        const e = r.epoch[i]! - (r.epoch.find((_, j) => fit[j] === fc) ?? 0)
+        const e = kerasEpoch[i]!
         const gated = k % o.updateFreq === 0
         const vl = r.valLoss?.[r.epoch[i]!]
         if (vl !== undefined) { valEv.push({ step: iterations, wall: wall + 0.02, values: [['evaluation_loss_vs_iterations', f32(vl)]] }); s.add(va, 'evaluation_loss_vs_iterations', iterations, f32(vl), null) }
@@ -197,7 +202,7 @@ export function writeKeras (root: string, run: string, r: RawRun, o: { updateFre
     logged: [...s.points.values()],
     axis: i => tbStep[i]!,
     loss: { tbRun: tr, tag: 'batch_loss' },
-    columns: { tb_step: tbStep, fit_call: fit }
+    columns: { tb_step: tbStep, fit_call: fit, epoch: kerasEpoch }
   }
 }
 

@@ -98,7 +98,7 @@ export class ExcursionTracker {
 
     if (this.exc !== null) { this.continueExcursion(v, i, u, z, ratio); return false }
     if (!ready) return true
-    const gross = space.logMode && ratio >= p.grossRatio && z >= p.elevatedZ
+    const gross = space.logMode && ratio >= p.grossRatio
     const strong = !approx && (gross || (z >= this.tail.threshold && ratio >= p.spikeMinRatio))
     // A run of consecutive elevated points, each well above the noise, is sustained too (a short
     // excursion on a sparse series: a few logged points may be all there is).

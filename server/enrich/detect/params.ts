@@ -35,7 +35,8 @@ export interface JumpParams {
   returnPoints: number
   /**
    * A sustained excursion that has not decayed after this many points is a level shift (or a
-   * divergence). On short series the wait is a quarter of the history before it, at least 3. Default 32.
+   * divergence). On short series the wait is a quarter of the history before it, at least 3. Default 64
+   * (a transient after one bad update can peak late and take as long to start coming down).
    */
   shiftPoints: number
   /** A level shift still not returned after this many points becomes the new baseline. Default 256. */
@@ -73,12 +74,12 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   sustainWindow: 9,
   sustainCount: 5,
   returnPoints: 3,
-  shiftPoints: 32,
+  shiftPoints: 64,
   maxShiftPoints: 256,
   divergenceGrowth: 1.5,
   clusterGap: 16,
   oscWindow: 96,
-  oscEvery: 32,
+  oscEvery: 64,
   oscRatio: 2.5,
   oscMinZ: 4,
   oscMinLogAmp: 0.3,

@@ -33,6 +33,8 @@ export class ShiftScan {
   private event: JumpEvent | null = null
   private levelBefore = NaN
   private back = 0
+  /** Baseline level when the current run of high points began. */
+  private refLevel = NaN
   /** The fit's points before the baseline was ready. */
   private readonly first: number[] = []
 
@@ -80,14 +82,12 @@ export class ShiftScan {
     if (i - this.ctx.fitStart >= SKIP_START) this.ring.push(u)
     if (!ready) return this.early(v, i, u)
     if (this.event !== null) return this.follow(v, i, u)
-    // "High" against the points before the current run of high ones (the baseline itself may be
-    // absorbing a shift that single points cannot show): cheap gate first, then their median.
-    if (ratio >= Math.sqrt(p.minRatio) || this.high > 0) {
-      const k = this.ring.size - 1 - this.high
-      const ref: number[] = []
-      for (let j = this.high + 1; j < this.ring.size && ref.length < BEFORE; j++) ref.push(this.ring.recent(j))
-      this.high = k >= MIN_BEFORE && space.dir * (u - medianOf(ref)) >= Math.log(p.minRatio) ? this.high + 1 : (ratio >= p.minRatio ? 1 : 0)
-    } else this.high = 0
+    // "High" against the level when the current run of high points began (the baseline itself
+    // may be absorbing a shift that single points cannot show).
+    if (this.high === 0) {
+      if (ratio >= p.minRatio) { this.high = 1; this.refLevel = this.ctx.baseline.base }
+    } else if (space.dir * (u - this.refLevel) >= Math.log(p.minRatio)) this.high++
+    else this.high = 0
     // A shift must last: a few points on a short series, up to MAX_AFTER on a long one (where
     // short runs of high points are ordinary noise).
     const minAfter = Math.max(MIN_AFTER, Math.min(MAX_AFTER, Math.floor((i - this.ctx.fitStart) / 8)))

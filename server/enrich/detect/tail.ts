@@ -7,7 +7,7 @@
  * (1 − p) quantile is u + β·ln(P(X > u) / p), where β is the mean excess over u; heavier
  * (power-law) tails get a positive shape ξ and u + β/ξ·((P(X > u) / p)^ξ − 1). The residuals
  * are robust z-scores, (u − level) / σ in the bad direction, of every point the detector judged
- * (normal points and single-point candidates); each is winsorised at the current threshold, so a
+ * (normal points and single-point candidates); each is winsorised at twice the current threshold, so a
  * bad batch counts as a tail point but cannot inflate β, and one spike never raises the threshold
  * for the next.
  */
@@ -37,7 +37,7 @@ export class TailModel {
   clear (): void { this.hist.fill(0); this.count = 0; this.since = 0; this.threshold = this.initial }
 
   add (z: number): void {
-    const w = Math.min(Math.max(z, 0), this.threshold)
+    const w = Math.min(Math.max(z, 0), 2 * this.threshold)
     this.hist[Math.min(BINS, Math.floor(w / BIN))]!++
     this.count++
     if (++this.since >= EVERY && this.count >= MIN_COUNT) { this.since = 0; this.refit() }

@@ -13,6 +13,8 @@ import { ERROR_RESPONSES, dataResponse, prepareData, throwIfNotFound } from '../
 import { parseSelection, isSingleSeries, parseRegex } from '../query.js'
 import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse } from '../schemas.js'
 import { negotiateFormat, sendData, type Format } from '../respond.js'
+import { closestName } from '../suggest.js'
+import { runNames } from '../../provider/data-source.js'
 
 /** The store to read and the enrichment provider shared with the annotations route. */
 export interface ApiOptions {
@@ -36,7 +38,7 @@ export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Pr
   }, async (req, reply) => {
     const q = req.query
     const rs = selectRuns(store, { runs: q.run, runRe: parseRegex('runRe', q.runRe) })
-    if (rs.kind !== 'ok') throw runNotFound(rs.run)
+    if (rs.kind !== 'ok') throw runNotFound(rs.run, closestName(rs.run, runNames(store)))
     const keep = new Set(rs.runs)
     return reply.type('application/json; charset=utf-8').send(JSON.stringify({ runs: listRuns(store, r => keep.has(r)) }))
   })
@@ -52,7 +54,7 @@ export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Pr
   }, async (req, reply) => {
     const q = req.query
     const sel = selectSeries(store, parseSelection(q))
-    throwIfNotFound(sel)
+    throwIfNotFound(sel, store)
     const tags = sel.items.map(it => tagDto(it.run, it.info, enrichment))
     return reply.type('application/json; charset=utf-8').send(JSON.stringify({ tags }))
   })

@@ -2,10 +2,10 @@
 
 import type { FastifyInstance } from 'fastify'
 import type { DataSource } from '../../provider/data-source.js'
-import { hparamsTable, type HParamsFileReader } from '../../provider/hparams.js'
+import { hparamsTable, type HParamsFileReader, type HParamsYamlReader } from '../../provider/hparams.js'
 import { ERROR_RESPONSES } from '../route-helpers.js'
 
-export interface HParamsRoutesOptions { store: DataSource, readHParams: HParamsFileReader }
+export interface HParamsRoutesOptions { store: DataSource, readHParams: HParamsFileReader, readHParamsYaml?: HParamsYamlReader }
 
 const Value = { anyOf: [{ type: 'number' }, { type: 'string' }, { type: 'boolean' }, { type: 'null' }] }
 const Num = { type: ['number', 'null'] }
@@ -18,7 +18,8 @@ export async function hparamsRoutes (app: FastifyInstance, opts: HParamsRoutesOp
       description: 'Runs whose event files carry TensorBoard hparams plugin data (SessionStartInfo, SessionEndInfo, as written by ' +
         'tf.summary / Keras\' hparams API or tensorboardX), each with its hyper-parameter values and, for every scalar tag of the run ' +
         'and of the runs under it (`<run>/train`, `<run>/validation`), the last, smallest and largest finite value. Only the first ' +
-        '16 MiB of each event file are searched for the session data (it is written when a session starts).',
+        '16 MiB of each event file are searched for the session data (it is written when a session starts). A run without plugin data ' +
+        'but with PyTorch Lightning\'s `hparams.yaml` beside its event files is a session too, its nested keys flattened to dotted names.',
       tags: ['api'],
       response: {
         200: {
@@ -46,5 +47,5 @@ export async function hparamsRoutes (app: FastifyInstance, opts: HParamsRoutesOp
         ...ERROR_RESPONSES
       }
     }
-  }, async () => hparamsTable(opts.store, opts.readHParams))
+  }, async () => hparamsTable(opts.store, opts.readHParams, opts.readHParamsYaml))
 }
