@@ -94,7 +94,9 @@ test('live NaN and divergence: one POST per confirmed critical annotation, none 
     appendFileSync(files.clean!, series(200, 600, clean))
     appendFileSync(files.nan!, series(50, 600, clean))
     appendFileSync(files.nan!, series(1, 650, () => NaN))
-    appendFileSync(files.diverge!, series(100, 600, t => clean(t) * Math.pow(1.2, t - 599)))
+    // main's detector (issue 8e) leaves a 1.2x-per-step climb of 100 points a tentative level shift;
+    // a steady 1.1x-per-step climb over 200 points is the divergence it confirms
+    appendFileSync(files.diverge!, series(200, 600, t => clean(t) * Math.pow(1.1, t - 599)))
     const critical = async (): Promise<Array<{ run: string, kind: string, startStep: number }>> =>
       (await (await fetch(`${srv.url}api/v1/annotations?severity=critical`)).json() as Array<{ run: string, kind: string, startStep: number, tentative: boolean }>).filter(a => !a.tentative)
     await until('a NaN and a divergence alert', 15_000, () => ok.posts.some(p => p.run === 'nan' && p.kind === 'non-finite') && ok.posts.some(p => p.run === 'diverge' && p.kind === 'divergence'))
