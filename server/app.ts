@@ -11,6 +11,7 @@ import { tbCompatRoutes } from './http/routes/tb-compat.js'
 import { apiScope } from './http/routes/api-scope.js'
 import { hparamsFileReader } from './logdir/hparams-reader.js'
 import { hparamsYamlReader } from './logdir/hparams-yaml.js'
+import type { AlertRecord } from './alerts/alerter.js'
 import { healthRoutes } from './http/routes/health.js'
 import { staticRoutes } from './http/routes/static.js'
 import { ApiError } from './http/errors.js'
@@ -44,6 +45,8 @@ export interface AppDeps {
   limits?: Partial<Limits>
   /** Socket timeouts (defaults: DEFAULT_TIMEOUTS). */
   timeouts?: Partial<Timeouts>
+  /** Alert history for GET /api/v1/alerts (null or absent: alerts off). */
+  alerts?: { readonly history: readonly AlertRecord[] } | null
 }
 
 /** A client's X-Request-Id when it looks like one (so logs can be joined with a proxy's), else a fresh id. */
@@ -101,7 +104,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const tbScalars = createTbScalarsCache(deps.store)
   const register = async (scope: FastifyInstance): Promise<void> => {
     await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir, scalars: tbScalars })
-    await scope.register(apiScope, { prefix: '/api/v1', store: deps.store, enrichment, streams, readHParams: hparamsFileReader(deps.logdir), readHParamsYaml: hparamsYamlReader(deps.logdir) })
+    await scope.register(apiScope, { prefix: '/api/v1', store: deps.store, enrichment, streams, readHParams: hparamsFileReader(deps.logdir), readHParamsYaml: hparamsYamlReader(deps.logdir), alerts: deps.alerts ?? null })
     await scope.register(healthRoutes, { totals: deps.totals })
     await scope.register(metricsRoutes, { totals: deps.totals, requests, streams: () => streams.total, connections })
     await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })

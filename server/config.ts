@@ -4,9 +4,21 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import { readFileSync } from 'node:fs'
+import { parseLogdirSpec, type LogdirPart } from './logdir/logdir-spec.js'
 
 export interface Config {
+  /** The logdir as given (absolute path or s3:// URL), or the --logdir-spec string. */
   logdir: string
+  /** The logdirs served: one unnamed part for --logdir, the parts of --logdir-spec. */
+  parts: LogdirPart[]
+  /** Object storage: endpoint (MinIO…; else AWS_ENDPOINT_URL / AWS), path-style addressing, poll interval (ms), GETs in flight. */
+  s3: { endpoint: string | undefined, forcePathStyle: boolean, pollMs: number, maxConcurrency: number }
+  /** Directory of the restart cache (never inside a logdir); null = off. */
+  cacheDir: string | null
+  /** Alert webhooks; empty = off. */
+  alerts: { webhooks: string[], on: 'critical' | 'warning', runRe: RegExp | null, tagRe: RegExp | null, format: 'slack' | 'generic' }
+  /** Public base URL of this lossboard, for links in alerts ('' = none). */
+  publicUrl: string
   host: string
   port: number
   /** Poll the file system instead of using native events (network filesystems). */
@@ -76,7 +88,22 @@ Usage:
   lossboard load DIR [--json]               ingest DIR once, print statistics, exit
 
 Options:
-  --logdir DIR           directory of event files (runs are its subdirectories)   [demo-logs]
+  --logdir DIR|s3://B/P  directory of event files (runs are its subdirectories), or a bucket
+                         prefix in S3-compatible object storage                     [demo-logs]
+  --logdir-spec SPEC     several logdirs: name1:/path/a,name2:s3://b/p (runs are name/run;
+                         TensorBoard's --logdir_spec rules); instead of --logdir
+  --s3-endpoint URL      S3-compatible endpoint (MinIO, Ceph, R2…)         [AWS_ENDPOINT_URL]
+  --s3-path-style        path-style addressing (http://host/bucket/key), for most self-hosted stores
+  --s3-poll-interval SEC how often object storage is listed for new bytes             [5]
+  --s3-max-requests N    most GET requests in flight at once                            [8]
+  --cache-dir DIR        persist decoded files here for instant restarts (off by default;
+                         never inside a logdir)
+  --alert-webhook URL    POST new annotations here (repeatable; Slack/Discord-style 'text')
+  --alert-on LEVEL       critical|warning: least severity that alerts                 [critical]
+  --alert-run REGEX      alert only for runs matching REGEX
+  --alert-tag REGEX      alert only for tags matching REGEX
+  --alert-format FORMAT  slack (a 'text' field plus the fields) | generic (the fields)  [slack]
+  --public-url URL       this lossboard's URL as users reach it, for chart links in alerts
   --host HOST            interface to bind                                          [127.0.0.1]
   --port PORT            port to listen on (0 = any free port)                      [6006]
   --poll                 poll the file system instead of native events (NFS, SMB, sshfs)
@@ -115,6 +142,18 @@ export function parseConfig (argv: string[], env: Record<string, string | undefi
     allowPositionals: false,
     options: {
       logdir: { type: 'string' },
+      'logdir-spec': { type: 'string' },
+      's3-endpoint': { type: 'string' },
+      's3-path-style': { type: 'boolean' },
+      's3-poll-interval': { type: 'string' },
+      's3-max-requests': { type: 'string' },
+      'cache-dir': { type: 'string' },
+      'alert-webhook': { type: 'string', multiple: true },
+      'alert-on': { type: 'string' },
+      'alert-run': { type: 'string' },
+      'alert-tag': { type: 'string' },
+      'alert-format': { type: 'string' },
+      'public-url': { type: 'string' },
       host: { type: 'string' },
       port: { type: 'string' },
       poll: { type: 'boolean' },
@@ -162,8 +201,47 @@ export function parseConfig (argv: string[], env: Record<string, string | undefi
   }
   const level = values['log-level'] ?? 'info'
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(level)) throw new ConfigError(`--log-level must be one of trace|debug|info|warn|error, got '${level}'`)
+  if (values.logdir !== undefined && values['logdir-spec'] !== undefined) throw new ConfigError('--logdir and --logdir-spec cannot be used together')
+  let parts: LogdirPart[]
+  let logdir: string
+  if (values['logdir-spec'] !== undefined) {
+    parts = parseLogdirSpec(values['logdir-spec'])
+    if (parts.length === 0) throw new ConfigError('--logdir-spec names no logdir')
+    logdir = values['logdir-spec']
+  } else {
+    const given = values.logdir ?? demoLogdir()
+    logdir = given.startsWith('s3://') ? given : path.resolve(given)
+    parts = [{ name: null, location: logdir }]
+  }
+  const pollSec = Number(values['s3-poll-interval'] ?? '5')
+  if (!Number.isFinite(pollSec) || pollSec <= 0) throw new ConfigError(`--s3-poll-interval must be a number of seconds > 0, got '${values['s3-poll-interval']}'`)
+  const maxReq = Number(values['s3-max-requests'] ?? '8')
+  if (!Number.isInteger(maxReq) || maxReq < 1) throw new ConfigError(`--s3-max-requests must be an integer ≥ 1, got '${values['s3-max-requests']}'`)
+  const cacheDir = values['cache-dir'] === undefined ? null : path.resolve(values['cache-dir'])
+  if (cacheDir !== null) {
+    for (const p of parts) {
+      if (p.location.includes('://')) continue
+      const rel = path.relative(p.location, cacheDir)
+      if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) throw new ConfigError(`--cache-dir must not be inside a logdir (${p.location} stays read-only)`)
+    }
+  }
+  const alertOn = values['alert-on'] ?? 'critical'
+  if (alertOn !== 'critical' && alertOn !== 'warning') throw new ConfigError(`--alert-on must be critical or warning, got '${alertOn}'`)
+  const alertFormat = values['alert-format'] ?? 'slack'
+  if (alertFormat !== 'slack' && alertFormat !== 'generic') throw new ConfigError(`--alert-format must be slack or generic, got '${alertFormat}'`)
+  const regex = (flag: string, v: string | undefined): RegExp | null => {
+    if (v === undefined) return null
+    try { return new RegExp(v) } catch (err) { throw new ConfigError(`${flag}: '${v}' is not a valid regular expression (${(err as Error).message})`) }
+  }
+  const webhooks = values['alert-webhook'] ?? []
+  for (const w of webhooks) if (!/^https?:\/\//.test(w)) throw new ConfigError(`--alert-webhook must be an http(s) URL, got '${w}'`)
   return {
-    logdir: path.resolve(values.logdir ?? demoLogdir()),
+    logdir,
+    parts,
+    s3: { endpoint: values['s3-endpoint'], forcePathStyle: values['s3-path-style'] ?? false, pollMs: pollSec * 1000, maxConcurrency: maxReq },
+    cacheDir,
+    alerts: { webhooks, on: alertOn, runRe: regex('--alert-run', values['alert-run']), tagRe: regex('--alert-tag', values['alert-tag']), format: alertFormat },
+    publicUrl: (values['public-url'] ?? '').replace(/\/+$/, ''),
     host: values.host ?? '127.0.0.1',
     port,
     poll: values.poll ?? false,

@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs'
 import { parseConfig, HELP, isLoopbackBind } from './config.js'
 import { createLogger } from './log.js'
 import { ScalarStore } from './store/scalar-store.js'
-import { LogdirLoader } from './logdir/logdir-loader.js'
+import { LogdirSet } from './logdir/logdir-set.js'
+import { sourceFor } from './logdir/logdir-spec.js'
+import { SnapshotCache } from './cache/snapshot-cache.js'
+import { Alerter } from './alerts/alerter.js'
+import path from 'node:path'
 import { runLoadCommand } from './load-command.js'
 import { createEnrichmentProvider } from './provider/enrichment.js'
 
@@ -26,7 +30,10 @@ async function main (argv: string[]): Promise<void> {
   }
   const log = createLogger(config.logLevel)
   const store = new ScalarStore()
-  const loader = new LogdirLoader(config.logdir, store, log, { verifyDataCrc: config.verifyDataCrc, followSymlinks: config.followSymlinks })
+  const sources = config.parts.map(p => sourceFor(p, { endpoint: config.s3.endpoint, forcePathStyle: config.s3.forcePathStyle, maxConcurrency: config.s3.maxConcurrency, log }, { followSymlinks: config.followSymlinks }))
+  const cache = config.cacheDir === null ? undefined : new SnapshotCache(path.join(config.cacheDir, 'runs'), log)
+  const loader = new LogdirSet(sources, store, log, { verifyDataCrc: config.verifyDataCrc, followSymlinks: config.followSymlinks, cache })
+  let alerter: Alerter | null = null
   // Signal handlers first: a SIGTERM during start-up or the first scan still shuts down cleanly.
   let app: Awaited<ReturnType<typeof import('./app.js')['buildApp']>> | null = null
   let stopWatching: (() => Promise<void>) | null = null
@@ -42,7 +49,9 @@ async function main (argv: string[]): Promise<void> {
     }, config.shutdownTimeoutMs)
     deadline.unref()
     loader.stop()
+    // Also writes what changed to the restart cache and closes the sources.
     await stopWatching?.().catch(() => {})
+    alerter?.close()
     if (app !== null) {
       // Stop accepting, end event streams (preClose), then close idle keep-alive sockets; close()
       // waits for in-flight responses until the deadline above.
@@ -56,8 +65,12 @@ async function main (argv: string[]): Promise<void> {
   process.once('SIGINT', () => { void shutdown('SIGINT') })
   process.once('SIGTERM', () => { void shutdown('SIGTERM') })
   // Imported here, not at the top, so that `lossboard load` starts without Fastify and chokidar.
-  const [{ buildApp }, { watchLogdir }] = await Promise.all([import('./app.js'), import('./logdir/watch.js')])
+  const { buildApp } = await import('./app.js')
   const enrichment = createEnrichmentProvider(store, { desmoothRules: config.desmoothRules, sizes: config.batchSizes })
+  // Subscribed before the first load, so that annotations found while loading are considered too.
+  alerter = config.alerts.webhooks.length === 0
+    ? null
+    : new Alerter(enrichment, { ...config.alerts, publicUrl: config.publicUrl, stateDir: config.cacheDir, log })
   const https = config.tlsCert !== null && config.tlsKey !== null ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } : undefined
   app = await buildApp({
     store,
@@ -70,7 +83,8 @@ async function main (argv: string[]): Promise<void> {
     authToken: config.authToken,
     allowedHosts: config.allowedHosts,
     https,
-    limits: { maxConnections: config.maxConnections, maxStreams: config.maxStreams, maxStreamsPerClient: config.maxStreamsPerClient }
+    limits: { maxConnections: config.maxConnections, maxStreams: config.maxStreams, maxStreamsPerClient: config.maxStreamsPerClient },
+    alerts: alerter
   })
   if (stopping) return
   // Listen first: the server answers health and listing requests while the initial load runs.
@@ -82,10 +96,11 @@ async function main (argv: string[]): Promise<void> {
       'Set LOSSBOARD_TOKEN (or --auth-token), and consider --allowed-hosts and --tls-cert/--tls-key.')
   }
   void loader.reload()
-  if (config.watch && !stopping) {
-    stopWatching = await watchLogdir(loader, log, { poll: config.poll, rescanIntervalMs: config.rescanIntervalMs, followSymlinks: config.followSymlinks })
+  if (!stopping) {
+    // Local parts are watched (with --once: not), object-storage parts polled; the returned stop also writes the restart cache.
+    stopWatching = await loader.watch({ watch: config.watch, poll: config.poll, rescanIntervalMs: config.rescanIntervalMs, followSymlinks: config.followSymlinks, objectPollMs: config.s3.pollMs })
     // What changed between the first scan's listing and the watcher being ready is picked up here.
-    loader.structureChanged()
+    if (config.watch) loader.structureChanged()
   }
 }
 

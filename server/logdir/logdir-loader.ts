@@ -2,12 +2,15 @@
 
 import path from 'node:path'
 import type { Logger } from 'pino'
-import { discoverRuns, isEventFileName, isInside, runNameOf } from './discover.js'
+import { isEventFileName, isInside } from './discover.js'
+import { FsSource } from './fs-source.js'
+import type { LogdirSource } from './source.js'
 import { RunLoader, type ReadStats, type Rewrite } from './run-loader.js'
 import { loadRunsInParallel } from './parallel-load.js'
 import { statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import type { ScalarStore } from '../store/scalar-store.js'
+import type { SnapshotCache } from '../cache/snapshot-cache.js'
 
 export interface LoaderOptions {
   /** Verify each record's data CRC (length CRCs are always verified). Default true. */
@@ -25,6 +28,10 @@ export interface LoaderOptions {
   parallelMainReads?: boolean
   /** Follow symlinks that lead outside the logdir (default: only those inside it). */
   followSymlinks?: boolean
+  /** Restart cache (--cache-dir): runs restored from it are not re-read. The worker thread is not used with it. */
+  cache?: SnapshotCache
+  /** How often changed runs are written to the cache after the initial load (ms); default 5 min. Shutdown writes too. */
+  cacheWriteIntervalMs?: number
 }
 
 /** After the initial load, one run reads at most this much per turn, so a huge file cannot hold up other runs' appends. */
@@ -72,6 +79,8 @@ export interface LoaderTotals extends ReadStats {
  */
 export class LogdirLoader {
   readonly logdir: string
+  /** Where the event files come from (local directory or bucket prefix). */
+  readonly source: LogdirSource
   private readonly runs = new Map<string, RunLoader>()
   private rescanRequested = false
   private readonly dirtyRuns = new Set<string>()
@@ -82,6 +91,9 @@ export class LogdirLoader {
   private missingLogged = false
   private readonly idleWaiters: Array<() => void> = []
   private readonly trailing = new Map<string, NodeJS.Timeout>()
+  /** Run version last written to the restart cache, per run. */
+  private readonly cachedVersion = new Map<string, number>()
+  private cacheTimer: NodeJS.Timeout | null = null
   /** Runs of the initial load that a worker thread read (0 when it ran on one thread). */
   runsReadInWorker = 0
   /** Directory identity of each run when last listed (a run directory made anew is re-read from scratch). */
@@ -93,8 +105,9 @@ export class LogdirLoader {
   private retryTimer: NodeJS.Timeout | null = null
   private stopped = false
 
-  constructor (logdir: string, readonly store: ScalarStore, private readonly log: Logger, private readonly opts: LoaderOptions = {}) {
-    this.logdir = path.resolve(logdir)
+  constructor (logdir: string | LogdirSource, readonly store: ScalarStore, private readonly log: Logger, private readonly opts: LoaderOptions = {}) {
+    this.source = typeof logdir === 'string' ? new FsSource(logdir, '', { followSymlinks: opts.followSymlinks }) : logdir
+    this.logdir = this.source.location
   }
 
   /** Rediscovers runs and reads every file's new bytes; resolves when that pass (and any queued work) is done. */
@@ -111,7 +124,7 @@ export class LogdirLoader {
   fileChanged (file: string): void {
     const dir = path.dirname(path.resolve(file))
     if (!isEventFileName(path.basename(file))) return
-    const name = runNameOf(this.logdir, dir)
+    const name = this.source.runNameOf(dir)
     if (!this.runs.has(name) || !this.runs.get(name)!.files.has(path.resolve(file))) this.rescanRequested = true
     else this.dirtyRuns.add(name)
     void this.pump()
@@ -212,7 +225,7 @@ export class LogdirLoader {
 
   private async fullPass (): Promise<void> {
     const t0 = process.hrtime.bigint()
-    const found = await discoverRuns(this.logdir, (dir, err) => this.listError(dir, err), { followSymlinks: this.opts.followSymlinks })
+    const found = await this.source.discover((dir, err) => this.listError(dir, err))
     if (found.kind === 'error') {
       // EMFILE, EACCES, EIO on the logdir itself: nothing is known, so nothing is removed.
       this.listError(this.logdir, found.err)
@@ -253,7 +266,7 @@ export class LogdirLoader {
     for (const n of names) totalFiles += found.runs.get(n)!.files.length
     const progress = this.initialLoadDone ? null : this.startProgress(totalFiles, t0)
     let lastYield = performance.now()
-    const parallel = !this.initialLoadDone && (this.opts.parallel ?? true) && names.length >= 2 && availableParallelism() >= 2 &&
+    const parallel = !this.initialLoadDone && this.source.kind === 'fs' && this.source.runPrefix === '' && this.opts.cache === undefined && (this.opts.parallel ?? true) && names.length >= 2 && availableParallelism() >= 2 &&
       bytesOf(names.flatMap(n => found.runs.get(n)!.files)) >= (this.opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)
     if (parallel) {
       const loaders = new Map<string, RunLoader>()
@@ -262,7 +275,7 @@ export class LogdirLoader {
         sizes.set(n, bytesOf(found.runs.get(n)!.files))
         let loader = this.runs.get(n)
         if (loader === undefined) {
-          loader = new RunLoader(this.store.getOrCreateRun(n), this.logdir, this.log, this.opts.verifyDataCrc ?? true)
+          loader = this.newRunLoader(n)
           this.runs.set(n, loader)
         }
         loader.setFiles(found.runs.get(n)!.files)
@@ -296,11 +309,13 @@ export class LogdirLoader {
     for (const n of names) {
       if (this.stopped) break
       let loader = this.runs.get(n)
+      const fresh = loader === undefined
       if (loader === undefined) {
-        loader = new RunLoader(this.store.getOrCreateRun(n), this.logdir, this.log, this.opts.verifyDataCrc ?? true)
+        loader = this.newRunLoader(n)
         this.runs.set(n, loader)
       }
       loader.setFiles(found.runs.get(n)!.files)
+      if (fresh && this.opts.cache !== undefined) await this.restoreRun(loader, this.opts.cache)
       // after a parallel load this only picks up bytes appended meanwhile
       await this.readRun(loader, this.stats)
       if (progress && !parallel) progress.filesDone += loader.files.size
@@ -321,6 +336,11 @@ export class LogdirLoader {
   private finishInitial (t0: bigint): void {
     if (this.initialLoadDone) return
     this.initialLoadDone = true
+    if (this.opts.cache !== undefined) {
+      this.writeCache()
+      this.cacheTimer = setInterval(() => this.writeCache(), this.opts.cacheWriteIntervalMs ?? 300_000)
+      this.cacheTimer.unref()
+    }
     this.initialLoadSeconds = Number(process.hrtime.bigint() - t0) / 1e9
     const t = this.totals()
     this.log.info({
@@ -349,6 +369,78 @@ export class LogdirLoader {
     return p
   }
 
+  private newRunLoader (name: string): RunLoader {
+    return new RunLoader(this.store.getOrCreateRun(name), this.logdir, this.log, this.opts.verifyDataCrc ?? true, this.source, this.opts.cache !== undefined)
+  }
+
+  /**
+   * Restores a run just discovered from its cache entry if every cached file still starts as it
+   * did (the source checks identity and the bytes before the offset); reading then goes on from
+   * the cached offsets. Otherwise the entry is dropped and the run is read normally.
+   */
+  private async restoreRun (loader: RunLoader, cache: SnapshotCache): Promise<void> {
+    const name = loader.run.name
+    const e = cache.read(this.source.location, name)
+    if (e === null) return
+    const paths = e.files.map(f => f.state.path)
+    const stale = async (): Promise<string | null> => {
+      for (const f of e.files) {
+        if (!loader.files.has(f.state.path)) return `${f.state.path} is gone`
+        if (!await this.source.resume(f.state.path, f.state.offset, Buffer.from(f.tail, 'base64'), f.identity)) return `${f.state.path} changed`
+      }
+      return null
+    }
+    const why = await stale()
+    if (why !== null) {
+      this.source.forget(paths)
+      this.log.info({ run: name, why }, 'cache entry stale; reading the run')
+      cache.drop(this.source.location, name)
+      return
+    }
+    loader.run.restore(e.snap)
+    loader.adoptFiles(e.files.map(f => f.state))
+    for (const f of e.files) if (f.tail !== '') loader.tails!.tails.set(f.state.path, Buffer.from(f.tail, 'base64'))
+    this.cachedVersion.set(name, loader.run.version)
+    let bytes = 0
+    for (const f of e.files) bytes += f.state.offset
+    this.stats.bytes += bytes
+    this.stats.points += loader.run.points
+    cache.counters.restoredRuns++
+    cache.counters.restoredFiles += e.files.length
+    cache.counters.restoredBytes += bytes
+    const tags = [...loader.run.tags.values()].filter(t => (t.series?.length ?? 0) > 0).map(t => t.name)
+    if (tags.length > 0) this.store.notifyPoints(name, tags)
+  }
+
+  /** Writes every run changed since its last write to the restart cache. */
+  writeCache (): void {
+    const cache = this.opts.cache
+    if (cache === undefined) return
+    for (const [name, loader] of this.runs) {
+      if (this.cachedVersion.get(name) === loader.run.version) continue
+      this.cachedVersion.set(name, loader.run.version)
+      cache.write({
+        location: this.source.location,
+        run: name,
+        // head/tail (the reader's own rewrite check) are rebuilt on the first read after a restore;
+        // the cache's identity and tail checks stand in for them until then.
+        files: loader.fileSnapshots().map(state => ({
+          identity: this.source.identity(state.path),
+          tail: loader.tails?.tails.get(state.path)?.toString('base64') ?? '',
+          state: { ...state, head: null, tail: null }
+        })),
+        snap: loader.run.snapshot()
+      })
+    }
+  }
+
+  /** Stops the periodic cache writes after writing what changed (shutdown). */
+  closeCache (): void {
+    if (this.cacheTimer !== null) clearInterval(this.cacheTimer)
+    this.cacheTimer = null
+    if (this.initialLoadDone) this.writeCache()
+  }
+
   private async readRun (loader: RunLoader, stats: ReadStats): Promise<void> {
     loader.budgetBytes = this.initialLoadDone ? READ_TURN_BYTES : Infinity
     let touched = await loader.readAll(stats, yieldToEventLoop)
@@ -372,8 +464,12 @@ export class LogdirLoader {
     const old = this.runs.get(name)
     const files = old === undefined ? [] : [...old.files.values()].filter(f => f.state !== 'dead').map(f => f.path)
     this.log.warn({ run: name, file: why.file, why: why.why }, 'event data rewritten; reading the run again from the start')
+    // The source forgets what it served of these files (S3: kept tails, ETags verified against), the cache its entry.
+    this.source.forget(files)
+    this.opts.cache?.drop(this.source.location, name)
+    this.cachedVersion.delete(name)
     this.store.removeRun(name)
-    const fresh = new RunLoader(this.store.getOrCreateRun(name), this.logdir, this.log, this.opts.verifyDataCrc ?? true)
+    const fresh = this.newRunLoader(name)
     fresh.run.issues.push({ file: why.file, offset: 0, kind: 'rewritten', detail: why.why })
     fresh.setFiles(files)
     this.runs.set(name, fresh)
@@ -384,6 +480,8 @@ export class LogdirLoader {
     this.runs.delete(name)
     this.dirIds.delete(name)
     this.runDirs.delete(name)
+    this.opts.cache?.drop(this.source.location, name)
+    this.cachedVersion.delete(name)
     this.store.removeRun(name)
     this.log.info({ run: name }, 'run removed (no event files left)')
   }

@@ -1,13 +1,14 @@
 /** Reads one run's event files incrementally (each file keeps its offset) and feeds the store. */
 
-import { openSync, readSync, closeSync, fstatSync, statSync, constants as fsc } from 'node:fs'
-import path from 'node:path'
 import type { Logger } from 'pino'
 import { TfRecordScanner, type RecordIssue } from '../records/tfrecord-reader.js'
 import { EventDecoder, type EventSink, type ValueMetadata } from '../records/event-decoder.js'
 import type { RunState, TagInfo, FileStat } from '../store/scalar-store.js'
 import type { ScalarDtype } from '../domain.js'
 import { pipelineWanted, readPipelined } from './pipelined-read.js'
+import { FileGoneError, NotRegularFileError, ObjectRewrittenError, type LogdirSource, type SourceFile } from './source.js'
+import { FsSource } from './fs-source.js'
+import { TailTracker } from '../cache/run-cache.js'
 
 /** Bytes read from disk per call. Large enough to amortise syscalls, small enough to yield often. */
 export const CHUNK_BYTES = 4 * 1024 * 1024
@@ -35,9 +36,6 @@ export function readBufferBytes (): number { return sharedBuffer.length }
 
 /** Bytes of a file's beginning kept to recognise a rewrite that reached past the old offset before we looked. */
 const HEAD_BYTES = 64
-
-/** Open only regular files, without blocking: a FIFO or device renamed over an event file must not hang the thread. */
-const OPEN_FLAGS = fsc.O_RDONLY | (fsc.O_NONBLOCK ?? 0)
 
 /** Why a file's points can no longer be trusted: the run is read again from the start. */
 export interface Rewrite { file: string, why: string }
@@ -119,14 +117,20 @@ export class RunLoader {
   private readThisPass = 0
   /** (file, error code) pairs already logged: a failing open is logged once, not on every pass. */
   private readonly loggedErrors = new Set<string>()
+  /** With --cache-dir: the last bytes read of each file, for the restart cache. */
+  readonly tails: TailTracker | null
 
   constructor (
     readonly run: RunState,
-    private readonly logdir: string,
+    logdir: string,
     private readonly log: Logger,
-    private readonly verifyDataCrc = true
+    private readonly verifyDataCrc = true,
+    /** Where the files are read from; the local directory `logdir` by default. */
+    readonly source: LogdirSource = new FsSource(logdir),
+    trackTails = false
   ) {
     this.sink = new RunSink(run)
+    this.tails = trackTails ? new TailTracker() : null
     this.decoder = new EventDecoder(this.sink)
   }
 
@@ -181,7 +185,7 @@ export class RunLoader {
       if (!this.files.has(p)) {
         this.files.set(p, {
           path: p,
-          rel: path.relative(this.logdir, p).split(path.sep).join('/'),
+          rel: this.source.relative(p),
           offset: 0,
           size: 0,
           state: 'active',
@@ -227,35 +231,22 @@ export class RunLoader {
   }
 
   private async readFile (f: EventFileState, stats: ReadStats, yieldFn: () => Promise<void>): Promise<void> {
-    // stat() never blocks on a FIFO; open() of one for reading would, until a writer shows up.
-    let st
+    // The source checks what a file is before reading it (fs: a regular file, opened without
+    // blocking; S3: an object whose bytes already read are unchanged) and says why it cannot.
+    let file: SourceFile
     try {
-      st = statSync(f.path)
+      file = await this.source.open(f.path)
     } catch (err) {
+      if (err instanceof FileGoneError) { f.state = 'dead'; return }
+      if (err instanceof NotRegularFileError) { this.notRegular(f); return }
+      if (err instanceof ObjectRewrittenError) { this.rewritten = { file: f.rel, why: err.why }; return }
       const code = (err as NodeJS.ErrnoException).code ?? 'error'
-      if (code === 'ENOENT') { f.state = 'dead'; return }
-      this.logOnce(f, code, 'cannot examine event file; keeping what was read and retrying', { err })
-      return
-    }
-    if (!st.isFile()) {
-      this.notRegular(f)
-      return
-    }
-    let fd: number
-    try {
-      fd = openSync(f.path, OPEN_FLAGS)
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error'
-      if (code === 'ENOENT') { f.state = 'dead'; return }
       this.logOnce(f, code, 'cannot open event file; keeping what was read and retrying', { err })
       return
     }
     try {
-      const fst = fstatSync(fd)
-      if (!fst.isFile()) { this.notRegular(f); return }
-      const size = fst.size
-      const identity = `${fst.dev}:${fst.ino}:${fst.birthtimeMs}`
-      if (f.identity !== null && f.identity !== identity) {
+      const size = file.size
+      if (file.identity !== undefined && f.identity !== null && f.identity !== file.identity) {
         this.rewritten = { file: f.rel, why: 'replaced (the file name now holds another file)' }
         return
       }
@@ -263,20 +254,29 @@ export class RunLoader {
         this.rewritten = { file: f.rel, why: `truncated (${size} bytes, ${f.offset} were read)` }
         return
       }
-      if (f.offset > 0 && ((f.head !== null && !sameBytes(fd, f.head, 0)) || (f.tail !== null && !sameBytes(fd, f.tail, f.offset - f.tail.length)))) {
+      if (file.sameBytes !== undefined && f.offset > 0 && ((f.head !== null && !file.sameBytes(f.head, 0)) || (f.tail !== null && !file.sameBytes(f.tail, f.offset - f.tail.length)))) {
         this.rewritten = { file: f.rel, why: 'rewritten in place (its first bytes changed)' }
         return
       }
-      f.identity = identity
-      if ((f.head === null || f.head.length < HEAD_BYTES) && size > 0) f.head = readAt(fd, 0, Math.min(size, HEAD_BYTES))
+      if (file.identity !== undefined) f.identity = file.identity
+      if (file.readAt !== undefined && (f.head === null || f.head.length < HEAD_BYTES) && size > 0) f.head = file.readAt(0, Math.min(size, HEAD_BYTES))
       f.size = size
       this.run.setFile(f.rel)
-      if (!f.scanner.resyncing && pipelineWanted(size - f.offset, this.verifyDataCrc)) await this.readPipelined(f, fd, size, stats, yieldFn)
+      if (file.fd !== undefined && !f.scanner.resyncing && pipelineWanted(size - f.offset, this.verifyDataCrc)) await this.readPipelined(f, file.fd, size, stats, yieldFn)
       let need = 0
       while (f.offset < size) {
         const want = Math.min(size - f.offset, Math.max(CHUNK_BYTES, need))
         const buf = readBuffer(want)
-        const n = readSync(fd, buf, 0, want, f.offset)
+        let n: number
+        try {
+          n = await file.read(buf, 0, want, f.offset)
+        } catch (err) {
+          // Transient (network, throttling): the offset stays, the next cycle reads these bytes again.
+          if (err instanceof FileGoneError) { f.state = 'dead'; return }
+          if (err instanceof ObjectRewrittenError) { this.rewritten = { file: f.rel, why: err.why }; return }
+          this.log.warn({ run: this.run.name, file: f.rel, offset: f.offset, err }, 'cannot read event file; will retry')
+          return
+        }
         if (n <= 0) break
         const pointsBefore = this.run.points
         const recordsBefore = f.scanner.records
@@ -285,6 +285,7 @@ export class RunLoader {
         stats.bytes += out.consumed
         stats.points += this.run.points - pointsBefore
         stats.records += f.scanner.records - recordsBefore
+        this.tails?.consumed(f.path, buf, out.consumed)
         f.offset += out.consumed
         need = out.needBytes
         if (out.consumed === 0 && (need === 0 || f.offset + need > size || need <= n)) break
@@ -292,7 +293,12 @@ export class RunLoader {
         if (this.readThisPass >= this.budgetBytes && f.offset < size) { this.moreToRead = true; break }
         if (n === want && f.offset < size) await yieldFn()
       }
-      if (f.offset > 0) { const n = Math.min(f.offset, HEAD_BYTES); f.tail = readAt(fd, f.offset - n, n) }
+      if (file.readAt !== undefined && f.offset > 0) {
+        const n = Math.min(f.offset, HEAD_BYTES)
+        f.tail = file.readAt(f.offset - n, n)
+        // The pipelined read does not pass through the loop above: the cache's tail comes from here.
+        this.tails?.set(f.path, f.tail)
+      }
       if (!f.scanner.everValid && f.scanner.resyncs > 0 && f.state === 'active') {
         f.state = 'not-an-event-file'
         this.addIssue({ file: f.rel, offset: 0, kind: 'not-an-event-file' })
@@ -301,7 +307,7 @@ export class RunLoader {
         f.state = 'active'
       }
     } finally {
-      closeSync(fd)
+      file.close()
       shrinkReadBuffer()
     }
   }
@@ -379,14 +385,4 @@ function fileStat (f: EventFileState): FileStat {
     skippedRecords: f.scanner.badDataCrc + f.decodeIssues,
     skippedBytes: f.scanner.skippedBytes
   }
-}
-
-function readAt (fd: number, at: number, n: number): Buffer {
-  const b = Buffer.alloc(n)
-  const got = n === 0 ? 0 : readSync(fd, b, 0, n, at)
-  return b.subarray(0, got)
-}
-
-function sameBytes (fd: number, bytes: Buffer, at: number): boolean {
-  return readAt(fd, at, bytes.length).equals(bytes)
 }

@@ -14,6 +14,7 @@ import { streamRoutes } from './stream.js'
 import { openapiRoutes } from './openapi.js'
 import { hparamsRoutes } from './hparams.js'
 import type { HParamsFileReader, HParamsYamlReader } from '../../provider/hparams.js'
+import { alertRoutes, type AlertRoutesOptions } from './alerts.js'
 
 export interface ApiScopeOptions {
   store: DataSource
@@ -23,6 +24,8 @@ export interface ApiScopeOptions {
   readHParams: HParamsFileReader
   /** Reads a run's Lightning hparams.yaml (the logdir layer's reader). */
   readHParamsYaml?: HParamsYamlReader
+  /** Alert history for GET /api/v1/alerts (null: alerts off). */
+  alerts: AlertRoutesOptions['alerts']
 }
 
 /**
@@ -54,5 +57,6 @@ export async function apiScope (app: FastifyInstance, opts: ApiScopeOptions): Pr
   await app.register(exportRoutes, { store: opts.store, enrichment: opts.enrichment })
   await app.register(streamRoutes, { store: opts.store, enrichment: opts.enrichment, slots: opts.streams })
   await app.register(hparamsRoutes, { store: opts.store, readHParams: opts.readHParams, readHParamsYaml: opts.readHParamsYaml })
+  await app.register(alertRoutes, { alerts: opts.alerts })
   await app.register(openapiRoutes)
 }
