@@ -100,9 +100,15 @@ test('a run logging every 100 ms appears with its chart within 1 s, keeps updati
   await page.waitForFunction(sel => document.querySelector(sel)?.getAttribute('data-runs') === '2', card('loss'), { timeout: 5000 })
   console.log(`# live: second run listed after ${betaMs} ms while the first kept writing`)
   assert.ok(betaMs < 1000, `second run listed after ${betaMs} ms`)
-  // The chart was updated in place (setData), not torn down per point: the same canvas element.
+  // The chart is updated in place (setData), not torn down per point: once both runs are drawn
+  // (a new run changes the series list, which rebuilds the chart once), the same canvas element
+  // stays while ~10 more points per run arrive.
+  await page.waitForFunction(sel => Number(document.querySelector(`${sel} tr[data-run="beta"] .legend-step`)?.textContent?.replace(/,/g, '') ?? -1) >= 0, card('loss'), { timeout: 5000 })
+  await page.waitForTimeout(300)
   const canvas = await page.locator(`${card('loss')} canvas`).first().elementHandle()
-  await page.waitForTimeout(500)
+  const before = await lastStep()
+  await page.waitForTimeout(1000)
+  assert.ok(await lastStep() > before, 'points kept arriving meanwhile')
   assert.equal(await canvas!.evaluate(c => c.isConnected), true, 'the chart canvas survived live updates')
   a.stop()
   b.stop()
