@@ -24,8 +24,8 @@ export type { JumpParams } from './detect/params.js'
 export { DEFAULT_JUMP_PARAMS } from './detect/params.js'
 export type { PointsView } from './detect/context.js'
 
-/** Until the tail of the noise is known, single points need this many times spikeZ. */
-const INITIAL_TAIL = 1.4
+/** Until the tail of the noise is known (a few hundred points), single points need this robust z. */
+const INITIAL_Z = 8.5
 
 /** How the detector reads the series. */
 export interface DetectorOptions {
@@ -69,7 +69,7 @@ export class JumpDetector {
       emit: (ev) => { if (ev.explanation === '') ev.explanation = explain(ev, label); events.push(ev) }
     }
     this.restarts = opts.restarts ?? []
-    this.tail = new TailModel(p.spikeZ, p.spikeZ * INITIAL_TAIL, p.spikeFalseRate)
+    this.tail = new TailModel(p.spikeZ, Math.max(p.spikeZ, INITIAL_Z), p.spikeFalseRate)
     this.oscillation = new OscillationDetector(this.ctx)
     this.excursions = new ExcursionTracker(this.ctx, this.tail, () => this.oscillation.current !== null || this.oscillation.flagged)
     this.trend = new TrendDetector(this.ctx, () => this.excursions.busy || this.shifts.open || this.oscillation.current !== null)

@@ -9,19 +9,32 @@ import type { Space } from './space.js'
  * level is the median of the newest half window; σ is the larger of the lag-1-difference MAD
  * (insensitive to trends) and half the MAD around the level.
  */
+/** Memory of the long noise-scale estimate, in windows. */
+const LONG = 16
+/** The short-window σ counts at this weight against the long one (it wins only when clearly larger). */
+const SHORT_WEIGHT = 0.8
+/** Halves whose medians differ by less than this many σ count as one flat stretch (2 standard errors of the difference for 32-point halves). */
+const FLAT = 0.6
+
 export class Baseline {
   base = NaN
   sigma = NaN
   private readonly ring: Ring
   private readonly diffs: Ring
+  /** Lag-1 differences over a longer memory (LONG windows): the stable part of σ. */
+  private readonly longDiffs: Ring
   private lastU = NaN
   private lastIdx = -2
   private sinceLevel = 0
   private sinceRecompute = 0
+  private sinceLong = 0
+  private longSigma = NaN
+  private flat = false
 
   constructor (private readonly window: number, private readonly space: Space) {
     this.ring = new Ring(window)
     this.diffs = new Ring(window)
+    this.longDiffs = new Ring(window * LONG)
   }
 
   get size (): number { return this.ring.size }
@@ -32,14 +45,15 @@ export class Baseline {
   recent (j: number): number { return this.ring.recent(j) }
 
   clear (): void {
-    this.ring.clear(); this.diffs.clear()
+    this.ring.clear(); this.diffs.clear(); this.longDiffs.clear()
     this.base = NaN; this.sigma = NaN; this.lastU = NaN; this.lastIdx = -2; this.sinceLevel = 0; this.sinceRecompute = 0
+    this.sinceLong = 0; this.longSigma = NaN; this.flat = false
   }
 
   /** Admits the normal point `i` (analysed value `u`). Returns true when σ was recomputed. */
   accept (i: number, u: number): boolean {
     this.ring.push(u)
-    if (this.lastIdx === i - 1) this.diffs.push(Math.abs(u - this.lastU))
+    if (this.lastIdx === i - 1) { const d = Math.abs(u - this.lastU); this.diffs.push(d); this.longDiffs.push(d) }
     this.lastU = u
     this.lastIdx = i
     // While the window fills everything is refreshed at every point; then the level every quarter
@@ -47,7 +61,8 @@ export class Baseline {
     const W = this.window
     if (this.ring.size < 3) return false
     if (this.ring.size < W) { this.recompute(); return true }
-    if (++this.sinceLevel >= W >> 2) { this.sinceLevel = 0; this.base = this.ring.medianRecent(W >> 1) }
+    // (on a flat stretch every half window: the level hardly moves there).
+    if (++this.sinceLevel >= (this.flat ? W >> 1 : W >> 2)) { this.sinceLevel = 0; this.base = this.level() }
     if (++this.sinceRecompute >= W) { this.sinceRecompute = 0; this.recompute(); return true }
     return false
   }
@@ -58,16 +73,48 @@ export class Baseline {
     const from = Math.max(0, us.length - this.window)
     for (let j = from; j < us.length; j++) {
       this.ring.push(us[j]!)
-      if (j > from) this.diffs.push(Math.abs(us[j]! - us[j - 1]!))
+      if (j > from) { const d = Math.abs(us[j]! - us[j - 1]!); this.diffs.push(d); this.longDiffs.push(d) }
     }
     if (this.ring.size >= 3) this.recompute()
   }
 
+  /**
+   * The level: the median of the newest half window, which follows a falling loss; on a flat
+   * stretch (the older half's median within FLAT·σ of the newer one, judged once per window), the
+   * median of the whole window, whose error is √2 smaller (a bad batch is judged by its ratio to
+   * this level, so its error decides what a 10× batch reads as).
+   */
+  private level (): number {
+    if (this.flat && this.ring.size >= this.window) return this.ring.median()
+    return this.ring.medianRecent(this.window >> 1)
+  }
+
+  /** Re-judges whether the window is flat; returns the level. */
+  private judgeFlat (): number {
+    const recent = this.ring.medianRecent(this.window >> 1)
+    if (this.ring.size < this.window || Number.isNaN(this.sigma)) { this.flat = false; return recent }
+    const all = this.ring.median()
+    // The older half's median, from the two others: all ≈ the median of both halves.
+    this.flat = Math.abs(recent - (2 * all - recent)) <= FLAT * this.sigma
+    return this.flat ? all : recent
+  }
+
   private recompute (): void {
-    const base = this.ring.medianRecent(Math.max(3, this.window >> 1))
+    const base = this.ring.size < this.window ? this.ring.medianRecent(Math.max(3, this.window >> 1)) : this.judgeFlat()
     const sd = this.diffs.size >= 4 ? DIFF_MAD_TO_SIGMA * this.diffs.median() : NaN
+    // Over one window the MAD of 64 differences scatters by ±20 %, and a low draw turns ordinary
+    // noise into 5σ "spikes" while a high one hides a real 5× batch; the long memory holds σ to a
+    // few per cent. The short estimate still wins when the noise has grown recently (it must
+    // exceed the long one by a quarter, which chance alone seldom does).
+    // The long median moves slowly: refreshed every LONG/4 windows (and while it fills).
+    if (this.longDiffs.size < this.longDiffs.capacity || ++this.sinceLong >= LONG >> 2 || Number.isNaN(this.longSigma)) {
+      this.sinceLong = 0
+      this.longSigma = this.longDiffs.size > this.diffs.size ? DIFF_MAD_TO_SIGMA * this.longDiffs.median() : NaN
+    }
+    const long = this.longSigma
     const sl = MAD_TO_SIGMA * this.ring.mad(base)
-    let s = Math.max(!Number.isNaN(sd) ? sd : sl, 0.5 * sl)
+    const short = !Number.isNaN(sd) ? sd : sl
+    let s = Math.max(Number.isNaN(long) ? short : Math.max(long, SHORT_WEIGHT * short), 0.5 * sl)
     const floor = this.space.logMode ? 1e-4 : Math.max(1e-9 * Math.abs(base), 1e-300)
     if (!(s > floor)) s = floor
     this.base = base

@@ -1,70 +1,103 @@
 /**
  * How heavy the upper tail of a series' noise is, and the spike threshold that follows from it.
  *
- * Peaks over threshold (Pickands 1975; Balkema & de Haan 1974; Davison & Smith 1990): above a
- * high quantile u, exceedances of most noise distributions are close to a generalised Pareto
- * law; with shape 0 (exponential excesses, which residuals of log losses follow closely) the
- * (1 − p) quantile is u + β·ln(P(X > u) / p), where β is the mean excess over u; heavier
- * (power-law) tails get a positive shape ξ and u + β/ξ·((P(X > u) / p)^ξ − 1). The residuals
- * are robust z-scores, (u − level) / σ in the bad direction, of every point the detector judged
- * (normal points and single-point candidates); each is winsorised at twice the current threshold, so a
- * bad batch counts as a tail point but cannot inflate β, and one spike never raises the threshold
- * for the next.
+ * Peaks over threshold (Pickands 1975; Balkema & de Haan 1974): above a high quantile u, the
+ * exceedances of most noise distributions are close to a generalised Pareto law GPD(β, ξ), whose
+ * (1 − p) quantile is u + β/ξ·((P(X > u)/p)^ξ − 1), or u + β·ln(P(X > u)/p) for ξ = 0.
+ *
+ * The law is fitted from quantiles, not moments (Pickands' estimator): with q₀, q₁, q₂ the
+ * quantiles at exceedance probabilities p₀, p₀/m, p₀/m², ξ = ln((q₂ − q₁)/(q₁ − q₀)) / ln m and
+ * β follows from q₁ − q₀. Quantiles move by a rank when an outlier is added, so a handful of bad
+ * batches cannot inflate the threshold (moment estimates were raised several-fold by them: one
+ * spike raised the threshold for the next). ξ is kept in [0, ½]: a tail never counts as lighter
+ * than exponential (a bounded-looking sample tail extrapolates to too low a threshold), and a
+ * power-law tail is capped so that an under-sampled one cannot silence the detector.
+ *
+ * ξ is the larger of the upper tail's and the lower tail's estimate. Pickands' estimate converges
+ * slowly on power-law tails (on Student t₃ noise it reads ≈ 0.1 at these quantiles where the truth is
+ * ⅓) and bad batches never reach the lower tail, so a heavy lower tail is taken as evidence that
+ * the upper one is at least as heavy. Loss noise is skewed the other way (easy batches make the
+ * lower tail of log losses longer), which only makes the threshold more conservative there.
+ *
+ * The residuals are robust z-scores, (u − level) / σ in the bad direction, of every point the
+ * detector judged outside an excursion (normal points and single-point candidates alike).
  */
 
 const BIN = 0.05
 const BINS = 1200
-/** Exceedance probability of the quantile the excesses are measured from. */
-const TAIL_P = 0.05
-/** Residuals needed before the tail is trusted (before that: a conservative default). */
-const MIN_COUNT = 256
+/** Exceedance probability of the tail's base quantile u. */
+const P0 = 0.05
+/** Ratio between the exceedance probabilities of the three quantiles. */
+const M = 4
+/** The same while the sample is too small for M (fewer than MIN_TOP points above p₀/M²). */
+const EARLY_M = 3
+/** Residuals needed before a refit is tried. */
+const MIN_COUNT = 512
+/** Points wanted above the highest quantile of the ladder (a quarter of it at least, else no fit yet). */
+const MIN_TOP = 24
 const EVERY = 128
 
 export class TailModel {
   private readonly hist = new Uint32Array(BINS + 1)
+  /** The same for −z: the lower tail, which bad batches never reach. */
+  private readonly low = new Uint32Array(BINS + 1)
   private count = 0
   private since = 0
   /** Spike threshold in z units. */
   threshold: number
+  /** Fitted shape ξ (0 until known). */
+  shape = 0
 
-  /** `floor` is the lowest threshold ever used (spikeZ); `initial` the one used until the tail is known. */
+  /** `floor` is the lowest threshold ever used; `initial` the one used until the tail is known. */
   constructor (private readonly floor: number, private readonly initial: number, private readonly falseRate: number) {
     this.threshold = initial
   }
 
-  get known (): boolean { return this.count >= MIN_COUNT }
-
-  clear (): void { this.hist.fill(0); this.count = 0; this.since = 0; this.threshold = this.initial }
+  clear (): void { this.hist.fill(0); this.low.fill(0); this.count = 0; this.since = 0; this.threshold = this.initial; this.shape = 0 }
 
   add (z: number): void {
-    const w = Math.min(Math.max(z, 0), 2 * this.threshold)
-    this.hist[Math.min(BINS, Math.floor(w / BIN))]!++
+    this.hist[Math.min(BINS, Math.max(0, Math.floor(z / BIN)))]!++
+    this.low[Math.min(BINS, Math.max(0, Math.floor(-z / BIN)))]!++
     this.count++
     if (++this.since >= EVERY && this.count >= MIN_COUNT) { this.since = 0; this.refit() }
   }
 
-  private refit (): void {
-    const target = this.count * (1 - TAIL_P)
-    let acc = 0; let k = 0
-    for (; k <= BINS; k++) { acc += this.hist[k]!; if (acc >= target) break }
-    const u = (k + 1) * BIN
-    let s1 = 0; let s2 = 0; let n = 0
-    for (let j = k + 1; j <= BINS; j++) {
-      const c = this.hist[j]!
-      if (c === 0) continue
-      const x = (j + 0.5) * BIN - u
-      s1 += c * x; s2 += c * x * x; n += c
+  /**
+   * The values exceeded by fractions `ps` (decreasing) of the residuals, in one pass up the
+   * histogram (upper bin edges, so never optimistic).
+   */
+  private quantiles (hist: Uint32Array, ps: readonly number[]): number[] {
+    const out: number[] = []
+    let below = 0; let j = 0
+    for (let k = 0; k <= BINS && j < ps.length; k++) {
+      below += hist[k]!
+      while (j < ps.length && this.count - below < this.count * ps[j]!) { out.push((k + 1) * BIN); j++ }
     }
-    if (n < 8) { this.threshold = Math.max(this.floor, u + BIN * Math.log(TAIL_P / this.falseRate)); return }
-    const mean = s1 / n
-    const variance = Math.max(s2 / n - mean * mean, 1e-12)
-    // Method-of-moments GPD fit (Hosking & Wallis 1987): ξ = (1 − mean²/var) / 2. Bounded tails
-    // (ξ < 0) are taken as exponential and the shape is capped at 0.5: never lighter than
-    // exponential, so an under-sampled tail errs toward fewer alarms.
-    const xi = Math.min(0.5, Math.max(0, 0.5 * (1 - mean * mean / variance)))
-    const scale = xi > 0 ? 0.5 * mean * (1 + mean * mean / variance) : mean
-    const r = TAIL_P / this.falseRate
-    const q = xi > 1e-6 ? scale / xi * (Math.pow(r, xi) - 1) : scale * Math.log(r)
-    this.threshold = Math.max(this.floor, u + q)
+    while (out.length < ps.length) out.push((BINS + 1) * BIN)
+    return out
+  }
+
+  /** Pickands' ξ from the quantiles of `hist` at p₀, p₀/m, p₀/m². */
+  private shapeOf (hist: Uint32Array, m: number): { xi: number, q0: number, q1: number } {
+    const [a, b, c] = this.quantiles(hist, [P0, P0 / m, P0 / (m * m)])
+    const q0 = Math.max(0, a!)
+    const q1 = Math.max(q0 + BIN, b!)
+    const q2 = Math.max(q1 + BIN, c!)
+    return { xi: Math.log((q2 - q1) / (q1 - q0)) / Math.log(m), q0, q1 }
+  }
+
+  private refit (): void {
+    // The widest ladder the sample supports: ratio 4 (steadier) once MIN_TOP points lie above its
+    // top quantile, ratio 3 before that. Without ξ a power-law tail (Student t₃ noise) would be
+    // extrapolated as exponential and its ordinary large draws reported as spikes.
+    const m = this.count * P0 / (M * M) >= MIN_TOP ? M : EARLY_M
+    if (this.count * P0 / (m * m) < MIN_TOP / 4) return
+    const { xi: upper, q0, q1 } = this.shapeOf(this.hist, m)
+    const xi = Math.min(0.5, Math.max(0, upper, this.shapeOf(this.low, m).xi))
+    // q₁ − q₀ = β/ξ·(m^ξ − 1); the threshold is the (1 − falseRate) quantile.
+    const r = P0 / this.falseRate
+    const growth = xi > 1e-6 ? (Math.pow(r, xi) - 1) / (Math.pow(m, xi) - 1) : Math.log(r) / Math.log(m)
+    this.shape = xi
+    this.threshold = Math.max(this.floor, q0 + (q1 - q0) * growth)
   }
 }
