@@ -61,8 +61,7 @@ export class Baseline {
     const W = this.window
     if (this.ring.size < 3) return false
     if (this.ring.size < W) { this.recompute(); return true }
-    // (on a flat stretch every half window: the level hardly moves there).
-    if (++this.sinceLevel >= (this.flat ? W >> 1 : W >> 2)) { this.sinceLevel = 0; this.base = this.level() }
+    if (++this.sinceLevel >= W >> 2) { this.sinceLevel = 0; this.base = this.level() }
     if (++this.sinceRecompute >= W) { this.sinceRecompute = 0; this.recompute(); return true }
     return false
   }

@@ -149,6 +149,11 @@ export class ExcursionTracker {
   private continueExcursion (v: PointsView, i: number, u: number, z: number, ratio: number): void {
     const { p } = this.ctx
     const e = this.exc!
+    if (e.confirmed !== null) {
+      // A bad batch inside the shift is reported on its own and stands in the shift as its level.
+      const level = this.grossInsideShift(v, e, i, u)
+      if (level !== null) { u = level; z = this.ctx.space.dir * (u - e.base) / e.sigma; ratio = this.ctx.space.ratio(u, e.base, e.sigma) }
+    }
     e.us.push(u)
     const stay = z >= p.elevatedZ * 2 / 3 && ratio >= Math.sqrt(p.minRatio)
     if (stay) {
@@ -170,6 +175,22 @@ export class ExcursionTracker {
     // Judged at every point while short, then every 8 points (bounded cost per point).
     if (len < wait || (len > 64 && (len - wait) % 8 !== 0)) return
     this.judge(v, e, i, wait)
+  }
+
+  /**
+   * A bad batch during an open level shift or divergence: a point `grossRatio` times the shift's
+   * own recent level is still reported as a spike of its own (it would otherwise vanish into the
+   * shift's span). Its ratio and z are measured against that level, which is returned (null when
+   * the point is no such batch).
+   */
+  private grossInsideShift (v: PointsView, e: Excursion, i: number, u: number): number | null {
+    const { p, space } = this.ctx
+    if (!space.logMode || e.us.length < 5) return null
+    const level = medianOf(e.us.slice(-9))
+    if (space.ratio(u, level, e.sigma) < p.grossRatio) return null
+    const z = space.dir * (u - level) / e.sigma
+    this.ctx.emit(this.spikeEvent(v, [{ start: i, end: i, peakIdx: i, peakZ: z, level: u, base: level, sigma: e.sigma }]))
+    return level
   }
 
   /** Decides whether a lasting excursion is a level shift or a divergence (or keeps waiting). */
