@@ -36,29 +36,40 @@ export interface FileHParamsData {
 
 const STATUS = ['unknown', 'success', 'failure', 'running']
 const NEEDLE = new TextEncoder().encode('hparams')
-/** PluginData.plugin_name = "text" as it is on the wire (field 1, length 4). */
+/** PluginData.plugin_name = "text" as it is on the wire (field 1, length 4, the word). */
 const TEXT_NEEDLE = new Uint8Array([0x0a, 0x04, ...new TextEncoder().encode('text')])
 const utf8 = new TextDecoder('utf-8', { fatal: false })
 
-/** True when `needle` occurs in buf[start, end). */
-function contains (buf: Uint8Array, start: number, end: number, needle: Uint8Array): boolean {
-  const first = needle[0]!
-  for (let i = buf.indexOf(first, start); i >= 0 && i + needle.length <= end; i = buf.indexOf(first, i + 1)) {
-    let j = 1
-    while (j < needle.length && buf[i + j] === needle[j]) j++
-    if (j === needle.length) return true
-  }
-  return false
+/**
+ * Start offsets of `needle` in buf[0, len), ascending: one native search over the buffer, so that
+ * the per-record filter costs nothing where the needle is rare (a search per record could scan
+ * past its record to the next occurrence, quadratic over a file).
+ */
+function occurrences (buf: Uint8Array, len: number, needle: Uint8Array): number[] {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, len)
+  const out: number[] = []
+  for (let i = b.indexOf(needle); i >= 0 && i + needle.length <= len; i = b.indexOf(needle, i + 1)) out.push(i)
+  return out
+}
+
+/** Whether one of `at` (ascending) lies in [start, end - n]; `cursor.i` only moves forward, as records do. */
+function within (at: number[], cursor: { i: number }, start: number, end: number, n: number): boolean {
+  while (cursor.i < at.length && at[cursor.i]! < start) cursor.i++
+  return cursor.i < at.length && at[cursor.i]! + n <= end
 }
 
 /** The hparams session data and text configs in `buf[0, len)` (whole records only). */
 export function fileHParams (buf: Uint8Array, len: number): FileHParamsData {
   let result: SessionHParams | null = null
   let config: Record<string, HParamValue> | null = null
+  const hp = occurrences(buf, len, NEEDLE); const hpAt = { i: 0 }
+  const text = occurrences(buf, len, TEXT_NEEDLE); const textAt = { i: 0 }
+  if (hp.length === 0 && text.length === 0) return { session: null, config: null }
   const scanner = new TfRecordScanner(true)
   scanner.scan(buf, len, 0, (b, start, end) => {
     // Cheap filter first: only records that mention one of the plugins are decoded.
-    if (!contains(b, start, end, NEEDLE) && !contains(b, start, end, TEXT_NEEDLE)) return
+    const mentions = within(hp, hpAt, start, end, NEEDLE.length)
+    if (!within(text, textAt, start, end, TEXT_NEEDLE.length) && !mentions) return
     try {
       const ev = decodeEvent(b.subarray(start, end))
       for (const v of ev.summary?.value ?? []) {
