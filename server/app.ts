@@ -9,8 +9,9 @@ import type { ScalarStore } from './store/scalar-store.js'
 import type { LoaderTotals } from './logdir/logdir-loader.js'
 import { tbCompatRoutes } from './http/routes/tb-compat.js'
 import { apiScope } from './http/routes/api-scope.js'
-import { hparamsFileReader } from './logdir/hparams-reader.js'
-import { hparamsYamlReader } from './logdir/hparams-yaml.js'
+import { hparamsReaders } from './logdir/hparams-reader.js'
+import { FsSource } from './logdir/fs-source.js'
+import type { LogdirSource } from './logdir/source.js'
 import type { AlertRecord } from './alerts/alerter.js'
 import { healthRoutes } from './http/routes/health.js'
 import { staticRoutes } from './http/routes/static.js'
@@ -26,6 +27,11 @@ import { createTbScalarsCache } from './provider/tb-scalars-cache.js'
 export interface AppDeps {
   store: ScalarStore
   logdir: string
+  /**
+   * Where the runs are read from (every part of a --logdir-spec, local or s3://), for the side
+   * reads of /api/v1/hparams; default: the local directory `logdir`.
+   */
+  sources?: readonly LogdirSource[]
   totals: () => LoaderTotals
   logger?: Logger | false
   basePath?: string
@@ -102,9 +108,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const enrichment = deps.enrichment ?? createEnrichmentProvider(deps.store)
   const streams = new StreamSlots(limits)
   const tbScalars = createTbScalarsCache(deps.store)
+  const hparams = hparamsReaders(deps.sources ?? [new FsSource(deps.logdir)])
   const register = async (scope: FastifyInstance): Promise<void> => {
     await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir, scalars: tbScalars })
-    await scope.register(apiScope, { prefix: '/api/v1', store: deps.store, enrichment, streams, readHParams: hparamsFileReader(deps.logdir), readHParamsYaml: hparamsYamlReader(deps.logdir), alerts: deps.alerts ?? null })
+    await scope.register(apiScope, { prefix: '/api/v1', store: deps.store, enrichment, streams, readHParams: hparams.readFile, readHParamsYaml: hparams.readYaml, alerts: deps.alerts ?? null })
     await scope.register(healthRoutes, { totals: deps.totals })
     await scope.register(metricsRoutes, { totals: deps.totals, requests, streams: () => streams.total, connections })
     await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })

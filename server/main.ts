@@ -75,6 +75,7 @@ async function main (argv: string[]): Promise<void> {
   app = await buildApp({
     store,
     logdir: config.logdir,
+    sources,
     totals: () => loader.totals(),
     logger: log,
     basePath: config.basePath,

@@ -87,6 +87,40 @@ export class FsSource implements LogdirSource {
     }
   }
 
+  private sidePath (rel: string): string | null {
+    const file = path.resolve(this.location, rel)
+    // A side read never leaves the logdir (rel comes from run names and the store's file names).
+    return file === this.location || file.startsWith(this.location + path.sep) ? file : null
+  }
+
+  async sideVersion (rel: string): Promise<string | null> {
+    const file = this.sidePath(rel)
+    if (file === null) return null
+    try {
+      const st = statSync(file)
+      return st.isFile() ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}` : null
+    } catch { return null }
+  }
+
+  async readSide (rel: string, maxBytes: number): Promise<Buffer | null> {
+    const file = this.sidePath(rel)
+    if (file === null) return null
+    let fd: number
+    try { fd = openSync(file, OPEN_FLAGS) } catch { return null }
+    try {
+      const st = fstatSync(fd)
+      if (!st.isFile()) return null
+      const buf = Buffer.alloc(Math.min(st.size, maxBytes))
+      let n = 0
+      while (n < buf.length) {
+        const got = readSync(fd, buf, n, buf.length - n, n)
+        if (got === 0) break
+        n += got
+      }
+      return buf.subarray(0, n)
+    } catch { return null } finally { closeSync(fd) }
+  }
+
   forget (): void {}
   close (): void {}
 }

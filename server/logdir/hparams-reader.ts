@@ -1,35 +1,61 @@
 /**
- * Reads the hparams plugin's session data of event files for /api/v1/hparams. The scalar pipeline
- * skips plugin contents, so this is a separate pass, cached per file by size and mtime. Only the
- * first HPARAMS_SCAN_BYTES of a file are read: the data is written when a session starts.
+ * Reads hyper-parameters for /api/v1/hparams through the logdir sources (local directories and
+ * object storage alike, one or several parts of a `--logdir-spec`): the hparams plugin's session
+ * data and JSON text configs of event files, and Lightning's `hparams.yaml` beside them. The scalar
+ * pipeline skips plugin contents, so this is a separate pass of side reads, cached per file by its
+ * version (size and mtime, or ETag). Only the first HPARAMS_SCAN_BYTES of an event file are read:
+ * the data is written when a session starts.
  */
 
-import { openSync, readSync, closeSync, statSync } from 'node:fs'
-import path from 'node:path'
-import { sessionHParams, type SessionHParams } from '../records/hparams-decoder.js'
+import { fileHParams, type FileHParamsData } from '../records/hparams-decoder.js'
+import type { HParamValue } from '../records/config-flatten.js'
+import { parseHParamsYaml } from './hparams-yaml.js'
+import type { LogdirSource } from './source.js'
 
 export const HPARAMS_SCAN_BYTES = 16 * 1024 * 1024
+/** An hparams.yaml larger than this is not hyper-parameters (and is not read). */
+const MAX_YAML_BYTES = 1 << 20
 
-const cache = new Map<string, { size: number, mtimeMs: number, result: SessionHParams | null }>()
-
-/** A reader for files named relative to `logdir` (as the store lists them). */
-export function hparamsFileReader (logdir: string): (rel: string) => SessionHParams | null {
-  return (rel) => readFileHParams(path.resolve(logdir, rel))
+export interface HParamsReaders {
+  /** One event file of a run (named as the store lists it: relative to its part's location). */
+  readFile: (run: string, file: string) => Promise<FileHParamsData | null>
+  /** The run's `hparams.yaml`, flattened; null when it has none. */
+  readYaml: (run: string) => Promise<Record<string, HParamValue> | null>
 }
 
-/** The hparams session data of one event file (null when it has none or cannot be read). */
-export function readFileHParams (file: string): SessionHParams | null {
-  let st
-  try { st = statSync(file) } catch { return null }
-  const hit = cache.get(file)
-  if (hit !== undefined && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.result
-  const len = Math.min(st.size, HPARAMS_SCAN_BYTES)
-  const buf = Buffer.alloc(len)
-  try {
-    const fd = openSync(file, 'r')
-    try { readSync(fd, buf, 0, len, 0) } finally { closeSync(fd) }
-  } catch { return null }
-  const result = sessionHParams(buf, len)
-  cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, result })
-  return result
+/** The parts that may hold a run: those whose run prefix starts its name, the longest prefix first. */
+function partsOf (sources: readonly LogdirSource[], run: string): LogdirSource[] {
+  return sources.filter(s => run.startsWith(s.runPrefix)).sort((a, b) => b.runPrefix.length - a.runPrefix.length)
+}
+
+/** Readers over `sources`, each with its own cache (an app's lifetime). */
+export function hparamsReaders (sources: readonly LogdirSource[]): HParamsReaders {
+  const cache = new Map<string, { version: string, result: unknown }>()
+  /** Parses a file of the first part that has it, cached by the part, name and version. */
+  async function side<T> (run: string, rel: (s: LogdirSource) => string, maxBytes: number, parse: (b: Buffer) => T): Promise<T | null> {
+    for (const s of partsOf(sources, run)) {
+      const name = rel(s)
+      const version = await s.sideVersion(name)
+      if (version === null) continue
+      const key = `${s.location}\0${name}`
+      const hit = cache.get(key)
+      if (hit !== undefined && hit.version === version) return hit.result as T
+      const bytes = await s.readSide(name, maxBytes)
+      if (bytes === null) return null // unreadable now: not cached, asked again next time
+      const result = parse(bytes)
+      cache.set(key, { version, result })
+      return result
+    }
+    return null
+  }
+  return {
+    readFile: async (run, file) => await side(run, () => file, HPARAMS_SCAN_BYTES, b => fileHParams(b, b.length)),
+    readYaml: async (run) => {
+      const dirOf = (s: LogdirSource): string => {
+        const dir = run.slice(s.runPrefix.length)
+        return dir === '.' || dir === '' ? 'hparams.yaml' : `${dir}/hparams.yaml`
+      }
+      return await side(run, dirOf, MAX_YAML_BYTES + 1, b => b.length > MAX_YAML_BYTES ? null : parseHParamsYaml(b.toString('utf8')))
+    }
+  }
 }

@@ -68,6 +68,9 @@ interface ObjState {
   ahead: Fetch | null
 }
 
+/** Object names, besides event files, that side readers ask for: Lightning's hyper-parameters. */
+const SIDE_FILES = new Set(['hparams.yaml'])
+
 /** `s3://bucket/prefix` → bucket and key prefix ('' or ending in '/'). */
 export function parseS3Url (url: string): { bucket: string, prefix: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url)
@@ -102,6 +105,8 @@ export class S3Source implements LogdirSource {
   failuresSinceCheck = 0
   private readonly client: S3Client
   private readonly states = new Map<string, ObjState>()
+  /** Listed objects that are not event files but are read beside them (SIDE_FILES), by key. */
+  private readonly sideObjects = new Map<string, { etag: string, size: number }>()
   private readonly sem: Semaphore
   private prefetched = 0
   private readonly pageSize: number
@@ -140,13 +145,16 @@ export class S3Source implements LogdirSource {
 
   async discover (): Promise<DiscoverResult> {
     const listed = new Map<string, { etag: string, size: number }>()
+    const side = new Map<string, { etag: string, size: number }>()
     try {
       const pages = paginateListObjectsV2({ client: this.client, pageSize: this.pageSize }, { Bucket: this.bucket, Prefix: this.prefix })
       for await (const page of pages) {
         this.counters.listRequests++
         for (const o of page.Contents ?? []) {
-          if (o.Key === undefined || !isEventFileName(path.posix.basename(o.Key))) continue
-          listed.set(o.Key, { etag: o.ETag ?? '', size: o.Size ?? 0 })
+          if (o.Key === undefined) continue
+          const base = path.posix.basename(o.Key)
+          if (isEventFileName(base)) listed.set(o.Key, { etag: o.ETag ?? '', size: o.Size ?? 0 })
+          else if (SIDE_FILES.has(base)) side.set(o.Key, { etag: o.ETag ?? '', size: o.Size ?? 0 })
         }
       }
     } catch (err) {
@@ -156,6 +164,8 @@ export class S3Source implements LogdirSource {
       throw err
     }
     for (const key of [...this.states.keys()]) if (!listed.has(key)) this.dropState(key)
+    this.sideObjects.clear()
+    for (const [k, o] of side) this.sideObjects.set(k, o)
     const runs = new Map<string, DiscoveredRun>()
     for (const [key, o] of [...listed].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       this.noteListed(key, o.etag, o.size)
@@ -360,6 +370,30 @@ export class S3Source implements LogdirSource {
     // Another ETag (or none recorded): the first GET re-fetches the tail and compares it (an append passes)
     st.verify = identity === null || identity !== `etag:${st.etag}`
     return true
+  }
+
+  /** What the last listing says of an object named relative to the prefix: no request. */
+  private listedObject (rel: string): { key: string, etag: string, size: number } | null {
+    const key = this.prefix + rel
+    const o = this.states.get(key) ?? this.sideObjects.get(key)
+    return o === undefined ? null : { key, etag: o.etag, size: o.size }
+  }
+
+  async sideVersion (rel: string): Promise<string | null> {
+    const o = this.listedObject(rel)
+    return o === null ? null : `${o.etag}:${o.size}`
+  }
+
+  async readSide (rel: string, maxBytes: number): Promise<Buffer | null> {
+    const o = this.listedObject(rel)
+    if (o === null) return null
+    const end = Math.min(o.size, maxBytes)
+    if (end === 0) return Buffer.alloc(0)
+    // Its own ranged GET (through the same cap, counters and retries), not the reader's tail or read-ahead.
+    try { return await this.get(o.key, o.etag, 0, end) } catch (err) {
+      this.log?.warn({ file: this.idOf(o.key), err }, 'cannot read object for hyper-parameters; will retry on the next request')
+      return null
+    }
   }
 
   forget (files: string[]): void {

@@ -50,6 +50,15 @@ export interface LogdirSource {
    * may check lazily (S3: on the next GET, which then throws {@link ObjectRewrittenError}).
    */
   resume (file: string, offset: number, tail: Buffer, identity: string | null): Promise<boolean>
+  /**
+   * Side reads (hyper-parameters): a file named relative to the location ('/' separators), an
+   * event file or a sidecar such as Lightning's `hparams.yaml`. Its version, a string that changes
+   * whenever its content does, without reading it; null when it is absent. Never touches the
+   * incremental reading state of event files.
+   */
+  sideVersion (rel: string): Promise<string | null>
+  /** Up to `maxBytes` from the start of such a file; null when it is absent or cannot be read. */
+  readSide (rel: string, maxBytes: number): Promise<Buffer | null>
   /** Forgets what was read of these files (their run is read again from the start). */
   forget (files: string[]): void
   close (): void

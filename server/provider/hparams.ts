@@ -1,5 +1,6 @@
 /**
- * Hyper-parameters per run (the hparams plugin's session data) beside each session's metrics:
+ * Hyper-parameters per run (the hparams plugin's session data, JSON configs logged as text,
+ * Lightning's hparams.yaml) beside each session's metrics:
  * the last, smallest and largest value of every scalar tag of the session's run and of the runs
  * under it (Keras writes `<session>/train`, `<session>/validation`), as /api/v1/hparams serves them.
  */
@@ -9,17 +10,27 @@ import { isScalarTag } from '../store/scalar-store.js'
 
 export type HParamValue = number | string | boolean | null
 
-/** One event file's hparams session data, as the logdir layer's reader returns it. */
-export interface FileHParams { hparams: Record<string, HParamValue>, groupName: string, startTime: number | null, status: string | null }
+/** One event file's hyper-parameters, as the logdir layer's reader returns them. */
+export interface FileHParams {
+  /** The hparams plugin's session data; null when the file has none. */
+  session: { hparams: Record<string, HParamValue>, groupName: string, startTime: number | null, status: string | null } | null
+  /** Flattened JSON configs logged as text summaries (HF Trainer's `args`, `model_config`); null when none. */
+  config: Record<string, HParamValue> | null
+}
 
-/** Reads a file (named as the store lists it, relative to the logdir); injected by the app. */
-export type HParamsFileReader = (file: string) => FileHParams | null
+/** Reads one event file of a run (named as the store lists it); injected by the app. */
+export type HParamsFileReader = (run: string, file: string) => Promise<FileHParams | null>
+
+/** Where a hyper-parameter value comes from. */
+export type HParamSource = 'hparams-plugin' | 'text-config' | 'hparams-yaml'
 
 export interface MetricSummary { last: number | null, lastStep: number | null, min: number | null, max: number | null }
 
 export interface HParamsSessionDto {
   run: string
   hparams: Record<string, HParamValue>
+  /** The source of each value of `hparams`, by name. */
+  sources: Record<string, HParamSource>
   groupName: string
   startTime: number | null
   status: string | null
@@ -37,31 +48,30 @@ export interface HParamsDto {
 const finite = (v: number): number | null => Number.isFinite(v) ? v : null
 
 /** Reads a run's Lightning `hparams.yaml` (flattened), or null; injected by the app. */
-export type HParamsYamlReader = (run: string) => Record<string, HParamValue> | null
+export type HParamsYamlReader = (run: string) => Promise<Record<string, HParamValue> | null>
+
+interface Found {
+  hparams: Record<string, HParamValue>
+  sources: Record<string, HParamSource>
+  groupName: string
+  startTime: number | null
+  status: string | null
+}
 
 /**
- * Sessions of the logdir: every run one of whose event files carries hparams session data, and
- * every other run with a Lightning `hparams.yaml` (the plugin data wins when a run has both).
+ * Sessions of the logdir: every run one of whose event files carries hparams session data or a
+ * JSON config logged as text, and every other run with a Lightning `hparams.yaml`. On a name
+ * given twice the plugin data wins over a text config; the yaml is read only for runs without
+ * plugin data (Lightning logs the same values to both, with other separators).
  */
-export function hparamsTable (store: ScalarStore, read: HParamsFileReader, readYaml?: HParamsYamlReader): HParamsDto {
+export async function hparamsTable (store: ScalarStore, read: HParamsFileReader, readYaml?: HParamsYamlReader): Promise<HParamsDto> {
+  const runs = [...store.runs].map(([name, r]) => ({ name, files: r.files.map(f => f.file) }))
+  const found = await Promise.all(runs.map(async r => await runHParams(r.name, r.files, read, readYaml)))
   const sessions: HParamsSessionDto[] = []
-  for (const [name, r] of store.runs) {
-    let found: FileHParams | null = null
-    for (const f of r.files) {
-      const got = read(f.file)
-      if (got === null) continue
-      found ??= { hparams: {}, groupName: '', startTime: null, status: null }
-      Object.assign(found.hparams, got.hparams)
-      found.groupName ||= got.groupName
-      found.startTime ??= got.startTime
-      found.status = got.status ?? found.status
-    }
-    if (found === null) {
-      const yaml = readYaml?.(name) ?? null
-      if (yaml !== null) found = { hparams: yaml, groupName: '', startTime: null, status: null }
-    }
-    if (found === null) continue
-    sessions.push({ run: name, hparams: found.hparams, groupName: found.groupName, startTime: found.startTime, status: found.status, metrics: sessionMetrics(store, name) })
+  for (const [i, f] of found.entries()) {
+    if (f === null) continue
+    const name = runs[i]!.name
+    sessions.push({ run: name, hparams: f.hparams, sources: f.sources, groupName: f.groupName, startTime: f.startTime, status: f.status, metrics: sessionMetrics(store, name) })
   }
   sessions.sort((a, b) => a.run < b.run ? -1 : a.run > b.run ? 1 : 0)
   const hp = new Set<string>(); const mt = new Set<string>()
@@ -69,6 +79,32 @@ export function hparamsTable (store: ScalarStore, read: HParamsFileReader, readY
   return { hparams: [...hp].sort(), metrics: [...mt].sort(), sessions }
 }
 
+async function runHParams (run: string, files: string[], read: HParamsFileReader, readYaml?: HParamsYamlReader): Promise<Found | null> {
+  const plugin: Found = { hparams: {}, sources: {}, groupName: '', startTime: null, status: null }
+  const text: Record<string, HParamValue> = {}
+  let hasPlugin = false; let hasText = false
+  for (const file of files) {
+    const got = await read(run, file)
+    if (got === null) continue
+    if (got.config !== null) { hasText = true; Object.assign(text, got.config) }
+    const s = got.session
+    if (s === null) continue
+    hasPlugin = true
+    Object.assign(plugin.hparams, s.hparams)
+    plugin.groupName ||= s.groupName
+    plugin.startTime ??= s.startTime
+    plugin.status = s.status ?? plugin.status
+  }
+  const yaml = hasPlugin ? null : (await readYaml?.(run)) ?? null
+  if (!hasPlugin && !hasText && yaml === null) return null
+  const out: Found = { ...plugin, hparams: {}, sources: {} }
+  // Lowest precedence first: each layer overwrites the names it shares with those below.
+  const layers: Array<[Record<string, HParamValue> | null, HParamSource]> = [[yaml, 'hparams-yaml'], [text, 'text-config'], [plugin.hparams, 'hparams-plugin']]
+  for (const [values, source] of layers) {
+    for (const [k, v] of Object.entries(values ?? {})) { out.hparams[k] = v; out.sources[k] = source }
+  }
+  return out
+}
 function sessionMetrics (store: ScalarStore, session: string): Record<string, MetricSummary> {
   const out: Record<string, MetricSummary> = {}
   for (const [name, r] of store.runs) {

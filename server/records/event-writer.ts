@@ -92,6 +92,25 @@ export class EventFileBuilder {
     return this.scalars(step, wallTime, [{ tag, value, encoding }], opts)
   }
 
+  /**
+   * One text summary as PyTorch's / tensorboardX's `add_text` writes it: plugin "text", a DT_STRING
+   * tensor of shape [1] holding the UTF-8 text. `tag` is written as given (`add_text` appends
+   * `/text_summary` to the name it is called with).
+   */
+  text (tag: string, step: number, wallTime: number, text: string): this {
+    return this.event({
+      wallTime,
+      step,
+      summary: {
+        value: [{
+          tag,
+          metadata: { pluginData: { pluginName: 'text' } },
+          tensor: { dtype: 7, tensorShape: { dim: [{ size: 1 }] }, stringVal: [new TextEncoder().encode(text)] }
+        }]
+      }
+    })
+  }
+
   /** SessionLog START, what TF1 supervisors and torch purge_step write on (re)start. */
   sessionStart (step: number, wallTime: number): this {
     return this.event({ wallTime, step, sessionLog: { status: 1 } })

@@ -4,14 +4,15 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync, utimesSync } from 'node:fs'
 import path from 'node:path'
-import { hparamsYamlReader } from '../../server/logdir/hparams-yaml.js'
+import { hparamsReaders } from '../../server/logdir/hparams-reader.js'
+import { FsSource } from '../../server/logdir/fs-source.js'
 import { closestName, editDistance } from '../../server/http/suggest.js'
 import { tempDir } from '../helpers/paths.js'
 
-test('hparams.yaml: nested keys flattened, python tags read as plain values, lists as JSON; absent or not a map is null', (t) => {
+test('hparams.yaml: nested keys flattened, python tags read as plain values, lists as JSON; absent or not a map is null', async (t) => {
   const tmp = tempDir('lossboard-hpyaml-')
   t.after(tmp.cleanup)
-  const read = hparamsYamlReader(tmp.dir)
+  const read = hparamsReaders([new FsSource(tmp.dir)]).readYaml
   mkdirSync(path.join(tmp.dir, 'lightning_logs', 'version_0'), { recursive: true })
   const file = path.join(tmp.dir, 'lightning_logs', 'version_0', 'hparams.yaml')
   writeFileSync(file, [
@@ -20,7 +21,7 @@ test('hparams.yaml: nested keys flattened, python tags read as plain values, lis
     'loss_fn: !!python/name:torch.nn.functional.cross_entropy ""',
     'dims: !!python/tuple', '- 224', '- 224', ''
   ].join('\n'))
-  assert.deepEqual(read('lightning_logs/version_0'), {
+  assert.deepEqual(await read('lightning_logs/version_0'), {
     lr: 0.001,
     batch_size: 32,
     use_amp: true,
@@ -31,14 +32,14 @@ test('hparams.yaml: nested keys flattened, python tags read as plain values, lis
     loss_fn: '',
     dims: '[224,224]'
   })
-  assert.equal(read('no/such/run'), null)
+  assert.equal(await read('no/such/run'), null)
   writeFileSync(file, '- just\n- a list\n')
   const later = new Date(Date.now() + 5000)
   utimesSync(file, later, later)
-  assert.equal(read('lightning_logs/version_0'), null)
+  assert.equal(await read('lightning_logs/version_0'), null)
   writeFileSync(file, 'lr: [unclosed\n')
   utimesSync(file, new Date(Date.now() + 10000), new Date(Date.now() + 10000))
-  assert.equal(read('lightning_logs/version_0'), null)
+  assert.equal(await read('lightning_logs/version_0'), null)
 })
 
 test('did-you-mean: nearest name within a third of the length, case-insensitive match first', () => {

@@ -20,7 +20,7 @@ export interface ApiScopeOptions {
   store: DataSource
   enrichment: EnrichmentProvider
   streams: StreamSlots
-  /** Reads a run's hparams plugin data from its event files (the logdir layer's reader). */
+  /** Reads a run's hparams plugin data and text configs from its event files (the logdir layer's reader). */
   readHParams: HParamsFileReader
   /** Reads a run's Lightning hparams.yaml (the logdir layer's reader). */
   readHParamsYaml?: HParamsYamlReader
