@@ -55,12 +55,15 @@ export class ScheduleAnnotator {
   /** The event of one phase on this series, or null when the series has no point there yet. */
   private build (v: StepColumns, n: number, ph: LrPhase): JumpEvent | null {
     const isStep = ph.kind === 'step-down' || ph.kind === 'step-up'
-    // Every phase happened within [stepLo, stepHi]: a step located to one step starts and ends
-    // there; one located only to a range (an epoch-level rate, a sparse LR series) and every
-    // smooth phase span their range.
-    const start = lowerBound(v.steps, n, ph.stepLo)
+    // Every phase happened within [stepLo, stepHi]. A step is placed where the new rate was first
+    // logged (stepHi: exact when the rate is logged every step; with a rate logged every N steps it
+    // is where a scheduler stepping at a boundary puts it, and the evidence names both logged
+    // points); an epoch-level rate, which only says "during this epoch", and every smooth phase
+    // span their range.
+    const epochLevel = ph.tag.startsWith('epoch_')
+    const start = lowerBound(v.steps, n, isStep && !epochLevel ? ph.stepHi : ph.stepLo)
     if (start >= n) return null
-    const end = isStep && ph.stepLo === ph.stepHi ? start : Math.min(n - 1, Math.max(start, lowerBound(v.steps, n, ph.stepHi + 1) - 1))
+    const end = isStep && (ph.stepLo === ph.stepHi || !epochLevel) ? start : Math.min(n - 1, Math.max(start, lowerBound(v.steps, n, ph.stepHi + 1) - 1))
     return makeEvent(v, { kind: 'lr-schedule', severity: 'info', start, end, ratio: ph.from > 0 ? ph.to / ph.from : Infinity, robustZ: 0, baseline: ph.from, peak: ph.to, cause: this.cause(ph) })
   }
 

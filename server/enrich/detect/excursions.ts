@@ -10,7 +10,7 @@
  * - it returns to the baseline: a spike (one bad batch, or a short transient);
  * - it stays and is not decaying back after `shiftPoints` points (a quarter of the history on short
  *   series): a level shift, located at the change point that maximises the difference of the
- *   means before and after it (Hinkley 1970, the maximum-likelihood change point of a mean shift);
+ *   means before and after it, weighted by √(n₁n₂/n) (Hinkley 1970: the maximum-likelihood change point of a mean shift);
  * - it keeps rising over three windows, or ends in NaN/Inf: a divergence.
  * Spike candidates close together are judged together (a burst, or an oscillation) once the
  * series has been quiet for a while; until then they are shown as tentative.
@@ -338,8 +338,9 @@ export class ExcursionTracker {
 
   /**
    * Start of a lasting shift: the split point, among the excursion's first points and the few
-   * before it, that maximises the difference between the mean after and the mean before
-   * (Hinkley 1970).
+   * before it, that maximises the difference between the mean after and the mean before, weighted
+   * by √(n₁n₂/n) (Hinkley 1970: the likelihood-ratio statistic of one change in mean; unweighted,
+   * a short segment's noise pulls the split toward the window's edges).
    */
   private changePoint (v: PointsView, e: Excursion, end: number): number {
     const { space } = this.ctx
@@ -353,7 +354,7 @@ export class ExcursionTracker {
     let left = 0; let ln = 0; let best = e.start; let bestGain = -Infinity
     for (let j = from; j <= hi; j++) {
       if (j >= lo && ln >= 2 && cnt - ln >= 2) {
-        const gain = space.dir * ((total - left) / (cnt - ln) - left / ln)
+        const gain = space.dir * ((total - left) / (cnt - ln) - left / ln) * Math.sqrt(ln * (cnt - ln) / cnt)
         if (gain > bestGain) { bestGain = gain; best = j }
       }
       const x = xs[j - from]!

@@ -144,7 +144,7 @@ export class TrendDetector {
    * A level shift too small to show in single points but clear in block medians: the rolling level
    * of the last LEVEL_BLOCKS blocks is `minRatio`× and 8 level-σ worse than that of the blocks
    * before, which were themselves flat (a step, not a trend). The start is the split that
-   * maximises the difference of the means before and after (Hinkley 1970).
+   * maximises the difference of the means before and after, weighted by √(n₁n₂/n) (Hinkley 1970).
    */
   private blockShift (v: PointsView, sb: number, n: number): void {
     const { p, space, label } = this.ctx
@@ -157,7 +157,9 @@ export class TrendDetector {
     const sLv = 1.25 * sb / Math.sqrt(W)
     const minD = Math.max(space.logMode ? Math.log(p.minRatio) : 0, 8 * sLv)
     if (!(d >= minD) || Math.abs(before - earlier) > d / 3 || this.busy()) return
-    const from = B[j - W - 2]!.first; const to = B[j - W + 2]!.last
+    // The change lies between the flat stretch before and now (the rolling median moves once more
+    // than half its blocks are past it).
+    const from = B[j - W - 2]!.first; const to = B[j]!.last
     this.lastShiftBlock = j
     if (this.covered(from, B[j]!.last) || this.ctx.events.some(e => e.kind === 'spike' && e.endIndex >= from && e.startIndex <= B[j]!.last)) return
     const half = (W >> 1) * this.blockSize
@@ -169,7 +171,7 @@ export class TrendDetector {
     let left = 0; let ln = 0
     for (let i = lo; i < hi; i++) {
       if (i >= from && i <= to && ln > 0 && cnt - ln > 0) {
-        const gain = space.dir * ((total - left) / (cnt - ln) - left / ln)
+        const gain = space.dir * ((total - left) / (cnt - ln) - left / ln) * Math.sqrt(ln * (cnt - ln) / cnt)
         if (gain > bestGain) { bestGain = gain; best = i }
       }
       const u = us[i - lo]!
