@@ -214,6 +214,9 @@ export class ExcursionTracker {
     const rising = b > a && c - b >= growth / 2 && c - a >= growth
     // A rise may be the ramp to a new level: with a long history, wait for three windows to tell.
     if (rising && len < 3 * wait && e.history >= 64) return
+    // Still climbing, though not yet by a divergence's margin (the slow start of an exponential
+    // blow-up): not a level yet, keep watching.
+    if (!rising && b >= a && c - b >= growth / 4 && len < p.maxShiftPoints) return
     e.confirmed = this.sustainedEvent(v, e, rising ? 'divergence' : 'level-shift', i)
     this.ctx.emit(e.confirmed)
   }

@@ -16,6 +16,8 @@ interface Block {
 
 /** Block medians in the rolling level. */
 const LEVEL_BLOCKS = 6
+/** Blocks a block-level shift must stay settled after it is seen (else it is the start of a climb). */
+const SETTLE_BLOCKS = 3
 /** Kinds that already explain a stretch (a slow detector stays quiet over them). */
 const EXPLAINED = new Set(['level-shift', 'divergence', 'non-finite', 'oscillation'])
 
@@ -32,6 +34,8 @@ export class TrendDetector {
   private bestBlock = -1
   private bestLevel = NaN
   private lastShiftBlock = -1
+  /** A block-level shift found at block `j`, confirmed once SETTLE_BLOCKS more blocks show it settled. */
+  private pendingShift: { j: number, d: number, after: number, before: number } | null = null
   private lastPlateauEndBlock = -1
   private readonly scratch = new Float64Array(65)
   private readonly levelScratch = new Float64Array(LEVEL_BLOCKS)
@@ -45,6 +49,7 @@ export class TrendDetector {
     if (this.slowDiv !== null) { this.slowDiv.open = false; this.slowDiv = null }
     this.blocks = []; this.levels = []; this.blockSize = this.ctx.p.blockSize; this.fill = 0
     this.bestBlock = -1; this.bestLevel = NaN; this.lastShiftBlock = -1; this.lastPlateauEndBlock = -1
+    this.pendingShift = null
   }
 
   point (v: PointsView, i: number, u: number, n: number): void {
@@ -74,6 +79,7 @@ export class TrendDetector {
     this.bestBlock = half(this.bestBlock)
     this.lastPlateauEndBlock = half(this.lastPlateauEndBlock)
     this.lastShiftBlock = half(this.lastShiftBlock)
+    this.pendingShift = null
     this.blockSize *= 2
   }
 
@@ -147,20 +153,42 @@ export class TrendDetector {
    * maximises the difference of the means before and after, weighted by √(n₁n₂/n) (Hinkley 1970).
    */
   private blockShift (v: PointsView, sb: number, n: number): void {
-    const { p, space, label } = this.ctx
+    const { p, space } = this.ctx
     const B = this.blocks; const Lv = this.levels
     const j = B.length - 1
     const W = LEVEL_BLOCKS
+    const pend = this.pendingShift
+    if (pend !== null) {
+      if (j < pend.j + SETTLE_BLOCKS) return
+      this.pendingShift = null
+      // A step has settled: the blocks since are level with the last two it was seen in. Still
+      // climbing away from them: the start of a divergence (the slow-divergence check names it).
+      const since: number[] = []
+      for (let k = pend.j + 1; k <= j; k++) since.push(B[k]!.med)
+      const later = since.sort((a, b) => a - b)[since.length >> 1]!
+      const atSeen = (B[pend.j]!.med + B[pend.j - 1]!.med) / 2
+      if (space.dir * (later - atSeen) >= Math.max(pend.d / 3, 2 * sb)) return
+      this.emitBlockShift(v, pend.j, pend.d, pend.before, pend.after, sb, n)
+      return
+    }
     if (Lv[j - 2 * W] === undefined || j - 2 * W <= this.lastShiftBlock) return
     const after = Lv[j]!; const before = Lv[j - W]!; const earlier = Lv[j - 2 * W]!
     const d = space.dir * (after - before)
     const sLv = 1.25 * sb / Math.sqrt(W)
     const minD = Math.max(space.logMode ? Math.log(p.minRatio) : 0, 8 * sLv)
     if (!(d >= minD) || Math.abs(before - earlier) > d / 3 || this.busy()) return
-    // The change lies between the flat stretch before and now (the rolling median moves once more
-    // than half its blocks are past it).
-    const from = B[j - W - 2]!.first; const to = B[j]!.last
     this.lastShiftBlock = j
+    this.pendingShift = { j, d, after, before }
+  }
+
+  private emitBlockShift (v: PointsView, j: number, d: number, before: number, after: number, sb: number, n: number): void {
+    const { space, label } = this.ctx
+    const B = this.blocks
+    const W = LEVEL_BLOCKS
+    const sLv = 1.25 * sb / Math.sqrt(W)
+    // The change lies between the flat stretch before and the block where it was seen (the rolling
+    // median moves once more than half its blocks are past it).
+    const from = B[j - W - 2]!.first; const to = B[j]!.last
     if (this.covered(from, B[j]!.last) || this.ctx.events.some(e => e.kind === 'spike' && e.endIndex >= from && e.startIndex <= B[j]!.last)) return
     const half = (W >> 1) * this.blockSize
     let best = from; let bestGain = -Infinity
