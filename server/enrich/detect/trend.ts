@@ -31,6 +31,10 @@ export class TrendDetector {
   private kept = 0
   private firstIdx = 0
   private slowDiv: JumpEvent | null = null
+  /** An open stall (no progress over most of the series so far) and the band of rolling levels it was found in. */
+  private stallEv: JumpEvent | null = null
+  private stallLo = NaN
+  private stallHi = NaN
   private bestBlock = -1
   private bestLevel = NaN
   private lastShiftBlock = -1
@@ -47,6 +51,7 @@ export class TrendDetector {
 
   reset (): void {
     if (this.slowDiv !== null) { this.slowDiv.open = false; this.slowDiv = null }
+    if (this.stallEv !== null) { this.stallEv.open = false; this.stallEv = null }
     this.blocks = []; this.levels = []; this.blockSize = this.ctx.p.blockSize; this.fill = 0
     this.bestBlock = -1; this.bestLevel = NaN; this.lastShiftBlock = -1; this.lastPlateauEndBlock = -1
     this.pendingShift = null
@@ -144,6 +149,7 @@ export class TrendDetector {
       } else { ev.open = false; this.slowDiv = null; this.bestLevel = level; this.bestBlock = j }
     }
     this.plateau(v, sb)
+    this.stall(v, sb)
   }
 
   /**
@@ -256,6 +262,65 @@ export class TrendDetector {
     const rateBefore = before / (2 * P); const rateAfter = after / P; const rateDuring = during / (c - s)
     if (!(before >= drop && rateDuring <= 0.25 * rateBefore && rateDuring <= 0.25 * rateAfter)) return
     this.emitPlateau(v, s, c, lo, hi, s - 2 * P, sb)
+  }
+
+  /**
+   * A plateau that has not ended (yet): the rolling level has stayed in a narrow band for at least
+   * 2·plateauBlocks blocks and for three quarters of the series or more, after progress at four times the rate
+   * (stuck early, or flat to the end of the run). Shown as an open info event that grows while the band holds; it closes
+   * when the level leaves the band (progress resumed, or the loss got worse).
+   */
+  private stall (v: PointsView, sb: number): void {
+    const { p, space, label } = this.ctx
+    const B = this.blocks; const Lv = this.levels
+    const j = B.length - 1
+    const { tol } = this.tolerances(sb)
+    const ev = this.stallEv
+    if (ev !== null) {
+      // It lasts while the rolling level stays within the tolerance of the band's centre (the
+      // band itself widens slowly with the noise of thousands of rolling levels).
+      if (Math.abs(Lv[j]! - (this.stallLo + this.stallHi) / 2) <= tol) { extendEvent(ev, v, B[j]!.last); return }
+      ev.open = false
+      this.stallEv = null
+      this.lastPlateauEndBlock = j
+      return
+    }
+    const P = p.plateauBlocks
+    if (j < 2 * P || Lv[j] === undefined || this.busy()) return
+    // The flat stretch of rolling levels that ends now, as far back as levels exist.
+    let lo = Lv[j]!; let hi = lo; let s = j
+    while (s - 1 > Math.max(this.lastPlateauEndBlock, LEVEL_BLOCKS - 2) && Lv[s - 1] !== undefined) {
+      const nlo = Math.min(lo, Lv[s - 1]!); const nhi = Math.max(hi, Lv[s - 1]!)
+      if (nhi - nlo > tol) break
+      lo = nlo; hi = nhi; s--
+    }
+    const len = j - s + 1
+    if (len < 2 * P || 4 * len < 3 * (j + 1)) return
+    // The rolling level lags its blocks by half its width: the stall began about there.
+    const first = B[Math.max(0, s - (LEVEL_BLOCKS >> 1))]!.first
+    if (this.covered(first, B[j]!.last) || this.ctx.events.some(e => e.kind === 'plateau' && e.endIndex >= first)) return
+    const levelU = (lo + hi) / 2
+    const startU = B[0]!.med
+    const made = space.dir * (startU - levelU)
+    // Premature: the series had been improving (by plateauDrop× at least) and at four times the
+    // rate it keeps inside the band. A series flat from its first point, or one whose progress
+    // only slows down, is not stuck.
+    // Inside the band it made no progress beyond the noise of rolling levels (a curve that
+    // saturates slowly, like an accuracy approaching its ceiling, is still improving).
+    const { drop } = this.tolerances(sb)
+    const during = Math.max(0, space.dir * (Lv[s]! - Lv[j]!))
+    const sLv = 1.25 * sb / Math.sqrt(LEVEL_BLOCKS)
+    if (!(made >= drop && during <= Math.max(4 * sLv, drop / 8) && during / len <= 0.25 * made / Math.max(1, s))) return
+    const stalled = makeEvent(v, { kind: 'plateau', severity: 'info', start: first, end: B[j]!.last, ratio: 1, robustZ: 0, baseline: space.y(startU), peak: space.y(levelU), open: true })
+    const band = space.logMode ? `${((Math.exp(hi - lo) - 1) * 100).toFixed(0)} %` : fmt(hi - lo)
+    const progress = `after improving ${space.logMode ? fmtRatio(Math.exp(Math.max(0, made))) : `by ${fmt(Math.abs(made))}`} from`
+    stalled.causes.push({
+      cause: 'no progress: stuck (a learning rate too small to make progress or too large to settle, a saddle point or poor local minimum, a model that cannot fit the data), or converged at this learning rate',
+      evidence: `${label} has stayed within ${band} of ${fmt(space.y(levelU))} since step ${v.steps[first]} (${B[j]!.last - first + 1} points, ${Math.round(100 * len / (j + 1))} % of the series so far), ${progress} its first block median ${fmt(space.y(startU))}`
+    })
+    this.stallEv = stalled
+    this.stallLo = lo; this.stallHi = hi
+    this.ctx.emit(stalled)
   }
 
   private emitPlateau (v: PointsView, s: number, c: number, lo: number, hi: number, beforeAt: number, sb: number): void {
