@@ -35,6 +35,8 @@ interface Excursion {
   /** Baseline level and noise when it opened. */
   base: number
   sigma: number
+  /** Median level of the excursion when it was confirmed (NaN before). */
+  level: number
 }
 
 interface SpikeCandidate {
@@ -46,6 +48,9 @@ interface SpikeCandidate {
   base: number
   sigma: number
 }
+
+/** A lasting level below elevatedZ point by point counts as a shift when its median is this many times the baseline. */
+const MEDIAN_SHIFT_RATIO = 1.5
 
 /** Why an excursion ends. */
 type EndReason = 'returned' | 'rebaseline' | 'restart' | 'non-finite'
@@ -115,7 +120,7 @@ export class ExcursionTracker {
     const { base, sigma } = this.ctx.baseline
     const us: number[] = []
     for (let j = start; j <= i; j++) us.push(space.ok(v.values[j]!) ? space.u(v.values[j]!) : base)
-    const e: Excursion = { trigger: strong ? 'point' : 'sustained', start, lastElevated: i, peakIdx: i, peakZ: z, normalRun: 0, confirmed: null, us, history: start - this.ctx.fitStart, base, sigma }
+    const e: Excursion = { trigger: strong ? 'point' : 'sustained', start, lastElevated: i, peakIdx: i, peakZ: z, normalRun: 0, confirmed: null, us, history: start - this.ctx.fitStart, base, sigma, level: NaN }
     for (let j = start; j < i; j++) {
       const zj = space.dir * (us[j - start]! - base) / sigma
       if (zj > e.peakZ) { e.peakZ = zj; e.peakIdx = j }
@@ -155,7 +160,13 @@ export class ExcursionTracker {
       if (level !== null) { u = level; z = this.ctx.space.dir * (u - e.base) / e.sigma; ratio = this.ctx.space.ratio(u, e.base, e.sigma) }
     }
     e.us.push(u)
-    const stay = z >= p.elevatedZ * 2 / 3 && ratio >= Math.sqrt(p.minRatio)
+    // A confirmed level shift lasts while points stay nearer its level than the old baseline (in
+    // heavy noise, single points of a lasting ×3 step often fall under 2σ); anything else, while
+    // it is still a departure, must stay elevated.
+    const shifted = e.confirmed?.kind === 'level-shift' && !Number.isNaN(e.level)
+    const stay = shifted
+      ? this.ctx.space.dir * (u - e.base) >= 0.5 * this.ctx.space.dir * (e.level - e.base)
+      : z >= p.elevatedZ * 2 / 3 && ratio >= Math.sqrt(p.minRatio)
     if (stay) {
       e.lastElevated = i
       e.normalRun = 0
@@ -166,7 +177,7 @@ export class ExcursionTracker {
       const ev = e.confirmed
       extendEvent(ev, v, e.lastElevated)
       if (z > ev.robustZ) { ev.robustZ = z; ev.peak = this.ctx.space.y(u); ev.ratio = ratio }
-      if (e.normalRun >= p.returnPoints) this.finish(v, i, 'returned')
+      if (e.normalRun >= (shifted ? 3 * p.returnPoints : p.returnPoints)) this.finish(v, i, 'returned')
       else if (len >= p.maxShiftPoints && ev.kind === 'level-shift') this.finish(v, i, 'rebaseline')
       return
     }
@@ -200,7 +211,11 @@ export class ExcursionTracker {
     if (this.oscillating() || alternating(e.us)) return
     const level = medianOf(e.us)
     const zl = space.dir * (level - e.base) / e.sigma
-    if (!(zl >= p.elevatedZ && space.ratio(level, e.base, e.sigma) >= p.minRatio)) {
+    // The level is a median of `len` points: in heavy noise a lasting ×3 step sits only 2σ above
+    // the baseline point by point, yet its median is many standard errors (1.25σ/√len) away.
+    const levelRatio = space.ratio(level, e.base, e.sigma)
+    const clearLevel = zl >= p.elevatedZ || (zl * Math.sqrt(len) / 1.25 >= 2 * p.elevatedZ && levelRatio >= MEDIAN_SHIFT_RATIO)
+    if (!(clearLevel && levelRatio >= p.minRatio)) {
       if (len >= p.maxShiftPoints) this.finish(v, i, 'rebaseline')
       return
     }
@@ -218,6 +233,7 @@ export class ExcursionTracker {
     // blow-up): not a level yet, keep watching.
     if (!rising && b >= a && c - b >= growth / 4 && len < p.maxShiftPoints) return
     e.confirmed = this.sustainedEvent(v, e, rising ? 'divergence' : 'level-shift', i)
+    e.level = level
     this.ctx.emit(e.confirmed)
   }
 
