@@ -27,6 +27,11 @@ export const SECURITY_HEADERS: ReadonlyArray<[string, string]> = [
   ['cross-origin-opener-policy', 'same-origin']
 ]
 
+/** zlib level of every compressed response (see registerHttpHygiene). */
+export const COMPRESSION_LEVEL = 4
+/** Bodies smaller than this many bytes are sent uncompressed. */
+export const COMPRESSION_THRESHOLD = 1024
+
 /** Headers a browser client may read from our responses (CORS `Access-Control-Expose-Headers`). */
 export const EXPOSED_HEADERS = ['ETag', 'Content-Disposition', 'X-Lossboard-Format']
 
@@ -51,9 +56,9 @@ export async function registerHttpHygiene (app: FastifyInstance, opts: HygieneOp
   app.decorate('routeTable', table)
   await app.register(compress, {
     global: true,
-    threshold: 1024,
+    threshold: COMPRESSION_THRESHOLD,
     encodings: ['gzip', 'br', 'deflate'],
-    zlibOptions: { level: 4 }
+    zlibOptions: { level: COMPRESSION_LEVEL }
   })
   const origins = parseCorsOrigins(opts.cors ?? '')
   if (origins !== null) {

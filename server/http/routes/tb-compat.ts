@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { DataSource } from '../../provider/data-source.js'
 import * as tb from '../../provider/tb-compat.js'
 import type { TbScalarsCache } from '../../provider/tb-scalars-cache.js'
+import { sendBody } from '../send-body.js'
 
 export interface TbCompatOptions {
   store: DataSource
@@ -25,7 +26,8 @@ function pyReprOrNone (v: string | undefined): string {
 export async function tbCompatRoutes (app: FastifyInstance, opts: TbCompatOptions): Promise<void> {
   const { store } = opts
   // Sent as a Buffer so that Fastify keeps TB's exact content type (it adds a charset to strings).
-  const json = (reply: FastifyReply, body: string | Buffer): FastifyReply => reply.header('content-type', 'application/json').header('cache-control', 'no-cache, must-revalidate').header('expires', '0').send(typeof body === 'string' ? Buffer.from(body) : body)
+  const jsonHeaders = (reply: FastifyReply): FastifyReply => reply.header('content-type', 'application/json').header('cache-control', 'no-cache, must-revalidate').header('expires', '0')
+  const json = (reply: FastifyReply, body: string): FastifyReply => jsonHeaders(reply).send(Buffer.from(body))
   for (const prefix of ['', '/experiment/:eid']) {
     app.get(`${prefix}/data/environment`, async (_req, reply) => json(reply, tb.environmentJson(opts.logdir)))
     app.get(`${prefix}/data/runs`, async (_req, reply) => json(reply, tb.runsJson(store)))
@@ -41,15 +43,15 @@ export async function tbCompatRoutes (app: FastifyInstance, opts: TbCompatOption
       const t = tb.findScalarTag(store, run, tag)
       if (t === null) return tbError(reply, 404, `Not found: No scalar data for run=${pyReprOrNone(run)}, tag=${pyReprOrNone(tag)}`)
       if (q.format === 'csv') {
-        return reply.type('text/csv; charset=utf-8').header('cache-control', 'no-cache, must-revalidate').send(await opts.scalars.csv(t))
+        return await sendBody(req, reply.type('text/csv; charset=utf-8').header('cache-control', 'no-cache, must-revalidate'), await opts.scalars.csv(t))
       }
-      return json(reply, await opts.scalars.json(t))
+      return await sendBody(req, jsonHeaders(reply), await opts.scalars.json(t))
     })
     app.post(`${prefix}/data/plugin/scalars/scalars_multirun`, async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, string | string[]>
       const tags = ([] as string[]).concat(body.tag ?? [])
       if (tags.length !== 1) return tbError(reply, 400, 'Invalid argument: tag must be specified exactly once')
-      return json(reply, await opts.scalars.multirun(tags[0]!, ([] as string[]).concat(body.runs ?? [])))
+      return await sendBody(req, jsonHeaders(reply), await opts.scalars.multirun(tags[0]!, ([] as string[]).concat(body.runs ?? [])))
     })
   }
   // Unknown /data routes answer like TB: 404 text/plain "Not found".
