@@ -13,8 +13,6 @@ import type { Space } from './space.js'
 const LONG = 16
 /** The short-window σ counts at this weight against the long one (it wins only when clearly larger). */
 const SHORT_WEIGHT = 0.8
-/** Halves whose medians differ by less than this many σ count as one flat stretch (2 standard errors of the difference for 32-point halves). */
-const FLAT = 0.6
 
 export class Baseline {
   base = NaN
@@ -29,7 +27,6 @@ export class Baseline {
   private sinceRecompute = 0
   private sinceLong = 0
   private longSigma = NaN
-  private flat = false
 
   constructor (private readonly window: number, private readonly space: Space) {
     this.ring = new Ring(window)
@@ -47,7 +44,7 @@ export class Baseline {
   clear (): void {
     this.ring.clear(); this.diffs.clear(); this.longDiffs.clear()
     this.base = NaN; this.sigma = NaN; this.lastU = NaN; this.lastIdx = -2; this.sinceLevel = 0; this.sinceRecompute = 0
-    this.sinceLong = 0; this.longSigma = NaN; this.flat = false
+    this.sinceLong = 0; this.longSigma = NaN
   }
 
   /** Admits the normal point `i` (analysed value `u`). Returns true when σ was recomputed. */
@@ -61,7 +58,7 @@ export class Baseline {
     const W = this.window
     if (this.ring.size < 3) return false
     if (this.ring.size < W) { this.recompute(); return true }
-    if (++this.sinceLevel >= W >> 2) { this.sinceLevel = 0; this.base = this.level() }
+    if (++this.sinceLevel >= W >> 2) { this.sinceLevel = 0; this.base = this.ring.medianRecent(W >> 1) }
     if (++this.sinceRecompute >= W) { this.sinceRecompute = 0; this.recompute(); return true }
     return false
   }
@@ -77,29 +74,8 @@ export class Baseline {
     if (this.ring.size >= 3) this.recompute()
   }
 
-  /**
-   * The level: the median of the newest half window, which follows a falling loss; on a flat
-   * stretch (the older half's median within FLAT·σ of the newer one, judged once per window), the
-   * median of the whole window, whose error is √2 smaller (a bad batch is judged by its ratio to
-   * this level, so its error decides what a 10× batch reads as).
-   */
-  private level (): number {
-    if (this.flat && this.ring.size >= this.window) return this.ring.median()
-    return this.ring.medianRecent(this.window >> 1)
-  }
-
-  /** Re-judges whether the window is flat; returns the level. */
-  private judgeFlat (): number {
-    const recent = this.ring.medianRecent(this.window >> 1)
-    if (this.ring.size < this.window || Number.isNaN(this.sigma)) { this.flat = false; return recent }
-    const all = this.ring.median()
-    // The older half's median, from the two others: all ≈ the median of both halves.
-    this.flat = Math.abs(recent - (2 * all - recent)) <= FLAT * this.sigma
-    return this.flat ? all : recent
-  }
-
   private recompute (): void {
-    const base = this.ring.size < this.window ? this.ring.medianRecent(Math.max(3, this.window >> 1)) : this.judgeFlat()
+    const base = this.ring.medianRecent(Math.max(3, this.window >> 1))
     const sd = this.diffs.size >= 4 ? DIFF_MAD_TO_SIGMA * this.diffs.median() : NaN
     // Over one window the MAD of 64 differences scatters by ±20 %, and a low draw turns ordinary
     // noise into 5σ "spikes" while a high one hides a real 5× batch; the long memory holds σ to a

@@ -171,7 +171,9 @@ export class ExcursionTracker {
       e.lastElevated = i
       e.normalRun = 0
       if (z > e.peakZ) { e.peakZ = z; e.peakIdx = i }
-    } else e.normalRun++
+    } else if (shifted || z < p.elevatedZ / 3) e.normalRun++
+    // (A point between the two, under 2σ but not back within 1σ of the baseline, counts neither
+    // way: three such points in a row are common inside a modest lasting step and must not end it.)
     const len = i - e.start + 1
     if (e.confirmed !== null) {
       const ev = e.confirmed
@@ -199,6 +201,9 @@ export class ExcursionTracker {
     if (!space.logMode || e.us.length < 5) return null
     const level = medianOf(e.us.slice(-9))
     if (space.ratio(u, level, e.sigma) < p.grossRatio) return null
+    // A bad batch stands alone; a point after one already twice the level is a climb (a blow-up).
+    const prev = v.values[i - 1]!
+    if (!space.ok(prev) || space.ratio(space.u(prev), level, e.sigma) >= 2) return null
     const z = space.dir * (u - level) / e.sigma
     this.ctx.emit(this.spikeEvent(v, [{ start: i, end: i, peakIdx: i, peakZ: z, level: u, base: level, sigma: e.sigma }]))
     return level
@@ -250,6 +255,17 @@ export class ExcursionTracker {
       const ev = e.confirmed
       ev.open = false
       extendEvent(ev, v, why === 'rebaseline' ? end : e.lastElevated)
+      // A "level" that kept climbing until the values overflowed was the start of a blow-up: the
+      // divergence is reported over it (the shift, already announced, stays as it was).
+      const sp = this.ctx.space
+      const last: number[] = []
+      for (let j = Math.max(e.start, end - 8); j <= end; j++) { const y = v.values[j]!; if (sp.ok(y)) last.push(sp.u(y)) }
+      const climbed = last.length >= 5 && sp.dir * (medianOf(last) - e.level) >= Math.log(this.ctx.p.divergenceGrowth)
+      if (why === 'non-finite' && ev.kind === 'level-shift' && e.lastElevated >= end - 1 && climbed) {
+        const div = this.sustainedEvent(v, e, 'divergence', e.lastElevated)
+        div.open = false
+        this.ctx.emit(div)
+      }
       if (why === 'rebaseline') this.ctx.baseline.restartFrom(e.us)
       else this.readmitTail(e, end)
       return
