@@ -59,6 +59,20 @@ test('HTTP routes see the provider, never the store: server/http imports nothing
   assert.deepEqual(violations, [])
 })
 
+test('the analysis in server/enrich is pure: it imports nothing of the store, the provider or HTTP, not even types', () => {
+  const violations: string[] = []
+  for (const f of files(path.join(REPO, 'server', 'enrich'))) {
+    for (const imp of imports(f, true)) if (/^server\/(store|provider|http|logdir|records)/.test(imp)) violations.push(`${path.relative(REPO, f)} imports ${imp}`)
+  }
+  assert.deepEqual(violations, [])
+})
+
+test('the provider keeps no per-series pipeline: server/provider/enrichment.ts constructs no detector, inverter or tracker of enrich', () => {
+  const src = readFileSync(path.join(REPO, 'server', 'provider', 'enrichment.ts'), 'utf8')
+  const built = [...src.matchAll(/new\s+(JumpDetector|StaircaseDetector|OverfittingDetector|LrStepTracker|LrScheduleTracker|ScheduleAnnotator|SeriesAnalysis)\b/g)].map(m => m[1])
+  assert.deepEqual(built, [])
+})
+
 test('only server/records/proto.ts imports protobufjs', () => {
   const users = files(path.join(REPO, 'server')).filter(f => imports(f).includes('protobufjs')).map(f => path.relative(REPO, f))
   assert.deepEqual(users, ['server/records/proto.ts'])

@@ -4,8 +4,8 @@ import type { SmoothingFamily } from '../enrich/families.js'
 import type { BatchSizes, CrossCheck } from '../enrich/desmooth.js'
 import type { AnnotationKind, Severity, JumpParams } from '../enrich/jumps.js'
 
-/** Per-request override of the de-smoothing: `auto` inverts only what is recognised as invertible. */
-export type DesmoothMode = 'auto' | 'running-mean' | 'none'
+export type { DesmoothMode } from '../enrich/series-analysis.js'
+import type { DesmoothMode } from '../enrich/series-analysis.js'
 
 export interface EnrichOptions {
   /** Which extra columns to compute. */

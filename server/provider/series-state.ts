@@ -1,15 +1,12 @@
-/** The cached enrichment state of one (run, tag): its inverter, detectors, events and served annotations. */
+/** The cached enrichment of one (run, tag): its analysis, the annotations served from it, and the extra columns cached for requests. */
 
 import type { TagInfo } from '../store/scalar-store.js'
 import type { FamilyGuess } from '../enrich/families.js'
-import type { RunningMeanInverter, SeriesData } from '../enrich/desmooth.js'
-import type { JumpDetector, JumpEvent } from '../enrich/jumps.js'
-import type { StaircaseDetector } from '../enrich/staircase.js'
-import type { OverfittingDetector } from '../enrich/overfitting.js'
-import type { LrChange } from '../enrich/causes.js'
-import type { ScheduleAnnotator } from '../enrich/schedule-events.js'
+import type { RunningMeanInverter } from '../enrich/desmooth.js'
+import type { JumpEvent } from '../enrich/jumps.js'
+import { SeriesAnalysis, type AnalysisOptions } from '../enrich/series-analysis.js'
 import type { TbSmoother } from '../enrich/smooth.js'
-import type { Annotation, DesmoothMode } from './enrichment-types.js'
+import type { Annotation } from './enrichment-types.js'
 
 /** FNV-1a, 32 bits, hex: a short stable hash for annotation ids. */
 function fnv1a (s: string): string {
@@ -19,12 +16,6 @@ function fnv1a (s: string): string {
     h = Math.imul(h, 0x01000193)
   }
   return (h >>> 0).toString(16).padStart(8, '0')
-}
-
-export function seriesData (t: TagInfo): SeriesData {
-  const s = t.series!
-  const c = s.columns()
-  return { length: s.length, steps: c.steps, wallTimes: c.wallTimes, values: c.values, restarts: s.restarts }
 }
 
 /** Names of a run's tags, recomputed when tags are added. */
@@ -37,42 +28,64 @@ export interface RunContext {
 export class TagState {
   readonly key: string
   readonly hash: string
-  guess: FamilyGuess
-  /** The inverter when the effective mode inverts a running mean. */
-  inverter: RunningMeanInverter | null = null
-  epochTag: string | null = null
-  invertMode: DesmoothMode = 'auto'
-  detector: JumpDetector | null = null
-  staircase: StaircaseDetector | null = null
-  overfitting: OverfittingDetector | null = null
-  overfitTrain: { run: string, tag: string } | null = null
-  /** Annotations by key, in creation order. */
+  readonly analysis: SeriesAnalysis
+  /** Annotations by key, in creation order: each as served when its event was recorded, refreshed while it changes. */
   readonly annotations = new Map<string, Annotation>()
-  readonly events = new Map<string, JumpEvent>()
-  /** Keys whose annotation must be refreshed from its event: open ones and ones whose causes changed. */
-  readonly refresh = new Set<string>()
   /** The epoch column of a series that is not inverted (Lightning `epoch`, HF `train/epoch`), grown incrementally. */
   epochCol: { source: TagInfo | null, n: number, j: number, out: Int32Array } | null = null
-  restartCursor = 0
   seenVersion = -1
   seenDepsVersion = -1
   rawCopy: Float64Array | null = null
   rawCopyLength = 0
-  /** Version of the training series of the overfitting pair when last looked at. */
-  trainVersionSeen = -1
   /** Inverters for requests with other sizes or a forced mode, by sizes key (at most 4). */
   readonly oneOff = new Map<string, RunningMeanInverter>()
   readonly smoothers = new Map<number, { sm: TbSmoother, out: Float64Array }>()
-  lrSeen = ''
-  /** Learning-rate changes of the run, mapped onto this series (for tentative events too). */
-  lrChanges: LrChange[] = []
-  /** The schedule's info annotations (training losses only). */
-  schedule: ScheduleAnnotator | null = null
-  crossCheckFailed = false
 
-  constructor (readonly run: string, readonly tag: string, readonly info: TagInfo, guess: FamilyGuess) {
+  constructor (readonly run: string, readonly tag: string, readonly info: TagInfo, readonly guess: FamilyGuess, options: AnalysisOptions) {
     this.key = run + '\0' + tag
     this.hash = fnv1a(this.key)
-    this.guess = guess
+    this.analysis = new SeriesAnalysis(run, tag, info.series!, guess, options, {
+      recorded: ev => { this.annotations.set(ev.key, this.served(ev, false)) },
+      cleared: () => { this.annotations.clear() }
+    })
+  }
+
+  /** The inverter of the default de-smoothing, while the series is a running mean. */
+  get inverter (): RunningMeanInverter | null { return this.analysis.inverter }
+
+  /** An event as the API serves it. */
+  served (ev: JumpEvent, tentative: boolean): Annotation {
+    return {
+      id: `${this.hash}-${ev.key.replace('@', '-')}`,
+      run: this.run,
+      tag: this.tag,
+      kind: ev.kind,
+      severity: ev.severity,
+      startStep: ev.startStep,
+      endStep: ev.endStep,
+      wallTime: ev.wallTime,
+      magnitude: { ratio: ev.ratio, robustZ: ev.robustZ },
+      baseline: ev.baseline,
+      peak: ev.peak,
+      causes: ev.causes.map(c => ({ ...c })),
+      explanation: ev.explanation,
+      series: ev.kind === 'staircase-artifact' ? 'logged' : this.inverter !== null && ev.kind !== 'restart' ? 'desmoothed' : 'raw',
+      open: ev.open,
+      tentative
+    }
+  }
+
+  /** Brings the annotations of events that changed since served up to date (closed ones never change again). */
+  refresh (): void {
+    for (const ev of this.analysis.changed()) {
+      const a = this.annotations.get(ev.key)!
+      a.endStep = ev.endStep
+      a.magnitude.ratio = ev.ratio
+      a.magnitude.robustZ = ev.robustZ
+      a.peak = ev.peak
+      a.open = ev.open
+      a.causes = ev.causes.map(c => ({ ...c }))
+      a.explanation = ev.explanation
+    }
   }
 }
