@@ -96,7 +96,10 @@ async function main (argv: string[]): Promise<void> {
     log.warn({ host: config.host }, `WARNING: listening on ${config.host}, beyond this machine, WITHOUT authentication: anyone who can reach this port can read every run. ` +
       'Set LOSSBOARD_TOKEN (or --auth-token), and consider --allowed-hosts and --tls-cert/--tls-key.')
   }
-  void loader.reload()
+  // Jump detection for listeners (the live feed, alerts) waits until the initial load is done, then
+  // catches up in the background: reading or restoring the logdir is not slowed by it.
+  const releaseEager = enrichment.holdEager()
+  void loader.reload().finally(releaseEager)
   if (!stopping) {
     // Local parts are watched (with --once: not), object-storage parts polled; the returned stop also writes the restart cache.
     stopWatching = await loader.watch({ watch: config.watch, poll: config.poll, rescanIntervalMs: config.rescanIntervalMs, followSymlinks: config.followSymlinks, objectPollMs: config.s3.pollMs })

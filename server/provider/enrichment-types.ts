@@ -95,6 +95,14 @@ export interface EnrichmentProvider {
    * store announces them, while anyone listens). Returns the unsubscribe function.
    */
   onAnnotation (listener: (a: Annotation) => void): () => void
+  /**
+   * Holds the eager processing of appends (for listeners) until the returned release is called:
+   * appended series are only marked meanwhile, then processed in the background, in time slices
+   * that yield to the event loop. The server holds it during the initial load, so that reading
+   * (or restoring) the logdir is not slowed by jump detection and ready is reached first; queries
+   * are unaffected (they bring their series up to date themselves).
+   */
+  holdEager (): () => void
 }
 
 /** Command-line defaults of the provider. */

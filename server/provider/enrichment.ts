@@ -18,6 +18,9 @@ export type { AnnotationKind, Severity } from '../enrich/jumps.js'
 export type { DesmoothMode, EnrichOptions, EnrichedColumns, Annotation, AnnotationFilter, EnrichmentProvider, ProviderOptions } from './enrichment-types.js'
 import type { DesmoothMode, EnrichOptions, EnrichedColumns, Annotation, AnnotationFilter, EnrichmentProvider, ProviderOptions } from './enrichment-types.js'
 
+/** Longest stretch of background processing of appends before yielding to the event loop. */
+const FLUSH_SLICE_MS = 20
+
 const EMPTY_SUMMARY = (): Record<Severity, number> => ({ info: 0, warning: 0, critical: 0 })
 
 /** Creates the provider over `store`. */
@@ -41,6 +44,8 @@ class StoreEnrichment implements EnrichmentProvider {
   private readonly listeners = new Set<(a: Annotation) => void>()
   private readonly dirty = new Set<string>()
   private flushScheduled = false
+  /** Open holds of the eager processing (see holdEager). */
+  private holds = 0
   /** Training run → validation runs whose overfitting check reads it (see trainRunCounterparts). */
   private readonly dependents = new Map<string, Set<string>>()
 
@@ -89,18 +94,36 @@ class StoreEnrichment implements EnrichmentProvider {
     return () => { this.listeners.delete(listener) }
   }
 
+  holdEager (): () => void {
+    this.holds++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (--this.holds === 0) this.scheduleFlush()
+    }
+  }
+
+  /**
+   * Processes the marked series in a setImmediate, a time slice at a time (one series at least per
+   * slice), so that a large backlog (everything the initial load appended) never blocks the event
+   * loop for longer than one series takes.
+   */
   private scheduleFlush (): void {
-    if (this.flushScheduled) return
+    if (this.flushScheduled || this.holds > 0 || this.dirty.size === 0) return
     this.flushScheduled = true
     setImmediate(() => {
       this.flushScheduled = false
-      const keys = [...this.dirty]
-      this.dirty.clear()
-      for (const k of keys) {
+      if (this.holds > 0) return
+      const t0 = performance.now()
+      for (const k of this.dirty) {
+        this.dirty.delete(k)
         const i = k.indexOf('\0')
         const st = this.state(k.slice(0, i), k.slice(i + 1))
         if (st !== null) this.sync(st)
+        if (performance.now() - t0 > FLUSH_SLICE_MS) break
       }
+      this.scheduleFlush()
     })
   }
 

@@ -160,3 +160,26 @@ test('a Keras epoch that closes after the batch points arrived turns its last ba
   const sized = p.columns('k/train', 'batch_loss', { ...ALL, datasetSize: 80, batchSize: 32 })
   assert.ok(Math.abs(sized.desmoothed![2]! - 0.5) < 1e-6, `${sized.desmoothed![2]}`)
 })
+
+test('holdEager: appends during a hold are not processed for listeners until release, then announced in the background', async (t) => {
+  const { dir, cleanup } = tempDir()
+  t.after(cleanup)
+  const write = growingRun(dir, 'held')
+  const rng = new Rng(9)
+  write(Array.from({ length: 3000 }, (_, i): [number, number] => [i, i === 2500 ? NaN : (0.1 + Math.exp(-i / 400)) * Math.exp(0.1 * rng.gauss())]))
+  const store = new ScalarStore()
+  const loader = new LogdirLoader(dir, store, pino({ level: 'silent' }))
+  const p = createEnrichmentProvider(store)
+  const heard: Annotation[] = []
+  p.onAnnotation(a => heard.push(a))
+  const settle = (): Promise<void> => new Promise(resolve => setImmediate(() => setImmediate(resolve)))
+  const release = p.holdEager()
+  await loader.reload(); await settle(); await settle()
+  assert.deepEqual(heard, [], 'nothing processed while held')
+  release()
+  release() // a second call is harmless
+  for (let k = 0; k < 20 && heard.length === 0; k++) await settle()
+  assert.deepEqual(heard.map(a => [a.kind, a.startStep]), [['non-finite', 2500]])
+  // A query in the meantime would have given the same answer: the listing agrees.
+  assert.deepEqual(p.annotations({ run: 'held', severity: 'critical' }).map(a => a.id), heard.map(a => a.id))
+})
