@@ -129,6 +129,14 @@ export function higherIsBetter (tag: string): boolean {
   return /acc|accuracy|auc|precision|recall|f1|iou|reward|rew_|return|score|success|bleu|rouge|dice|map\b|r2|explained_variance/i.test(tag)
 }
 
+/**
+ * Rewards and returns: additive quantities whose sign is not fixed and whose zero means nothing,
+ * so ratios to a level (the detector's log space) are meaningless near 0: analysed linearly.
+ */
+export function isAdditiveTag (tag: string): boolean {
+  return /reward|rew_|(^|[/_])(ep_)?returns?($|[/_])/i.test(tag)
+}
+
 /** Loss-like tags: the ones an overfitting check compares between training and validation. */
 export function isLossLike (tag: string): boolean {
   return /loss|error|nll|mse|mae|rmse|perplexity|ppl|cross_?entropy/i.test(tag)

@@ -36,6 +36,8 @@ export interface DetectorOptions {
   restarts?: ReadonlyArray<{ index: number }>
   /** Short label of the series for explanations, e.g. `de-smoothed batch_loss`. */
   label?: string
+  /** Analyse in linear space from the start (rewards, returns: no ratios to a level). Default: log space while every value is positive. */
+  linear?: boolean
 }
 
 export class JumpDetector {
@@ -57,6 +59,7 @@ export class JumpDetector {
   constructor (opts: DetectorOptions) {
     const p = { ...DEFAULT_JUMP_PARAMS, ...opts.params }
     const space = new Space(opts.direction)
+    if (opts.linear === true) space.logMode = false
     const label = opts.label ?? 'series'
     const events = this.events
     this.ctx = {

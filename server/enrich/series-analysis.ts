@@ -6,7 +6,7 @@
  */
 
 import type { FamilyGuess } from './families.js'
-import { epochTagFor, isLearningRateTag, isDiagnosticTag, higherIsBetter, isLossLike, trainCounterparts, wantsSchedule, noJumps, trainLevelAt } from './families.js'
+import { epochTagFor, isLearningRateTag, isDiagnosticTag, higherIsBetter, isAdditiveTag, isLossLike, trainCounterparts, wantsSchedule, noJumps, trainLevelAt } from './families.js'
 import { diagnosticNonFinite, restartEvent } from './restart-events.js'
 import { RunningMeanInverter, type SeriesData, type BatchSizes } from './desmooth.js'
 import { accuracyTagFor, evaluationTagFor, validationRunFor } from './keras-companions.js'
@@ -136,7 +136,7 @@ export class SeriesAnalysis {
     const skip = noJumps(this.tag)
     const dir: 1 | -1 = higherIsBetter(this.tag) ? -1 : 1
     if (this.detector === null) {
-      this.detector = new JumpDetector({ direction: dir, label: this.label, restarts: s.restarts, params: this.opts.params })
+      this.detector = new JumpDetector({ direction: dir, label: this.label, restarts: s.restarts, params: this.opts.params, linear: isAdditiveTag(this.tag) })
     }
     const fresh: JumpEvent[] = []
     if (this.inverter !== null) {
