@@ -1,11 +1,11 @@
 /** Light or dark: follows the system (prefers-color-scheme) unless the user picks one with the switch; the choice is kept in localStorage. */
 
-import { $ } from './dom.js'
+import { $, h } from './dom.js'
 
 export type Theme = 'auto' | 'light' | 'dark'
 const KEY = 'lossboard.theme'
 const NEXT: Record<Theme, Theme> = { auto: 'dark', dark: 'light', light: 'auto' }
-const LABEL: Record<Theme, string> = { auto: '◐ auto', dark: '☾ dark', light: '☀ light' }
+const ICON: Record<Theme, string> = { auto: '◐', dark: '☾', light: '☀' }
 
 function stored (): Theme {
   try {
@@ -27,7 +27,9 @@ export function initTheme (onChange: () => void): void {
   const apply = (): void => {
     const eff = effectiveTheme(theme)
     document.documentElement.dataset.theme = eff
-    btn.textContent = LABEL[theme]
+    // The word is dropped on a phone's top bar (CSS); the icon and the accessible name stay.
+    btn.replaceChildren(`${ICON[theme]} `, h('span', { class: 'theme-word' }, theme))
+    btn.setAttribute('aria-label', `theme: ${theme}`)
     btn.title = `theme: ${theme === 'auto' ? `following the system (${eff})` : theme} — click to change`
   }
   apply()

@@ -69,7 +69,7 @@ export class JumpDetector {
       label,
       events,
       fitStart: 0,
-      emit: (ev) => { if (ev.explanation === '') ev.explanation = explain(ev, label); events.push(ev) }
+      emit: (ev) => { if (ev.explanation === '') ev.explanation = explain(ev, label, opts.direction); events.push(ev) }
     }
     this.restarts = opts.restarts ?? []
     this.tail = new TailModel(p.spikeZ, Math.max(p.spikeZ, INITIAL_Z), p.spikeFalseRate)
@@ -83,7 +83,7 @@ export class JumpDetector {
   /** Pending spike candidates as tentative events (shown, but not yet announced). */
   tentative (): JumpEvent[] {
     if (this.view === null) return []
-    return this.excursions.tentative(this.view).map(ev => { ev.explanation = explain(ev, this.ctx.label); return ev })
+    return this.excursions.tentative(this.view).map(ev => { ev.explanation = explain(ev, this.ctx.label, this.ctx.space.dir); return ev })
   }
 
   /** Consumes points [n, upTo) of `v`. Returns the events emitted by this call. */

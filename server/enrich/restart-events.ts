@@ -49,5 +49,6 @@ export function diagnosticNonFinite (ev: JumpEvent, tag: string): void {
     cause: `the diagnostic ${tag} was undefined for some updates (e.g. explained variance when the returns did not vary), not a numerical failure of training`,
     evidence: ev.causes[0]?.evidence ?? ''
   }]
-  ev.explanation = `${tag} is a diagnostic statistic of the optimiser, not a loss: it became NaN or infinite at step ${ev.startStep}, which happens when it is undefined for an update (a ratio with a zero denominator). Check the loss and the reward around this step; if they are normal, training is fine.`
+  // explain() gives a diagnostic's NaN its own text, so a later re-explanation keeps it.
+  ev.explanation = explain(ev, tag)
 }

@@ -134,7 +134,7 @@ export class StaircaseDetector {
       explanation: '',
       open: false
     }
-    ev.explanation = explain(ev, this.label)
+    ev.explanation = explain(ev, this.label, this.direction)
     return ev
   }
 }

@@ -18,6 +18,7 @@
 
 import { makeEvent, extendEvent, fmt, fmtRatio, type JumpEvent } from '../events.js'
 import { medianOf, type DetectContext, type PointsView } from './context.js'
+import { metricWords, timesRef } from '../metric-words.js'
 import type { TailModel } from './tail.js'
 
 interface Excursion {
@@ -337,9 +338,14 @@ export class ExcursionTracker {
     const ratio = space.ratio(peakU, best.base, best.sigma)
     const ev = makeEvent(v, { kind: 'spike', severity: 'warning', start, end: lastC.end, ratio, robustZ: best.peakZ, baseline: space.y(best.base), peak: space.y(peakU) })
     const width = lastC.end - start + 1
+    const w = metricWords(space.dir, label)
+    // A metric that should rise (accuracy, reward) drops; that is not a bad batch of a loss.
+    const cause = w.dir === 1
+      ? (group.length > 1 ? 'a burst of bad batches' : width <= 2 ? 'one bad batch (corrupt or mislabelled samples, an outlier, a data-pipeline glitch)' : 'a transient disturbance that recovered by itself (a run of bad batches, or an optimisation hiccup)')
+      : (group.length > 1 ? `repeated short drops of ${label}` : width <= 2 ? `a momentary drop of ${label} (an unrepresentative measurement, or a brief disturbance that the next updates undid)` : `a transient drop of ${label} that recovered by itself (an optimisation hiccup, or a stretch of unrepresentative measurements)`)
     ev.causes.push(group.length === 1
-      ? { cause: width <= 2 ? 'one bad batch (corrupt or mislabelled samples, an outlier, a data-pipeline glitch)' : 'a transient disturbance that recovered by itself (a run of bad batches, or an optimisation hiccup)', evidence: `${label} reached ${fmt(ev.peak)} at step ${v.steps[best.peakIdx]}, ${fmtRatio(ev.ratio)} its local median ${fmt(ev.baseline)} (robust z ${ev.robustZ.toFixed(1)}), and was back at the baseline after ${width} point(s)` }
-      : { cause: 'a burst of bad batches', evidence: `${group.length} separate excursions between steps ${v.steps[start]} and ${v.steps[lastC.end]}; the largest reached ${fmt(ev.peak)} (${fmtRatio(ev.ratio)} the local median ${fmt(ev.baseline)}, robust z ${ev.robustZ.toFixed(1)})` })
+      ? { cause, evidence: `${label} ${w.dir === 1 ? 'reached' : 'fell to'} ${fmt(ev.peak)} at step ${v.steps[best.peakIdx]}, ${timesRef(w, fmtRatio(ev.ratio), `its local median ${fmt(ev.baseline)}`)} (robust z ${ev.robustZ.toFixed(1)}), and was back at the baseline after ${width} point(s)` }
+      : { cause, evidence: `${group.length} separate ${w.dir === 1 ? 'excursions' : 'drops'} between steps ${v.steps[start]} and ${v.steps[lastC.end]}; the largest ${w.dir === 1 ? 'reached' : 'fell to'} ${fmt(ev.peak)} (${timesRef(w, fmtRatio(ev.ratio), `the local median ${fmt(ev.baseline)}`)}, robust z ${ev.robustZ.toFixed(1)})` })
     return ev
   }
 
@@ -351,7 +357,7 @@ export class ExcursionTracker {
     const peakU = space.u(v.values[best.peakIdx]!)
     const period = Math.round((lastC.peakIdx - first.peakIdx) / (group.length - 1))
     const ev = makeEvent(v, { kind: 'oscillation', severity: 'warning', start: first.start, end: lastC.end, ratio: space.ratio(peakU, best.base, best.sigma), robustZ: best.peakZ, baseline: space.y(best.base), peak: space.y(peakU) })
-    ev.causes.push({ cause: 'learning rate too high for the curvature (or a cyclic schedule that reaches such rates)', evidence: `${label} swung up ${group.length} times at a regular interval of about ${period} points between steps ${v.steps[first.start]} and ${v.steps[lastC.end]}, peaking at ${fmt(ev.peak)} (${fmtRatio(ev.ratio)} the local median ${fmt(ev.baseline)})` })
+    ev.causes.push({ cause: 'learning rate too high for the curvature (or a cyclic schedule that reaches such rates)', evidence: `${label} swung ${space.dir === 1 ? 'up' : 'down'} ${group.length} times at a regular interval of about ${period} points between steps ${v.steps[first.start]} and ${v.steps[lastC.end]}, ${space.dir === 1 ? 'peaking' : 'bottoming out'} at ${fmt(ev.peak)} (${timesRef(metricWords(space.dir, label), fmtRatio(ev.ratio), `the local median ${fmt(ev.baseline)}`)})` })
     return ev
   }
 
@@ -415,9 +421,10 @@ export class ExcursionTracker {
       open: true
     })
     const lenPts = e.lastElevated - start + 1
+    const w = metricWords(space.dir, label)
     ev.causes.push(kind === 'divergence'
-      ? { cause: 'training instability (learning rate too high, exploding gradients)', evidence: `${label} kept growing from step ${v.steps[start]}: ${fmt(space.y(e.us[0]!))} → ${fmt(space.y(peakU))}, ${fmtRatio(ev.ratio)} the baseline ${fmt(ev.baseline)} (robust z ${ev.robustZ.toFixed(1)})` }
-      : { cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `${label} stayed at about ${fmtRatio(space.ratio(level, e.base, e.sigma))} its baseline ${fmt(ev.baseline)} for ${lenPts}+ points from step ${v.steps[start]} (median level ${fmt(space.y(level))}, peak ${fmt(ev.peak)} at step ${v.steps[e.peakIdx]})` })
+      ? { cause: 'training instability (learning rate too high, exploding gradients)', evidence: `${label} kept ${w.dir === 1 ? 'growing' : 'falling'} from step ${v.steps[start]}: ${fmt(space.y(e.us[0]!))} → ${fmt(space.y(peakU))}, ${timesRef(w, fmtRatio(ev.ratio), `the baseline ${fmt(ev.baseline)}`)} (robust z ${ev.robustZ.toFixed(1)})` }
+      : { cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `${label} stayed at about ${timesRef(w, fmtRatio(space.ratio(level, e.base, e.sigma)), `its baseline ${fmt(ev.baseline)}`)} for ${lenPts}+ points from step ${v.steps[start]} (median level ${fmt(space.y(level))}, ${w.dir === 1 ? 'peak' : 'lowest'} ${fmt(ev.peak)} at step ${v.steps[e.peakIdx]})` })
     return ev
   }
 }

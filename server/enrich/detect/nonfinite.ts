@@ -2,6 +2,7 @@
 
 import { makeEvent, extendEvent, fmt, type JumpEvent } from '../events.js'
 import type { DetectContext, PointsView } from './context.js'
+import { metricWords } from '../metric-words.js'
 
 export class NonFiniteTracker {
   private event: JumpEvent | null = null
@@ -22,8 +23,11 @@ export class NonFiniteTracker {
     if (this.inRun && ev !== null && ev.open) {
       ev.open = false
       if (ev.endIndex - ev.startIndex <= 1 && i === ev.endIndex + 1) {
+        const label = this.ctx.label
         ev.causes[0] = {
-          cause: 'a bad batch: invalid values (NaN/Inf) in its inputs, labels or loss, not a numerical blow-up',
+          cause: metricWords(this.ctx.space.dir, label).dir === 1
+            ? 'a bad batch: invalid values (NaN/Inf) in its inputs, labels or loss, not a numerical blow-up'
+            : `${label} was undefined for one or two points (an empty or degenerate evaluation, a division by zero), not a numerical blow-up`,
           evidence: `${ev.endIndex - ev.startIndex + 1} non-finite point(s) at step ${ev.startStep}${ev.endStep !== ev.startStep ? `–${ev.endStep}` : ''}, and the value was finite again at step ${v.steps[i]} (${fmt(v.values[i]!)}); a blow-up would have stayed non-finite`
         }
       }
@@ -49,7 +53,7 @@ export class NonFiniteTracker {
           : NaN,
         baseline: base,
         peak: lastFinite,
-        cause: { cause: 'numerical overflow or an invalid operation (NaN/Inf)', evidence: `first non-finite value (${what}) at step ${v.steps[i]}${Number.isFinite(lastFinite) ? `; the last finite value before it was ${fmt(lastFinite)}` : ''}` },
+        cause: { cause: 'numerical overflow or an invalid operation (NaN/Inf)', evidence: `${this.ctx.label}: first non-finite value (${what}) at step ${v.steps[i]}${Number.isFinite(lastFinite) ? `; the last finite value before it was ${fmt(lastFinite)}` : ''}` },
         open: true
       })
       this.event = ev

@@ -15,6 +15,7 @@ import { Ring } from '../robust.js'
 import { makeEvent, extendEvent, fmt, fmtRatio, type JumpEvent } from '../events.js'
 import { medianOf, type DetectContext, type PointsView } from './context.js'
 import { alternating } from './excursions.js'
+import { metricWords, timesRef } from '../metric-words.js'
 
 const BEFORE = 40
 const MIN_AFTER = 4
@@ -145,9 +146,11 @@ export class ShiftScan {
     const climbing = bestM >= 12 && kendallTau(after) * space.dir >= 0.6 && space.dir * (medianOf(after.slice(-t)) - medianOf(after.slice(0, t))) >= 2 * Math.log(p.divergenceGrowth)
     const kind = climbing ? 'divergence' : 'level-shift'
     const ev = makeEvent(v, { kind, severity: climbing ? 'critical' : 'warning', start, end: i, ratio: ratioMed, robustZ: Number.isNaN(bestZ) ? 0 : bestZ, baseline: space.y(mb), peak: space.y(ma), open: true })
+    const w = metricWords(space.dir, this.ctx.label)
+    const test = Number.isNaN(bestZ) ? `every one ${w.above} the points before` : `rank test z = ${bestZ.toFixed(1)}`
     ev.causes.push(climbing
-      ? { cause: 'training instability (learning rate too high, exploding gradients)', evidence: `${this.ctx.label} has climbed steadily since step ${v.steps[start]}: the ${bestM} points since have a median ${fmtRatio(ratioMed)} the median ${fmt(space.y(mb))} of the ${nb} points before, and keep rising (${Number.isNaN(bestZ) ? 'every one above the points before' : `rank test z = ${bestZ.toFixed(1)}`})` }
-      : { cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `the ${bestM} points of ${this.ctx.label} from step ${v.steps[start]} have a median of ${fmt(space.y(ma))}, ${fmtRatio(ratioMed)} the median ${fmt(space.y(mb))} of the ${nb} points before (${Number.isNaN(bestZ) ? 'every one above the points before' : `rank test z = ${bestZ.toFixed(1)}`}; too noisy or too sparse for single points to stand out)` })
+      ? { cause: 'training instability (learning rate too high, exploding gradients)', evidence: `${this.ctx.label} has ${w.dir === 1 ? 'climbed' : 'fallen'} steadily since step ${v.steps[start]}: the ${bestM} points since have a median ${timesRef(w, fmtRatio(ratioMed), `the median ${fmt(space.y(mb))}`)} of the ${nb} points before, and keep ${w.worsening} (${test})` }
+      : { cause: 'a lasting change in the optimisation (learning-rate change, instability, a change in the data)', evidence: `the ${bestM} points of ${this.ctx.label} from step ${v.steps[start]} have a median of ${fmt(space.y(ma))}, ${timesRef(w, fmtRatio(ratioMed), `the median ${fmt(space.y(mb))}`)} of the ${nb} points before (${test}; too noisy or too sparse for single points to stand out)` })
     this.event = ev
     this.levelBefore = mb + space.dir * Math.log(Math.sqrt(2 * p.minRatio))
     this.back = 0

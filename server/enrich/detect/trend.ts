@@ -7,6 +7,7 @@
 import { medianInPlace, DIFF_MAD_TO_SIGMA } from '../robust.js'
 import { makeEvent, extendEvent, fmt, fmtRatio, type JumpEvent } from '../events.js'
 import type { DetectContext, PointsView } from './context.js'
+import { metricWords } from '../metric-words.js'
 
 interface Block {
   med: number
@@ -135,7 +136,8 @@ export class TrendDetector {
         const startIdx = B[Math.max(0, sBlock - (LEVEL_BLOCKS >> 1))]!.first
         if (spread && !this.covered(startIdx, cur.last)) {
           const ev = makeEvent(v, { kind: 'divergence', severity: 'critical', start: startIdx, end: cur.last, ratio: ratioOf(rise), robustZ: rise / sb, baseline: space.y(this.bestLevel), peak: space.y(level), open: true })
-          ev.causes.push({ cause: 'a sustained upward trend (learning rate too high for the current curvature, accumulating numerical error, a drifting data stream)', evidence: `the median of ${label} over ${LEVEL_BLOCKS} blocks of ${this.blockSize} points rose steadily from its best level ${fmt(space.y(this.bestLevel))} (around step ${v.steps[B[this.bestBlock]!.first]}) through ${fmt(space.y(midLevel))} to ${fmt(space.y(level))} (step ${v.steps[cur.last]})` })
+          const w = metricWords(space.dir, label)
+          ev.causes.push({ cause: `a sustained ${w.upward} trend (learning rate too high for the current curvature, accumulating numerical error, a drifting data stream)`, evidence: `the median of ${label} over ${LEVEL_BLOCKS} blocks of ${this.blockSize} points ${w.worsened} steadily from its best level ${fmt(space.y(this.bestLevel))} (around step ${v.steps[B[this.bestBlock]!.first]}) through ${fmt(space.y(midLevel))} to ${fmt(space.y(level))} (step ${v.steps[cur.last]})` })
           this.slowDiv = ev
           this.ctx.emit(ev)
         }
@@ -344,7 +346,7 @@ export class TrendDetector {
       open: false
     })
     const band = space.logMode ? `${((Math.exp(hi - lo) - 1) * 100).toFixed(0)} %` : fmt(hi - lo)
-    ev.causes.push({ cause: 'a saddle point or poor local minimum, or a learning rate too small to make progress', evidence: `${label} stayed within ${band} of ${fmt(space.y(levelU))} for ${last - first + 1} points (steps ${v.steps[first]}–${v.steps[last]}), after falling from ${fmt(space.y(prevU))}, and fell again to ${fmt(space.y(nowU))} afterwards` })
+    ev.causes.push({ cause: 'a saddle point or poor local minimum, or a learning rate too small to make progress', evidence: `${label} stayed within ${band} of ${fmt(space.y(levelU))} for ${last - first + 1} points (steps ${v.steps[first]}–${v.steps[last]}), after ${space.dir === 1 ? 'falling' : 'rising'} from ${fmt(space.y(prevU))}, and ${space.dir === 1 ? 'fell' : 'rose'} again to ${fmt(space.y(nowU))} afterwards` })
     this.lastPlateauEndBlock = c
     this.ctx.emit(ev)
   }
