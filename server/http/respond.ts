@@ -67,6 +67,15 @@ export function dataEtag (route: string, query: unknown, format: Format, runs: A
   return `W/"${h.digest('base64url').slice(0, 22)}"`
 }
 
+/**
+ * The ETag of a body identified by a normalised query key and the stamp of the data it was built
+ * from (server/http/response-cache.ts): equal tags mean equal bodies within this process, and a
+ * cached body keeps the tag it was built with.
+ */
+export function stampEtag (key: string, stamp: string): string {
+  return `W/"${createHash('sha1').update(BOOT_ID + '\0' + key + '\0' + stamp).digest('base64url').slice(0, 22)}"`
+}
+
 /** True when If-None-Match matches `etag` (weak comparison, lists and `*` allowed). */
 export function notModified (req: FastifyRequest, etag: string): boolean {
   const inm = req.headers['if-none-match']
@@ -126,9 +135,10 @@ export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag
  * @fastify/compress pick gzip (a Content-Encoding already set makes the plugin pass it through);
  * else the bytes, which @fastify/compress encodes as it would any body (br, deflate).
  */
-export async function sendCachedData (req: FastifyRequest, reply: FastifyReply, opts: { etag: string, format: Format, cache: ResponseCache, key: string, entry: CachedBody }): Promise<FastifyReply> {
-  dataHeaders(reply, opts)
-  if (notModified(req, opts.etag)) return reply.code(304).send()
+export async function sendCachedData (req: FastifyRequest, reply: FastifyReply, opts: { format: Format, cache: ResponseCache, key: string, entry: CachedBody }): Promise<FastifyReply> {
+  const etag = opts.entry.etag
+  dataHeaders(reply, { etag, format: opts.format })
+  if (notModified(req, etag)) return reply.code(304).send()
   reply.type(CONTENT_TYPES[opts.format])
   const body = opts.entry.body
   if (body.length >= COMPRESSION_THRESHOLD && req.headers['x-no-compression'] === undefined && prefersGzip(req.headers['accept-encoding'])) {

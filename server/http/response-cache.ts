@@ -26,6 +26,8 @@ export const RESPONSE_CACHE_BYTES = 64 << 20
 export interface CachedBody {
   readonly stamp: string
   readonly body: Buffer
+  /** Its ETag (made when it was built). */
+  readonly etag: string
   /** Its gzip, once made (see {@link ResponseCache.gzipOf}). */
   gz: Buffer | null
   gzPending: Promise<Buffer> | null
@@ -68,8 +70,8 @@ export class ResponseCache {
   }
 
   /** Keeps `body` as the answer to `key` at `stamp` (replacing any other version); a body over a quarter of the bound is not kept. */
-  put (key: string, stamp: string, body: Buffer): CachedBody {
-    const e: CachedBody = { stamp, body, gz: null, gzPending: null }
+  put (key: string, stamp: string, body: Buffer, etag: string): CachedBody {
+    const e: CachedBody = { stamp, body, etag, gz: null, gzPending: null }
     const old = this.entries.get(key)
     if (old !== undefined) this.drop(key, old)
     if (this.cost(key, e) > this.maxBytes / 4) return e

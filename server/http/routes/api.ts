@@ -12,7 +12,7 @@ import { runNotFound, badParam } from '../errors.js'
 import { ERROR_RESPONSES, dataResponse, prepareData, throwIfNotFound } from '../route-helpers.js'
 import { parseSelection, isSingleSeries, parseRegex } from '../query.js'
 import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse } from '../schemas.js'
-import { negotiateFormat, sendData, sendCachedData, type Format } from '../respond.js'
+import { negotiateFormat, sendData, sendCachedData, stampEtag, type Format } from '../respond.js'
 import { ResponseCache, responseKey } from '../response-cache.js'
 import { closestName } from '../suggest.js'
 import { runNames } from '../../provider/data-source.js'
@@ -80,13 +80,14 @@ export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Pr
     }
     const points = q.points ?? 0
     if (points === 1) throw badParam('points', 'must be 0 (every point) or ≥ 2')
-    const { sliceOpts, policy, sel, etag } = prepareData(store, q, 'scalars', format, { points, method: q.method ?? 'minmax' })
+    const { sliceOpts, policy, sel } = prepareData(store, q, 'scalars', format, { points, method: q.method ?? 'minmax' })
     const extras = extraColumnsWanted(sliceOpts.wanted)
     // Enrichment columns are analyses that may read other runs: their answers are stamped with the whole store.
     const key = responseKey('scalars', format, q)
     const stamp = selectionStamp(store, sel, extras.length > 0)
     const entry = responses.get(key, stamp)
-    if (entry !== undefined) return await sendCachedData(req, reply, { etag, format, cache: responses, key, entry })
+    if (entry !== undefined) return await sendCachedData(req, reply, { format, cache: responses, key, entry })
+    const etag = stampEtag(key, stamp)
     const slices = function * () { for (const it of sel.items) yield buildSlice(it, enrichment, sliceOpts) }
     let body: Iterable<Chunk>
     if (format === 'json') {
@@ -107,6 +108,6 @@ export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Pr
       const f = { columns, names: ['run', 'tag', ...columns.map(c => c.key)], policy }
       body = format === 'csv' ? csvChunks(slices(), f) : ndjsonChunks(slices(), f)
     }
-    return sendData(req, reply, { etag, format, body, keep: whole => responses.put(key, stamp, whole) })
+    return sendData(req, reply, { etag, format, body, keep: whole => responses.put(key, stamp, whole, etag) })
   })
 }
