@@ -21,6 +21,7 @@ import { registerAccess } from './http/access.js'
 import { parseParams } from './http/query.js'
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, StreamSlots, applyTimeouts, capConnections, type Limits, type Timeouts } from './http/limits.js'
 import { RequestMetrics, metricsRoutes } from './http/metrics.js'
+import { ResponseCache, RESPONSE_CACHE_BYTES } from './http/response-cache.js'
 import { createEnrichmentProvider, type EnrichmentProvider } from './provider/enrichment.js'
 import { createTbScalarsCache } from './provider/tb-scalars-cache.js'
 
@@ -53,6 +54,8 @@ export interface AppDeps {
   timeouts?: Partial<Timeouts>
   /** Alert history for GET /api/v1/alerts (null or absent: alerts off). */
   alerts?: { readonly history: readonly AlertRecord[] } | null
+  /** Cache of /api/v1/scalars bodies (default: one of RESPONSE_CACHE_BYTES, 64 MiB; `new ResponseCache(0)` turns it off). */
+  responseCache?: ResponseCache
 }
 
 /** A client's X-Request-Id when it looks like one (so logs can be joined with a proxy's), else a fresh id. */
@@ -108,10 +111,11 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const enrichment = deps.enrichment ?? createEnrichmentProvider(deps.store)
   const streams = new StreamSlots(limits)
   const tbScalars = createTbScalarsCache(deps.store)
+  const responses = deps.responseCache ?? new ResponseCache(RESPONSE_CACHE_BYTES)
   const hparams = hparamsReaders(deps.sources ?? [new FsSource(deps.logdir)])
   const register = async (scope: FastifyInstance): Promise<void> => {
     await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir, scalars: tbScalars })
-    await scope.register(apiScope, { prefix: '/api/v1', store: deps.store, enrichment, streams, readHParams: hparams.readFile, readHParamsYaml: hparams.readYaml, alerts: deps.alerts ?? null })
+    await scope.register(apiScope, { prefix: '/api/v1', store: deps.store, enrichment, streams, readHParams: hparams.readFile, readHParamsYaml: hparams.readYaml, alerts: deps.alerts ?? null, responses })
     await scope.register(healthRoutes, { totals: deps.totals })
     await scope.register(metricsRoutes, { totals: deps.totals, requests, streams: () => streams.total, connections })
     await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })

@@ -5,6 +5,9 @@ import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { FORMATS } from './schemas.js'
 import type { Chunk } from '../provider/encode.js'
+import { COMPRESSION_THRESHOLD } from './hygiene.js'
+import { prefersGzip } from './send-body.js'
+import type { ResponseCache, CachedBody } from './response-cache.js'
 
 /** A data response format (format= or Accept). */
 export type Format = typeof FORMATS[number]
@@ -64,6 +67,15 @@ export function dataEtag (route: string, query: unknown, format: Format, runs: A
   return `W/"${h.digest('base64url').slice(0, 22)}"`
 }
 
+/**
+ * The ETag of a body identified by a normalised query key and the stamp of the data it was built
+ * from (server/http/response-cache.ts): equal tags mean equal bodies within this process, and a
+ * cached body keeps the tag it was built with.
+ */
+export function stampEtag (key: string, stamp: string): string {
+  return `W/"${createHash('sha1').update(BOOT_ID + '\0' + key + '\0' + stamp).digest('base64url').slice(0, 22)}"`
+}
+
 /** True when If-None-Match matches `etag` (weak comparison, lists and `*` allowed). */
 export function notModified (req: FastifyRequest, etag: string): boolean {
   const inm = req.headers['if-none-match']
@@ -75,17 +87,23 @@ export function notModified (req: FastifyRequest, etag: string): boolean {
 /** Bodies up to this many characters are joined and sent whole (with Content-Length); larger ones stream. */
 const WHOLE_BODY_CHARS = 1 << 20
 
-/**
- * Sends a data response with validators: 304 when If-None-Match matches, else the chunks. The
- * first chunks are buffered up to 1 MiB; a body that fits goes out whole, a bigger one streams
- * with backpressure, so memory stays bounded whatever the size.
- */
-export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag: string, format: Format, body: Iterable<Chunk>, filename?: string }): FastifyReply {
+/** The headers of every data response: validator, revalidation, what the body varies with, the format. */
+function dataHeaders (reply: FastifyReply, opts: { etag: string, format: Format, filename?: string }): void {
   reply.header('ETag', opts.etag)
   reply.header('Cache-Control', 'no-cache')
   reply.header('Vary', 'Accept, Accept-Encoding')
   reply.header('X-Lossboard-Format', opts.format)
   if (opts.filename !== undefined) reply.header('Content-Disposition', `attachment; filename="${opts.filename}"`)
+}
+
+/**
+ * Sends a data response with validators: 304 when If-None-Match matches, else the chunks. The
+ * first chunks are buffered up to 1 MiB; a body that fits goes out whole, a bigger one streams
+ * with backpressure, so memory stays bounded whatever the size. A whole body is also handed to
+ * `keep` (as bytes) when given: the route's response cache.
+ */
+export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag: string, format: Format, body: Iterable<Chunk>, filename?: string, keep?: (body: Buffer) => void }): FastifyReply {
+  dataHeaders(reply, opts)
   if (notModified(req, opts.etag)) return reply.code(304).send()
   reply.type(CONTENT_TYPES[opts.format])
   const it = opts.body[Symbol.iterator]()
@@ -93,7 +111,13 @@ export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag
   let size = 0
   for (;;) {
     const r = it.next()
-    if (r.done === true) return reply.send(head.every(c => typeof c === 'string') ? head.join('') : Buffer.concat(head.map(c => typeof c === 'string' ? Buffer.from(c) : c)))
+    if (r.done === true) {
+      const strings = head.every(c => typeof c === 'string')
+      if (opts.keep === undefined && strings) return reply.send(head.join(''))
+      const whole = strings ? Buffer.from(head.join(''), 'utf8') : Buffer.concat(head.map(c => typeof c === 'string' ? Buffer.from(c) : c))
+      opts.keep?.(whole)
+      return reply.send(whole)
+    }
     head.push(r.value)
     size += r.value.length
     if (size > WHOLE_BODY_CHARS) break
@@ -103,6 +127,24 @@ export function sendData (req: FastifyRequest, reply: FastifyReply, opts: { etag
     for (let r = it.next(); r.done !== true; r = it.next()) yield r.value
   }
   return reply.send(Readable.from(rest(), { objectMode: false, highWaterMark: 1 << 16 }))
+}
+
+/**
+ * Sends a body from the response cache with the same headers as {@link sendData}: 304 when
+ * If-None-Match matches; its cached gzip when the client's Accept-Encoding makes
+ * @fastify/compress pick gzip (a Content-Encoding already set makes the plugin pass it through);
+ * else the bytes, which @fastify/compress encodes as it would any body (br, deflate).
+ */
+export async function sendCachedData (req: FastifyRequest, reply: FastifyReply, opts: { format: Format, cache: ResponseCache, key: string, entry: CachedBody }): Promise<FastifyReply> {
+  const etag = opts.entry.etag
+  dataHeaders(reply, { etag, format: opts.format })
+  if (notModified(req, etag)) return reply.code(304).send()
+  reply.type(CONTENT_TYPES[opts.format])
+  const body = opts.entry.body
+  if (body.length >= COMPRESSION_THRESHOLD && req.headers['x-no-compression'] === undefined && prefersGzip(req.headers['accept-encoding'])) {
+    return reply.header('content-encoding', 'gzip').send(await opts.cache.gzipOf(opts.key, opts.entry))
+  }
+  return reply.send(body)
 }
 
 /**

@@ -42,7 +42,7 @@ export type DataQuery = Parameters<typeof parseSelection>[0] & Parameters<typeof
 /**
  * What /scalars and /export both derive from a data query: the slice options (with the route's
  * own thinning), the non-finite policy, the selected series (a 404 when a named run or tag does not
- * exist) and the response's ETag.
+ * exist) and the response's ETag (made on demand: a cached /scalars body carries its own).
  */
 export function prepareData (store: DataSource, q: DataQuery, route: string, format: Format, thinning: { points: number, method: DownsampleMethod }) {
   const sliceOpts: SliceOptions = {
@@ -55,5 +55,5 @@ export function prepareData (store: DataSource, q: DataQuery, route: string, for
   const policy = (q.nonFinite ?? 'string') as NonFinitePolicy
   const sel = selectSeries(store, parseSelection(q))
   throwIfNotFound(sel, store)
-  return { sliceOpts, policy, sel, etag: dataEtag(route, q, format, sel.runs) }
+  return { sliceOpts, policy, sel, etag: () => dataEtag(route, q, format, sel.runs) }
 }

@@ -110,3 +110,24 @@ function testRe (re: NamePattern, s: string): boolean {
   if (re instanceof RegExp) re.lastIndex = 0
   return re.test(s)
 }
+
+/**
+ * A string that changes whenever an answer built from `sel` could: the generation and change
+ * counter of every run read (bumped by every appended point, restart and new tag, so a regex
+ * selection that gains a series changes it too) and the change counter and length of every
+ * series. With `wholeStore` (answers that read enrichment, whose analyses also read other runs:
+ * a validation run's training sibling) the store's own counter and the sum of every run's
+ * counter are added: counters only grow, and a run removed or replaced bumps the store's.
+ * Response caches (server/http/response-cache.ts) keep a body only while its stamp is current.
+ */
+export function selectionStamp (store: ScalarStore, sel: Extract<SelectOutcome, { kind: 'ok' }>, wholeStore: boolean): string {
+  let out = ''
+  for (const r of sel.runs) out += r.run + '\0' + r.generation + '.' + r.version + '\0'
+  for (const it of sel.items) out += it.series.version + '.' + it.length + ','
+  if (wholeStore) {
+    let sum = 0
+    for (const r of store.runs.values()) sum += r.version
+    out += '|' + store.version + '.' + store.runs.size + '.' + sum
+  }
+  return out
+}

@@ -8,6 +8,7 @@ import { ApiError, routeNotFound } from '../errors.js'
 import { installQueryHandling, validationToBadParam } from '../query.js'
 import { sendApiError } from '../respond.js'
 import { apiRoutes } from './api.js'
+import type { ResponseCache } from '../response-cache.js'
 import { annotationRoutes } from './annotations.js'
 import { exportRoutes } from './export.js'
 import { streamRoutes } from './stream.js'
@@ -26,6 +27,8 @@ export interface ApiScopeOptions {
   readHParamsYaml?: HParamsYamlReader
   /** Alert history for GET /api/v1/alerts (null: alerts off). */
   alerts: AlertRoutesOptions['alerts']
+  /** Whole /scalars bodies kept while their series are unchanged. */
+  responses: ResponseCache
 }
 
 /**
@@ -52,7 +55,7 @@ export async function apiScope (app: FastifyInstance, opts: ApiScopeOptions): Pr
   const notFound = async (req: FastifyRequest): Promise<never> => { throw routeNotFound(req.method, req.url) }
   app.setNotFoundHandler(notFound)
   app.all('/*', { schema: { hide: true } }, notFound)
-  await app.register(apiRoutes, { store: opts.store, enrichment: opts.enrichment })
+  await app.register(apiRoutes, { store: opts.store, enrichment: opts.enrichment, responses: opts.responses })
   await app.register(annotationRoutes, { store: opts.store, enrichment: opts.enrichment })
   await app.register(exportRoutes, { store: opts.store, enrichment: opts.enrichment })
   await app.register(streamRoutes, { store: opts.store, enrichment: opts.enrichment, slots: opts.streams })

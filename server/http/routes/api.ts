@@ -5,14 +5,15 @@ import type { TypeBoxTypeProvider } from '../type-provider.js'
 import type { DataSource } from '../../provider/data-source.js'
 import type { EnrichmentProvider } from '../../provider/enrichment.js'
 import { listRuns, tagDto } from '../../provider/scalars.js'
-import { selectRuns, selectSeries } from '../../provider/selection.js'
+import { selectRuns, selectSeries, selectionStamp } from '../../provider/selection.js'
 import { buildSlice, extraColumnsWanted } from '../../provider/series-slice.js'
 import { seriesJsonChunks, csvChunks, ndjsonChunks, sliceColumns, type Chunk } from '../../provider/encode.js'
 import { runNotFound, badParam } from '../errors.js'
 import { ERROR_RESPONSES, dataResponse, prepareData, throwIfNotFound } from '../route-helpers.js'
 import { parseSelection, isSingleSeries, parseRegex } from '../query.js'
 import { RunsQuery, TagsQuery, ScalarsQuery, RunsResponse, TagsResponse, ScalarsResponse } from '../schemas.js'
-import { negotiateFormat, sendData, type Format } from '../respond.js'
+import { negotiateFormat, sendData, sendCachedData, stampEtag, type Format } from '../respond.js'
+import { ResponseCache, responseKey } from '../response-cache.js'
 import { closestName } from '../suggest.js'
 import { runNames } from '../../provider/data-source.js'
 
@@ -20,12 +21,14 @@ import { runNames } from '../../provider/data-source.js'
 export interface ApiOptions {
   store: DataSource
   enrichment: EnrichmentProvider
+  /** Whole /scalars bodies kept while their series are unchanged. */
+  responses: ResponseCache
 }
 
 /** Registers /runs, /tags and /scalars (api-scope.ts mounts it at /api/v1, with the scope's error handler). */
 export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Promise<void> {
   const app = untyped.withTypeProvider<TypeBoxTypeProvider>()
-  const { store, enrichment } = opts
+  const { store, enrichment, responses } = opts
   app.get('/runs', {
     schema: {
       summary: 'List runs',
@@ -77,8 +80,14 @@ export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Pr
     }
     const points = q.points ?? 0
     if (points === 1) throw badParam('points', 'must be 0 (every point) or ≥ 2')
-    const { sliceOpts, policy, sel, etag } = prepareData(store, q, 'scalars', format, { points, method: q.method ?? 'minmax' })
+    const { sliceOpts, policy, sel } = prepareData(store, q, 'scalars', format, { points, method: q.method ?? 'minmax' })
     const extras = extraColumnsWanted(sliceOpts.wanted)
+    // Enrichment columns are analyses that may read other runs: their answers are stamped with the whole store.
+    const key = responseKey('scalars', format, q)
+    const stamp = selectionStamp(store, sel, extras.length > 0)
+    const entry = responses.get(key, stamp)
+    if (entry !== undefined) return await sendCachedData(req, reply, { format, cache: responses, key, entry })
+    const etag = stampEtag(key, stamp)
     const slices = function * () { for (const it of sel.items) yield buildSlice(it, enrichment, sliceOpts) }
     let body: Iterable<Chunk>
     if (format === 'json') {
@@ -99,6 +108,6 @@ export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Pr
       const f = { columns, names: ['run', 'tag', ...columns.map(c => c.key)], policy }
       body = format === 'csv' ? csvChunks(slices(), f) : ndjsonChunks(slices(), f)
     }
-    return sendData(req, reply, { etag, format, body })
+    return sendData(req, reply, { etag, format, body, keep: whole => responses.put(key, stamp, whole, etag) })
   })
 }

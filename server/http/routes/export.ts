@@ -68,6 +68,6 @@ export async function exportRoutes (untyped: FastifyInstance, opts: { store: Dat
       const slices = slicesOf(sel.items)
       body = format === 'csv' ? csvChunks(slices(), f) : format === 'ndjson' ? ndjsonChunks(slices(), f) : columnarJsonChunks(slices, f)
     }
-    return sendData(req, reply, { etag, format, body, filename: `lossboard-export.${format}` })
+    return sendData(req, reply, { etag: etag(), format, body, filename: `lossboard-export.${format}` })
   })
 }
