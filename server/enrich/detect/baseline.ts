@@ -81,8 +81,8 @@ export class Baseline {
     // noise into 5σ "spikes" while a high one hides a real 5× batch; the long memory holds σ to a
     // few per cent. The short estimate still wins when the noise has grown recently (it must
     // exceed the long one by a quarter, which chance alone seldom does).
-    // The long median moves slowly: refreshed every LONG/4 windows (and while it fills).
-    if (this.longDiffs.size < this.longDiffs.capacity || ++this.sinceLong >= LONG >> 2 || Number.isNaN(this.longSigma)) {
+    // The long median moves slowly: refreshed once per memory length (and while it fills).
+    if (this.longDiffs.size < this.longDiffs.capacity || ++this.sinceLong >= LONG || Number.isNaN(this.longSigma)) {
       this.sinceLong = 0
       this.longSigma = this.longDiffs.size > this.diffs.size ? DIFF_MAD_TO_SIGMA * this.longDiffs.median() : NaN
     }

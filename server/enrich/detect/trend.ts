@@ -289,6 +289,9 @@ export class TrendDetector {
     }
     const P = p.plateauBlocks
     if (j < 2 * P || Lv[j] === undefined || this.busy()) return
+    // Cheap test first: the level ¾ of the series back must already be within the band.
+    const need = j - Math.ceil(3 * (j + 1) / 4) + 1
+    if (Lv[need] === undefined || Math.abs(Lv[need]! - Lv[j]!) > tol) return
     // The flat stretch of rolling levels that ends now, as far back as levels exist.
     let lo = Lv[j]!; let hi = lo; let s = j
     while (s - 1 > Math.max(this.lastPlateauEndBlock, LEVEL_BLOCKS - 2) && Lv[s - 1] !== undefined) {
