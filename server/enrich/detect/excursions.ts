@@ -304,7 +304,11 @@ export class ExcursionTracker {
   flushPending (v: PointsView, n: number, force: boolean, caughtUp: (end: number) => boolean, insideOscillation: (start: number, end: number) => boolean): void {
     if (this.pending.length === 0) return
     const last = this.pending[this.pending.length - 1]!
-    const gap = Math.max(this.ctx.p.clusterGap, 2 * (last.end - last.start + 1))
+    // On a short series (an epoch-level curve, update_freq logging) 16 quiet points can be a
+    // quarter of it, and a spike near its end would stay tentative for good: the gap shrinks to a
+    // sixteenth of the points seen so far, down to 4.
+    const cluster = Math.min(this.ctx.p.clusterGap, Math.max(4, Math.floor((n - this.ctx.fitStart) / 16)))
+    const gap = Math.max(cluster, 2 * (last.end - last.start + 1))
     if (!force && (n - 1 - last.end < gap || !caughtUp(last.end))) return
     const group = this.pending
     this.pending = []
