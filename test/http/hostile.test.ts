@@ -9,22 +9,13 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import net from 'node:net'
 import { buildApp } from '../../server/app.js'
-import { ScalarStore, type RunState, type TagInfo } from '../../server/store/scalar-store.js'
+import { ScalarStore } from '../../server/store/scalar-store.js'
 import { scalarsJson, scalarsCsv } from '../../server/provider/tb-compat.js'
 import type { LoaderTotals } from '../../server/logdir/logdir-loader.js'
 import type { AppDeps } from '../../server/app.js'
+import { scalarTag, fill } from '../helpers/store-fill.js'
 
 const TOTALS: LoaderTotals = { bytes: 0, records: 0, points: 0, files: 0, runs: 0, skippedRecords: 0, skippedBytes: 0, initialLoadDone: true, initialLoadSeconds: 0 }
-
-function scalarTag (run: RunState, name: string): TagInfo {
-  const t = run.tag(name)
-  run.metadata(t, 'scalars', '', '', 1)
-  return t
-}
-
-function fill (run: RunState, t: TagInfo, from: number, n: number): void {
-  for (let s = from; s < from + n; s++) run.scalarEvent(t, 1700000000 + s * 0.25, s, Math.exp(-s / 1e5) + (s % 7) * 1e-3, 'float')
-}
 
 async function serve (store: ScalarStore, extra: Partial<AppDeps> = {}): Promise<{ origin: string, port: number, close: () => Promise<void> }> {
   const app = await buildApp({ store, logdir: '/nonexistent', totals: () => TOTALS, ...extra })

@@ -10,22 +10,13 @@ import assert from 'node:assert/strict'
 import { ScalarStore, type RunState, type TagInfo } from '../../server/store/scalar-store.js'
 import { scalarsJson, scalarsCsv } from '../../server/provider/tb-compat.js'
 import { createTbScalarsCache } from '../../server/provider/tb-scalars-cache.js'
-
-function scalarTag (run: RunState, name: string): TagInfo {
-  const t = run.tag(name)
-  run.metadata(t, 'scalars', '', '', 1)
-  return t
-}
-
-function fill (run: RunState, t: TagInfo, from: number, n: number): void {
-  for (let s = from; s < from + n; s++) run.scalarEvent(t, 1700000000 + s * 0.25, s, Math.exp(-s / 1e4) + (s % 7) * 1e-3, 'float')
-}
+import { scalarTag, fill } from '../helpers/store-fill.js'
 
 function bigStore (points: number): { store: ScalarStore, run: RunState, t: TagInfo } {
   const store = new ScalarStore()
   const run = store.getOrCreateRun('big')
   const t = scalarTag(run, 'loss')
-  fill(run, t, 0, points)
+  fill(run, t, 0, points, 1e4)
   return { store, run, t }
 }
 
@@ -36,7 +27,7 @@ test('a leased body never changes on append; the next version goes to a recycled
   const snap1 = Buffer.from(l1.data)
   assert.ok(l1.data.equals(Buffer.from(scalarsJson(t))))
 
-  fill(run, t, 50_000, 1)
+  fill(run, t, 50_000, 1, 1e4)
   const l2 = await cache.json(t)
   assert.ok(l1.data.equals(snap1), 'a held body was changed by an append')
   assert.ok(l2.data.equals(Buffer.from(scalarsJson(t))), 'the new point is served')
@@ -47,7 +38,7 @@ test('a leased body never changes on append; the next version goes to a recycled
   l1.release()
   l1.release() // idempotent
   const snap2 = Buffer.from(l2.data)
-  fill(run, t, 50_001, 3)
+  fill(run, t, 50_001, 3, 1e4)
   const l3 = await cache.json(t)
   assert.ok(l2.data.equals(snap2))
   assert.ok(l3.data.equals(Buffer.from(scalarsJson(t))))
@@ -56,7 +47,7 @@ test('a leased body never changes on append; the next version goes to a recycled
   // nothing held: the next version is written in place
   l2.release()
   l3.release()
-  fill(run, t, 50_004, 2)
+  fill(run, t, 50_004, 2, 1e4)
   const l4 = await cache.json(t)
   assert.ok(l4.data.equals(Buffer.from(scalarsJson(t))))
   assert.equal(l4.data.buffer, slab1)
@@ -67,7 +58,7 @@ test('a leased body never changes on append; the next version goes to a recycled
   const csvSnap = Buffer.from(csv.data)
   assert.equal(csv.data.toString(), scalarsCsv(t))
   // a CSV append overwrites nothing: written in place past the held body, which is unchanged
-  fill(run, t, 50_006, 2)
+  fill(run, t, 50_006, 2, 1e4)
   const csv2 = await cache.csv(t)
   assert.equal(csv2.data.toString(), scalarsCsv(t))
   assert.ok(csv.data.equals(csvSnap))
@@ -77,7 +68,7 @@ test('a leased body never changes on append; the next version goes to a recycled
   const multi = await cache.multirun('loss', ['nope', 'big'])
   assert.equal(multi.data.toString(), '{"big": ' + scalarsJson(t) + '}')
   multi.release()
-  fill(run, t, 50_008, 1)
+  fill(run, t, 50_008, 1, 1e4)
   const l5 = await cache.json(t)
   assert.equal(l5.data.buffer, slab1, 'multirun kept a lease')
   l5.release()
@@ -91,7 +82,7 @@ test('requests that wait for one build all hold its body: a later append does no
   const leases = await Promise.all(Array.from({ length: 20 }, async () => await cache.json(t)))
   const expected = Buffer.from(scalarsJson(t))
   for (const l of leases) assert.ok(l.data.equals(expected))
-  fill(run, t, 100_000, 5)
+  fill(run, t, 100_000, 5, 1e4)
   const next = await cache.json(t)
   assert.ok(next.data.equals(Buffer.from(scalarsJson(t))))
   for (const l of leases) assert.ok(l.data.equals(expected), 'a waiting request\'s body was overwritten')
