@@ -47,11 +47,11 @@ export class SnapshotCache {
   write (e: RunEntry): void {
     const target = this.file(e.location, e.run)
     try {
-      const chunks = encodeEntry(e)
-      writeFileSync(`${target}.tmp`, Buffer.concat(chunks))
+      const bytes = encodeEntry(e)
+      writeFileSync(`${target}.tmp`, bytes)
       renameSync(`${target}.tmp`, target)
       this.counters.writes++
-      this.counters.writtenBytes += chunks.reduce((a, c) => a + c.length, 0)
+      this.counters.writtenBytes += bytes.length
     } catch (err) {
       // A full or read-only cache directory must not stop serving: the entry is dropped instead.
       this.log.warn({ run: e.run, err }, 'cannot write the cache entry')
