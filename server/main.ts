@@ -31,7 +31,8 @@ async function main (argv: string[]): Promise<void> {
   const log = createLogger(config.logLevel)
   const store = new ScalarStore()
   const sources = config.parts.map(p => sourceFor(p, { endpoint: config.s3.endpoint, forcePathStyle: config.s3.forcePathStyle, maxConcurrency: config.s3.maxConcurrency, log }, { followSymlinks: config.followSymlinks }))
-  const cache = config.cacheDir === null ? undefined : new SnapshotCache(path.join(config.cacheDir, 'runs'), log)
+  // Constructed before the HTTP server is built: it starts reading the entries of these locations in worker threads.
+  const cache = config.cacheDir === null ? undefined : new SnapshotCache(path.join(config.cacheDir, 'runs'), log, { locations: sources.map(s => s.location) })
   const loader = new LogdirSet(sources, store, log, { verifyDataCrc: config.verifyDataCrc, followSymlinks: config.followSymlinks, cache })
   let alerter: Alerter | null = null
   // Signal handlers first: a SIGTERM during start-up or the first scan still shuts down cleanly.

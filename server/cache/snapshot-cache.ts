@@ -12,13 +12,24 @@ import { mkdirSync, readFileSync, writeFileSync, renameSync, rmSync } from 'node
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type { Logger } from 'pino'
+import { availableParallelism } from 'node:os'
 import { decodeEntry, encodeEntry, type RunEntry } from './layout.js'
+import { CachePrefetch } from './prefetch.js'
+
+export interface SnapshotCacheOptions {
+  /** Entries read ahead in worker threads from construction on (prefetch.ts); default true. */
+  prefetch?: boolean
+  /** Only entries of these logdir locations are read ahead (default: all in the directory). */
+  locations?: string[]
+}
 
 export class SnapshotCache {
-  readonly counters = { restoredRuns: 0, restoredFiles: 0, restoredBytes: 0, rejected: 0, writes: 0, writtenBytes: 0 }
+  readonly counters = { restoredRuns: 0, restoredFiles: 0, restoredBytes: 0, rejected: 0, writes: 0, writtenBytes: 0, prefetched: 0 }
+  private readonly prefetch: CachePrefetch | null
 
-  constructor (readonly dir: string, readonly log: Logger) {
+  constructor (readonly dir: string, readonly log: Logger, opts: SnapshotCacheOptions = {}) {
     mkdirSync(dir, { recursive: true })
+    this.prefetch = (opts.prefetch ?? true) ? new CachePrefetch(dir, opts.locations ?? null, Math.min(4, availableParallelism())) : null
   }
 
   private file (location: string, run: string): string {
@@ -27,15 +38,27 @@ export class SnapshotCache {
   }
 
   /** The run's entry if it is present and intact (a damaged one is logged and deleted). */
-  read (location: string, run: string): RunEntry | null {
+  async read (location: string, run: string): Promise<RunEntry | null> {
+    const file = this.file(location, run)
+    const pre = await this.prefetch?.take(file) ?? null
     let buf: Buffer
-    try { buf = readFileSync(this.file(location, run)) } catch { return null }
-    const e = decodeEntry(buf)
+    if (pre !== null) {
+      buf = pre.buf
+      this.counters.prefetched++
+    } else {
+      try { buf = readFileSync(file) } catch { return null }
+    }
+    const e = decodeEntry(buf, pre?.crcOk)
     if (typeof e === 'string' || e.location !== location || e.run !== run) {
       this.reject(location, run, typeof e === 'string' ? e : 'entry of another run')
       return null
     }
     return e
+  }
+
+  /** The initial load is over: entries read ahead and not asked for are let go. */
+  endPrefetch (): void {
+    this.prefetch?.close()
   }
 
   reject (location: string, run: string, why: string): void {
@@ -47,11 +70,11 @@ export class SnapshotCache {
   write (e: RunEntry): void {
     const target = this.file(e.location, e.run)
     try {
-      const chunks = encodeEntry(e)
-      writeFileSync(`${target}.tmp`, Buffer.concat(chunks))
+      const bytes = encodeEntry(e)
+      writeFileSync(`${target}.tmp`, bytes)
       renameSync(`${target}.tmp`, target)
       this.counters.writes++
-      this.counters.writtenBytes += chunks.reduce((a, c) => a + c.length, 0)
+      this.counters.writtenBytes += bytes.length
     } catch (err) {
       // A full or read-only cache directory must not stop serving: the entry is dropped instead.
       this.log.warn({ run: e.run, err }, 'cannot write the cache entry')

@@ -380,7 +380,7 @@ export class LogdirLoader {
    */
   private async restoreRun (loader: RunLoader, cache: SnapshotCache): Promise<void> {
     const name = loader.run.name
-    const e = cache.read(this.source.location, name)
+    const e = await cache.read(this.source.location, name)
     if (e === null) return
     const paths = e.files.map(f => f.state.path)
     const stale = async (): Promise<string | null> => {

@@ -20,12 +20,17 @@ export interface WatchSetOptions {
 export class LogdirSet {
   readonly loaders: LogdirLoader[]
 
-  constructor (sources: LogdirSource[], store: ScalarStore, private readonly log: Logger, opts: LoaderOptions = {}) {
+  constructor (sources: LogdirSource[], store: ScalarStore, private readonly log: Logger, private readonly opts: LoaderOptions = {}) {
     this.loaders = sources.map(s => new LogdirLoader(s, store, log, opts))
   }
 
   async reload (): Promise<void> {
-    await Promise.all(this.loaders.map(async l => { await l.reload() }))
+    try {
+      await Promise.all(this.loaders.map(async l => { await l.reload() }))
+    } finally {
+      // Every part has restored what it could: cache entries read ahead and not used are let go.
+      this.opts.cache?.endPrefetch()
+    }
   }
 
   /** Stops reading (shutdown): no new passes start. */

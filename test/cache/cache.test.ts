@@ -15,13 +15,14 @@ import { ScalarStore } from '../../server/store/scalar-store.js'
 import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
 import { SnapshotCache } from '../../server/cache/snapshot-cache.js'
 import { FORMAT_VERSION } from '../../server/cache/layout.js'
+import { NATIVE_CRC } from '../../server/records/masked-crc.js'
 import { buildApp } from '../../server/app.js'
 import { EventFileBuilder, eventFileName } from '../../server/records/event-writer.js'
 
 const silent = pino({ level: 'silent' })
 
-async function load (logdir: string, cacheDir: string | null): Promise<{ store: ScalarStore, loader: LogdirLoader, cache: SnapshotCache | null }> {
-  const cache = cacheDir === null ? null : new SnapshotCache(cacheDir, silent)
+async function load (logdir: string, cacheDir: string | null, prefetch = true): Promise<{ store: ScalarStore, loader: LogdirLoader, cache: SnapshotCache | null }> {
+  const cache = cacheDir === null ? null : new SnapshotCache(cacheDir, silent, { prefetch })
   const store = new ScalarStore()
   const loader = new LogdirLoader(logdir, store, silent, cache === null ? {} : { cache })
   await loader.reload()
@@ -51,6 +52,8 @@ goldenSuite('generated', ' restored from --cache-dir', async () => {
   const second = await load(GENERATED, cacheOf.dir)
   assert.equal(second.cache!.counters.restoredFiles, second.loader.totals().files, 'every file comes from the cache')
   assert.equal(second.cache!.counters.restoredRuns, second.loader.totals().runs)
+  // With the native CRC, every entry was read ahead and checked in a worker thread (prefetch.ts).
+  if (NATIVE_CRC) assert.equal(second.cache!.counters.prefetched, second.loader.totals().runs)
   cacheOf.cleanup()
   return { store: second.store, totals: () => second.loader.totals() }
 })
@@ -93,30 +96,33 @@ test('a restart answers exactly as a cold load, reading nothing but what was app
 
 test('a cache entry truncated, bit-flipped, of an older format version or deleted is detected, ignored and rebuilt', async () => {
   const expected = await answers((await load(GENERATED, null)).store)
-  for (const damage of ['truncated', 'bit-flipped in its columns', 'bit-flipped in its JSON', 'older format version', 'deleted'] as const) {
-    const { dir, cleanup } = tempDir()
-    try {
-      const cacheDir = path.join(dir, 'cache')
-      await load(GENERATED, cacheDir)
-      const entries = readdirSync(cacheDir).filter(f => f.endsWith('.run')).map(f => path.join(cacheDir, f))
-      assert.ok(entries.length > 10)
-      for (const e of entries) {
-        const b = readFileSync(e)
-        switch (damage) {
-          case 'truncated': writeFileSync(e, b.subarray(0, b.length - 5)); break
-          case 'bit-flipped in its columns': b[b.length - 9]! ^= 0x04; writeFileSync(e, b); break
-          case 'bit-flipped in its JSON': b[20]! ^= 0x01; writeFileSync(e, b); break
-          case 'older format version': b.writeUInt32LE(FORMAT_VERSION - 1, 4); writeFileSync(e, b); break
-          case 'deleted': rmSync(e); break
+  // Read ahead and checked in worker threads, and read on the main thread.
+  for (const prefetch of [true, false]) {
+    for (const damage of ['truncated', 'bit-flipped in its columns', 'bit-flipped in its JSON', 'older format version', 'deleted'] as const) {
+      const { dir, cleanup } = tempDir()
+      try {
+        const cacheDir = path.join(dir, 'cache')
+        await load(GENERATED, cacheDir)
+        const entries = readdirSync(cacheDir).filter(f => f.endsWith('.run')).map(f => path.join(cacheDir, f))
+        assert.ok(entries.length > 10)
+        for (const e of entries) {
+          const b = readFileSync(e)
+          switch (damage) {
+            case 'truncated': writeFileSync(e, b.subarray(0, b.length - 5)); break
+            case 'bit-flipped in its columns': b[b.length - 9]! ^= 0x04; writeFileSync(e, b); break
+            case 'bit-flipped in its JSON': b[20]! ^= 0x01; writeFileSync(e, b); break
+            case 'older format version': b.writeUInt32LE(FORMAT_VERSION - 1, 4); writeFileSync(e, b); break
+            case 'deleted': rmSync(e); break
+          }
         }
-      }
-      const warm = await load(GENERATED, cacheDir)
-      assert.equal(warm.cache!.counters.restoredRuns, 0, `${damage}: no damaged entry was used`)
-      if (damage !== 'deleted') assert.equal(warm.cache!.counters.rejected, entries.length, damage)
-      assert.deepEqual(await answers(warm.store), expected, damage)
-      // rebuilt: the next start restores every run again
-      const again = await load(GENERATED, cacheDir)
-      assert.equal(again.cache!.counters.restoredRuns, again.loader.totals().runs, damage)
-    } finally { cleanup() }
+        const warm = await load(GENERATED, cacheDir, prefetch)
+        assert.equal(warm.cache!.counters.restoredRuns, 0, `${damage}: no damaged entry was used`)
+        if (damage !== 'deleted') assert.equal(warm.cache!.counters.rejected, entries.length, damage)
+        assert.deepEqual(await answers(warm.store), expected, damage)
+        // rebuilt: the next start restores every run again
+        const again = await load(GENERATED, cacheDir, prefetch)
+        assert.equal(again.cache!.counters.restoredRuns, again.loader.totals().runs, damage)
+      } finally { cleanup() }
+    }
   }
 })
