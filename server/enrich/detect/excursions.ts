@@ -258,11 +258,7 @@ export class ExcursionTracker {
       extendEvent(ev, v, why === 'rebaseline' ? end : e.lastElevated)
       // A "level" that kept climbing until the values overflowed was the start of a blow-up: the
       // divergence is reported over it (the shift, already announced, stays as it was).
-      const sp = this.ctx.space
-      const last: number[] = []
-      for (let j = Math.max(e.start, end - 8); j <= end; j++) { const y = v.values[j]!; if (sp.ok(y)) last.push(sp.u(y)) }
-      const climbed = last.length >= 5 && sp.dir * (medianOf(last) - e.level) >= Math.log(this.ctx.p.divergenceGrowth)
-      if (why === 'non-finite' && ev.kind === 'level-shift' && e.lastElevated >= end - 1 && climbed) {
+      if (why === 'non-finite' && ev.kind === 'level-shift' && e.lastElevated >= end - 1 && this.climbedSince(v, e, end)) {
         const div = this.sustainedEvent(v, e, 'divergence', e.lastElevated)
         div.open = false
         this.ctx.emit(div)
@@ -286,6 +282,14 @@ export class ExcursionTracker {
     const level = n >= 5 ? medianOf(e.us.slice(0, n)) : e.us[e.peakIdx - e.start]!
     this.pending.push({ start: e.start, end: e.lastElevated, peakIdx: e.peakIdx, peakZ: e.peakZ, level, base: e.base, sigma: e.sigma })
     this.readmitTail(e, end)
+  }
+
+  /** The median of the last (up to 9) finite points before `end` is divergenceGrowth× past the level the shift was confirmed at. */
+  private climbedSince (v: PointsView, e: Excursion, end: number): boolean {
+    const { space, p } = this.ctx
+    const last: number[] = []
+    for (let j = Math.max(e.start, end - 8); j <= end; j++) { const y = v.values[j]!; if (space.ok(y)) last.push(space.u(y)) }
+    return last.length >= 5 && space.dir * (medianOf(last) - e.level) >= Math.log(p.divergenceGrowth)
   }
 
   /** The normal points that ended an excursion join the baseline. */
