@@ -38,6 +38,12 @@ export interface DetectorOptions {
   label?: string
   /** Analyse in linear space from the start (rewards, returns: no ratios to a level). Default: log space while every value is positive. */
   linear?: boolean
+  /**
+   * Positive values below this are zeros in disguise and end log space like a 0 would: an accuracy
+   * is a count over a batch, so 1.5e-8 is float rounding of 0 (a de-smoothed running mean), not a
+   * value a billion times below the level. Default 0.
+   */
+  zeroBelow?: number
 }
 
 export class JumpDetector {
@@ -55,11 +61,13 @@ export class JumpDetector {
   private restartCursor = 0
   private warmChecked = false
   private view: PointsView | null = null
+  private readonly zeroBelow: number
 
   constructor (opts: DetectorOptions) {
     const p = { ...DEFAULT_JUMP_PARAMS, ...opts.params }
     const space = new Space(opts.direction)
     if (opts.linear === true) space.logMode = false
+    this.zeroBelow = opts.zeroBelow ?? 0
     const label = opts.label ?? 'series'
     const events = this.events
     this.ctx = {
@@ -93,7 +101,7 @@ export class JumpDetector {
     const space = this.ctx.space
     for (let i = this.n; i < upTo; i++) {
       const y = v.values[i]!
-      if (space.logMode && Number.isFinite(y) && !(y > 0)) {
+      if (space.logMode && Number.isFinite(y) && !(y > this.zeroBelow)) {
         // A value ≤ 0: log space no longer applies. Start over in linear space (rare; O(n) once).
         space.logMode = false
         const keep = this.events.length

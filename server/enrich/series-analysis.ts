@@ -136,7 +136,9 @@ export class SeriesAnalysis {
     const skip = noJumps(this.tag)
     const dir: 1 | -1 = higherIsBetter(this.tag) ? -1 : 1
     if (this.detector === null) {
-      this.detector = new JumpDetector({ direction: dir, label: this.label, restarts: s.restarts, params: this.opts.params, linear: isAdditiveTag(this.tag) })
+      // A metric in [0, 1] (an accuracy: a count over a batch) takes no positive value under 1e-6.
+      const unit = valueDomain(this.tag)?.hi === 1
+      this.detector = new JumpDetector({ direction: dir, label: this.label, restarts: s.restarts, params: this.opts.params, linear: isAdditiveTag(this.tag), zeroBelow: unit ? 1e-6 : 0 })
     }
     const fresh: JumpEvent[] = []
     if (this.inverter !== null) {

@@ -3,7 +3,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { rng } from '../helpers/rng.js'
+import path from 'node:path'
 import { JumpDetector, type JumpEvent } from '../../server/enrich/jumps.js'
+import { createEnrichmentProvider } from '../../server/provider/enrichment.js'
+import { PUBLIC } from '../helpers/paths.js'
+import { loadLogdir } from '../helpers/load.js'
 
 /**
  * Heavy, skewed log-noise like a small-batch cross-entropy loss: a Gaussian body (σ 0.45 in log
@@ -56,4 +60,12 @@ test('a 10× bad batch during an open level shift is still reported as a spike o
   const spike = events.find(e => e.kind === 'spike' && e.startStep === 2150)
   assert.ok(spike !== undefined, `the bad batch at 2150 is found: ${events.map(e => `${e.kind}@${e.startStep}-${e.endStep}`).join(', ')}`)
   assert.ok(spike.ratio > 20 && spike.ratio < 45, `its ratio is measured against the shifted level (×30): ${spike.ratio}`)
+})
+
+test('an accuracy of 0 rounded to 1.5e-8 by de-smoothing is a zero, not a drop a million times below the level', async () => {
+  // Keras 3 logged every batch of this VGG run at step 0; a batch with no correct answer
+  // de-smooths to 1.49e-8 (float32 rounding of 0) among batch accuracies of 0.1–0.4.
+  const { store } = await loadLogdir(path.join(PUBLIC, 'keras3-batch-step0'))
+  const alarms = createEnrichmentProvider(store).annotations({ tagRe: 'accuracy' }).filter(a => a.severity !== 'info')
+  assert.deepEqual(alarms.map(a => `${a.run} ${a.tag} ${a.kind}@${a.startStep}`), [])
 })
