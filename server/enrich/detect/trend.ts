@@ -22,6 +22,9 @@ const SETTLE_BLOCKS = 3
 /** Kinds that already explain a stretch (a slow detector stays quiet over them). */
 const EXPLAINED = new Set(['level-shift', 'divergence', 'non-finite', 'oscillation'])
 
+/** Noise of a rolling level (the median of LEVEL_BLOCKS block medians of noise `sb`). */
+function levelSigma (sb: number): number { return 1.25 * sb / Math.sqrt(LEVEL_BLOCKS) }
+
 export class TrendDetector {
   private blocks: Block[] = []
   /** Rolling level (median of the last LEVEL_BLOCKS block medians) at each block. */
@@ -32,10 +35,9 @@ export class TrendDetector {
   private kept = 0
   private firstIdx = 0
   private slowDiv: JumpEvent | null = null
-  /** An open stall (no progress over most of the series so far) and the band of rolling levels it was found in. */
+  /** An open stall (no progress over most of the series so far) and the centre of the band of rolling levels it was found in. */
   private stallEv: JumpEvent | null = null
-  private stallLo = NaN
-  private stallHi = NaN
+  private stallCentre = NaN
   private bestBlock = -1
   private bestLevel = NaN
   private lastShiftBlock = -1
@@ -182,7 +184,7 @@ export class TrendDetector {
     if (Lv[j - 2 * W] === undefined || j - 2 * W <= this.lastShiftBlock) return
     const after = Lv[j]!; const before = Lv[j - W]!; const earlier = Lv[j - 2 * W]!
     const d = space.dir * (after - before)
-    const sLv = 1.25 * sb / Math.sqrt(W)
+    const sLv = levelSigma(sb)
     const minD = Math.max(space.logMode ? Math.log(p.minRatio) : 0, 8 * sLv)
     if (!(d >= minD) || Math.abs(before - earlier) > d / 3 || this.busy()) return
     this.lastShiftBlock = j
@@ -193,7 +195,7 @@ export class TrendDetector {
     const { space, label } = this.ctx
     const B = this.blocks
     const W = LEVEL_BLOCKS
-    const sLv = 1.25 * sb / Math.sqrt(W)
+    const sLv = levelSigma(sb)
     // The change lies between the flat stretch before and the block where it was seen (the rolling
     // median moves once more than half its blocks are past it).
     const from = B[j - W - 2]!.first; const to = B[j]!.last
@@ -276,12 +278,12 @@ export class TrendDetector {
     const { p, space, label } = this.ctx
     const B = this.blocks; const Lv = this.levels
     const j = B.length - 1
-    const { tol } = this.tolerances(sb)
+    const { tol, drop } = this.tolerances(sb)
     const ev = this.stallEv
     if (ev !== null) {
       // It lasts while the rolling level stays within the tolerance of the band's centre (the
       // band itself widens slowly with the noise of thousands of rolling levels).
-      if (Math.abs(Lv[j]! - (this.stallLo + this.stallHi) / 2) <= tol) { extendEvent(ev, v, B[j]!.last); return }
+      if (Math.abs(Lv[j]! - this.stallCentre) <= tol) { extendEvent(ev, v, B[j]!.last); return }
       ev.open = false
       this.stallEv = null
       this.lastPlateauEndBlock = j
@@ -307,15 +309,12 @@ export class TrendDetector {
     const levelU = (lo + hi) / 2
     const startU = B[0]!.med
     const made = space.dir * (startU - levelU)
-    // Premature: the series had been improving (by plateauDrop× at least) and at four times the
-    // rate it keeps inside the band. A series flat from its first point, or one whose progress
-    // only slows down, is not stuck.
-    // Inside the band it made no progress beyond the noise of rolling levels (a curve that
-    // saturates slowly, like an accuracy approaching its ceiling, is still improving).
-    const { drop } = this.tolerances(sb)
+    // Stuck, not merely slowing down: the series had improved by plateauDrop× at least (one flat
+    // from its first point is not stuck), and inside the band it made no progress beyond the noise
+    // of rolling levels (an accuracy saturating slowly is still improving), nor at a quarter of the
+    // rate before.
     const during = Math.max(0, space.dir * (Lv[s]! - Lv[j]!))
-    const sLv = 1.25 * sb / Math.sqrt(LEVEL_BLOCKS)
-    if (!(made >= drop && during <= Math.max(4 * sLv, drop / 8) && during / len <= 0.25 * made / Math.max(1, s))) return
+    if (!(made >= drop && during <= Math.max(4 * levelSigma(sb), drop / 8) && during / len <= 0.25 * made / Math.max(1, s))) return
     const stalled = makeEvent(v, { kind: 'plateau', severity: 'info', start: first, end: B[j]!.last, ratio: 1, robustZ: 0, baseline: space.y(startU), peak: space.y(levelU), open: true })
     const band = space.logMode ? `${((Math.exp(hi - lo) - 1) * 100).toFixed(0)} %` : fmt(hi - lo)
     const progress = `after improving ${space.logMode ? fmtRatio(Math.exp(Math.max(0, made))) : `by ${fmt(Math.abs(made))}`} from`
@@ -324,7 +323,7 @@ export class TrendDetector {
       evidence: `${label} has stayed within ${band} of ${fmt(space.y(levelU))} since step ${v.steps[first]} (${B[j]!.last - first + 1} points, ${Math.round(100 * len / (j + 1))} % of the series so far), ${progress} its first block median ${fmt(space.y(startU))}`
     })
     this.stallEv = stalled
-    this.stallLo = lo; this.stallHi = hi
+    this.stallCentre = levelU
     this.ctx.emit(stalled)
   }
 
