@@ -12,7 +12,7 @@
  *   5. enrichment cost per 1 M points and per appended point (bench/enrich.bench.ts, run as is).
  * Matching rules: bench/diagnosis/score.ts. Options: --quick (one held-out seed, 200 k-point
  * enrichment cost), --dev (development seeds instead of the held-out ones), --misses (list every
- * missed event and false alarm).
+ * missed event and false alarm), --no-cost (skip part 5), --seeds a,b,c (these synthetic seeds).
  */
 
 import path from 'node:path'
@@ -32,6 +32,11 @@ const SHARED = path.resolve(REPO, '..', 'shared')
 const QUICK = process.argv.includes('--quick')
 const DEV = process.argv.includes('--dev')
 const MISSES = process.argv.includes('--misses')
+/** Skip the enrichment-cost benchmark (a minute): for iterating on the detector's decisions. */
+const NO_COST = process.argv.includes('--no-cost')
+/** `--seeds a,b,c`: other synthetic seeds (fresh ones: data nothing was tuned on). */
+const SEEDS_ARG = process.argv.indexOf('--seeds')
+const SEEDS = SEEDS_ARG > 0 ? (process.argv[SEEDS_ARG + 1] ?? '').split(',').map(Number).filter(Number.isInteger) : null
 const ORDER = ['Keras 3', 'tf.keras 2.x', 'PyTorch SummaryWriter', 'Lightning', 'HF Trainer', 'tensorboardX', 'SB3']
 
 function progress (s: string): void { process.stderr.write(`[diagnosis] ${s}\n`) }
@@ -51,11 +56,11 @@ async function main (): Promise<void> {
     rows.push({ framework: f.label, source: 'corpus', agg, impossibleAll: f.impossible.impossible })
   }
   // 2. Synthetic runs, held-out seeds.
-  const seeds = DEV ? DEV_SEEDS : QUICK ? HELD_OUT_SEEDS.slice(0, 1) : HELD_OUT_SEEDS
+  const seeds = SEEDS ?? (DEV ? DEV_SEEDS : QUICK ? HELD_OUT_SEEDS.slice(0, 1) : HELD_OUT_SEEDS)
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lossboard-diagnosis-'))
   const badByRatio = new Map<string, { n: number, found: number }>()
   try {
-    progress(`synthetic runs, seeds ${seeds.join(', ')}${DEV ? ' (development)' : ' (held out)'}`)
+    progress(`synthetic runs, seeds ${seeds.join(', ')}${SEEDS !== null ? ' (fresh)' : DEV ? ' (development)' : ' (held out)'}`)
     const runs = synthSuite(tmp, seeds)
     progress(`wrote ${runs.length} runs (${runs.reduce((a, r) => a + r.truth.logged.reduce((b, l) => b + l.step.length, 0), 0)} points); scoring`)
     const { store, provider } = await loadStore(tmp)
@@ -87,15 +92,17 @@ async function main (): Promise<void> {
   // 4. Enrichment cost: the existing enrichment benchmark, as is.
   progress(`enrichment cost (bench/enrich.bench.ts${QUICK ? ' --quick' : ''})`)
   const cost: Record<string, Record<string, number>> = {}
-  try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench', 'enrich.bench.ts'), ...(QUICK ? ['--quick'] : [])], { cwd: REPO, env: { ...process.env, BENCH_JSON: '1' }, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'ignore'] })
-    for (const line of out.split('\n')) if (line.startsWith('{')) { const r = JSON.parse(line) as { scenario: string, metrics: Record<string, number> }; cost[r.scenario] = r.metrics }
-  } catch (err) { progress(`enrichment benchmark failed: ${(err as Error).message.slice(0, 300)}`) }
+  if (!NO_COST) {
+    try {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'bench', 'enrich.bench.ts'), ...(QUICK ? ['--quick'] : [])], { cwd: REPO, env: { ...process.env, BENCH_JSON: '1' }, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'ignore'] })
+      for (const line of out.split('\n')) if (line.startsWith('{')) { const r = JSON.parse(line) as { scenario: string, metrics: Record<string, number> }; cost[r.scenario] = r.metrics }
+    } catch (err) { progress(`enrichment benchmark failed: ${(err as Error).message.slice(0, 300)}`) }
+  }
 
   // --- print ---
   const out: string[] = []
   const kinds = TRUTH_KINDS
-  out.push(`Recall (labelled events found / labelled), per framework × kind. Synthetic: seeds ${seeds.join(', ')}${DEV ? ' (development)' : ' (held out)'}.`, '')
+  out.push(`Recall (labelled events found / labelled), per framework × kind. Synthetic: seeds ${seeds.join(', ')}${SEEDS !== null ? ' (fresh)' : DEV ? ' (development)' : ' (held out)'}.`, '')
   out.push(`| framework | source | ${kinds.join(' | ')} |`, `|---|---|${kinds.map(() => '---:').join('|')}|`)
   for (const r of rows) out.push(`| ${r.framework} | ${r.source} | ${kinds.map(k => { const s = r.agg.perKind[k]; return s === undefined || s.events === 0 ? '' : `${s.found}/${s.events}` }).join(' | ')} |`)
   out.push('', 'Per framework: precision of warning/critical annotations, false warnings per 10,000 clean points, right cause ranked first (found events), de-smoothing on Keras batch_* points with a raw truth.', '')
