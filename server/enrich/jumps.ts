@@ -44,6 +44,12 @@ export interface DetectorOptions {
    * value a billion times below the level. Default 0.
    */
   zeroBelow?: number
+  /**
+   * A loss-like series (a loss, an error, a perplexity read upward): bad batches are what it is
+   * scanned for, and a point `bigRatio` times its median is one (detect/params.ts). Other series
+   * (gradient norms, whose natural tails are heavier, metrics) rely on the tail threshold. Default false.
+   */
+  loss?: boolean
 }
 
 export class JumpDetector {
@@ -64,7 +70,7 @@ export class JumpDetector {
   private readonly zeroBelow: number
 
   constructor (opts: DetectorOptions) {
-    const p = { ...DEFAULT_JUMP_PARAMS, ...opts.params }
+    const p = { ...DEFAULT_JUMP_PARAMS, ...(opts.loss === true ? {} : { bigRatio: Infinity }), ...opts.params }
     const space = new Space(opts.direction)
     if (opts.linear === true) space.logMode = false
     this.zeroBelow = opts.zeroBelow ?? 0
@@ -80,7 +86,7 @@ export class JumpDetector {
       emit: (ev) => { if (ev.explanation === '') ev.explanation = explain(ev, label, opts.direction); events.push(ev) }
     }
     this.restarts = opts.restarts ?? []
-    this.tail = new TailModel(p.spikeZ, Math.max(p.spikeZ, INITIAL_Z), p.spikeFalseRate)
+    this.tail = new TailModel(p.spikeZ, Math.max(p.spikeZ, INITIAL_Z), p.spikeFalseRate, p.bigRatio)
     this.oscillation = new OscillationDetector(this.ctx)
     this.excursions = new ExcursionTracker(this.ctx, this.tail, () => this.oscillation.current !== null || this.oscillation.flagged)
     this.trend = new TrendDetector(this.ctx, () => this.excursions.busy || this.shifts.open || this.oscillation.current !== null)
@@ -159,7 +165,9 @@ export class JumpDetector {
     const quiet = !wasOpen && !this.excursions.busy && this.oscillation.current === null && !this.oscillation.flagged
     if (this.shifts.point(v, i, u, ratio, ready, quiet)) normal = false
     // Every judged point outside a sustained excursion informs the tail model (winsorised there).
-    if (ready && !wasOpen && !approx) this.tail.add(z)
+    // (Only a point standing alone can be a near miss of the big-ratio rule: the first points of a
+    // step or a climb are not the natural tail.)
+    if (ready && !wasOpen && !approx) this.tail.add(z, this.excursions.alone ? ratio : 1)
     if (normal) baseline.accept(i, u)
     this.flush(v, false)
   }

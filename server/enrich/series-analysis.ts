@@ -138,7 +138,7 @@ export class SeriesAnalysis {
     if (this.detector === null) {
       // A metric in [0, 1] (an accuracy: a count over a batch) takes no positive value under 1e-6.
       const unit = valueDomain(this.tag)?.hi === 1
-      this.detector = new JumpDetector({ direction: dir, label: this.label, restarts: s.restarts, params: this.opts.params, linear: isAdditiveTag(this.tag), zeroBelow: unit ? 1e-6 : 0 })
+      this.detector = new JumpDetector({ direction: dir, label: this.label, restarts: s.restarts, params: this.opts.params, linear: isAdditiveTag(this.tag), zeroBelow: unit ? 1e-6 : 0, loss: dir === 1 && isLossLike(this.tag) })
     }
     const fresh: JumpEvent[] = []
     if (this.inverter !== null) {

@@ -69,3 +69,63 @@ test('an accuracy of 0 rounded to 1.5e-8 by de-smoothing is a zero, not a drop a
   const alarms = createEnrichmentProvider(store).annotations({ tagRe: 'accuracy' }).filter(a => a.severity !== 'info')
   assert.deepEqual(alarms.map(a => `${a.run} ${a.tag} ${a.kind}@${a.startStep}`), [])
 })
+
+/** A loss-like series (the provider passes `loss: true` for tags such as train/loss). */
+function runLoss (values: number[]): JumpEvent[] {
+  const steps = Float64Array.from(values, (_, i) => i)
+  const det = new JumpDetector({ direction: 1, loss: true })
+  det.update({ steps, wallTimes: steps, values: Float64Array.from(values) }, values.length)
+  return det.events.filter(e => e.severity !== 'info')
+}
+
+/** Log noise with a bounded, skewed body like a batch-32 cross-entropy loss (p99 ×2, max ≈ ×2.7). */
+function moderateNoise (u: () => number): () => number {
+  return () => {
+    let g: number
+    do g = Math.sqrt(-2 * Math.log(Math.max(1e-12, u()))) * Math.cos(2 * Math.PI * u()); while (Math.abs(g) > 3.3)
+    return 0.3 * g
+  }
+}
+
+test('5× bad batches in moderate noise are found on a loss, and only those', () => {
+  const u = rng(7303); const draw = moderateNoise(u)
+  const n = 20_000
+  const loss = Array.from({ length: n }, (_, t) => (0.5 + Math.exp(-t / 800)) * Math.exp(draw()))
+  const bad: number[] = []
+  for (let at = 1200; at < n - 200; at += 900 + Math.floor(u() * 300)) bad.push(at)
+  const localMedian = (i: number): number => loss.slice(i - 50, i + 51).sort((a, b) => a - b)[50]!
+  for (const b of bad) loss[b] = 5 * localMedian(b)
+  const events = runLoss(loss)
+  const found = bad.filter(b => events.some(e => e.kind === 'spike' && e.startStep <= b + 2 && e.endStep >= b - 2))
+  assert.ok(found.length >= Math.ceil(0.95 * bad.length), `found ${found.length} of ${bad.length}; missed at ${bad.filter(b => !found.includes(b)).join(', ')}`)
+  const falses = events.filter(e => !bad.some(b => e.startStep <= b + 2 && e.endStep >= b - 2))
+  assert.deepEqual(falses.map(e => `${e.kind}@${e.startStep}`), [])
+})
+
+test('a series whose natural tail reaches ×3 often gets no big-ratio spikes: the tail threshold decides', () => {
+  // Student t₃ in log space, scale 0.08: most points within ±10 %, yet ×3–×4.5 draws every few
+  // thousand points and ×4.5 ones too: the big-ratio rule must stand aside.
+  const u = rng(7404)
+  const g = (): number => Math.sqrt(-2 * Math.log(Math.max(1e-12, u()))) * Math.cos(2 * Math.PI * u())
+  const t3 = (): number => g() / Math.sqrt((g() ** 2 + g() ** 2 + g() ** 2) / 3)
+  const n = 20_000
+  const loss = Array.from({ length: n }, () => Math.exp(0.08 * t3()))
+  const plain = new JumpDetector({ direction: 1 })
+  const steps = Float64Array.from(loss, (_, i) => i)
+  plain.update({ steps, wallTimes: steps, values: Float64Array.from(loss) }, n)
+  const asLoss = runLoss(loss).filter(e => e.kind === 'spike').length
+  const asOther = plain.events.filter(e => e.kind === 'spike' && e.severity !== 'info').length
+  // A few extra early spikes are possible before the tail shows itself, no more.
+  assert.ok(asLoss <= asOther + 2, `${asLoss} spikes as a loss against ${asOther} with the tail threshold alone`)
+})
+
+test('a level shift that keeps climbing for thousands of steps is reported as a divergence', () => {
+  // (This draw made a block-level shift at the start of the climb, which then hid the rest of it.)
+  const u = rng(7508); const draw = heavyNoise(u)
+  const n = 4000; const s = 2200
+  const loss = Array.from({ length: n }, (_, t) => 0.65 * Math.exp(draw()) * (t >= s ? Math.exp((t - s) / 150) : 1))
+  for (let t = 0; t < n; t++) if (loss[t]! > 1e6) loss[t] = NaN
+  const events = runLoss(loss)
+  const div = events.find(e => e.kind === 'divergence')
+  assert.ok(div !== undefined && div.startStep >= s - 300 && div.startStep <= s + 400, `a divergence from about ${s}: ${events.map(e => `${e.kind}@${e.startStep}-${e.endStep}`).join(', ')}`)
+})

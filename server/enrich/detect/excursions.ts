@@ -3,8 +3,8 @@
  * lasting steps (level shifts) and sustained growth (divergence).
  *
  * An excursion opens on one strong point (robust z over the tail-adaptive threshold of
- * {@link TailModel} and a ratio of at least `spikeMinRatio`, or any positive point `grossRatio`
- * times its local median) or on a majority of elevated points in a short window — a rule of the
+ * {@link TailModel} and a ratio of at least `spikeMinRatio`, a positive point `bigRatio` times its
+ * local median at a z of `spikeZ`, or any positive point `grossRatio` times it) or on a majority of elevated points in a short window — a rule of the
  * CUSUM family (Page 1954) with winsorised increments: each point adds at most one vote, so no
  * single outlier can open a sustained excursion. Its fate is decided by what follows:
  * - it returns to the baseline: a spike (one bad batch, or a short transient);
@@ -65,6 +65,9 @@ export class ExcursionTracker {
   private readonly run: number[] = []
 
   /** `oscillating` says whether an oscillation is going on (its swings are not shifts). */
+  /** Whether the point last judged by {@link step} stood alone (no elevated point among the few before it). */
+  alone = true
+
   constructor (private readonly ctx: DetectContext, private readonly tail: TailModel, private readonly oscillating: () => boolean) {}
 
   /** True while an excursion is open or spike candidates wait to be judged. */
@@ -104,8 +107,8 @@ export class ExcursionTracker {
 
     if (this.exc !== null) { this.continueExcursion(v, i, u, z, ratio); return false }
     if (!ready) return true
-    const gross = space.logMode && ratio >= p.grossRatio
-    const strong = !approx && (gross || (z >= this.tail.threshold && ratio >= p.spikeMinRatio))
+    this.alone = (this.elevMask >>> 1) === 0
+    const strong = !approx && this.isStrong(z, ratio, this.alone)
     // A run of consecutive elevated points, each well above the noise, is sustained too (a short
     // excursion on a sparse series: a few logged points may be all there is).
     if (elevated) { this.run.push(z); if (this.run.length > 3) this.run.shift() } else this.run.length = 0
@@ -130,6 +133,23 @@ export class ExcursionTracker {
     return false
   }
 
+  /**
+   * A point strong enough to be a spike on its own: over the tail-adaptive threshold, or (positive
+   * series) `grossRatio` times the median at any z, or `bigRatio` times it at z ≥ `spikeZ` when it
+   * stands `alone` (no elevated point among the few before it: a bad batch arrives out of the
+   * blue, while a point that high after elevated ones is part of a climb or a step, which the
+   * excursion rules judge).
+   */
+  private isStrong (z: number, ratio: number, alone: boolean): boolean {
+    const { p, space } = this.ctx
+    if (z >= this.tail.threshold && ratio >= p.spikeMinRatio) return true
+    if (!space.logMode) return false
+    if (ratio >= p.grossRatio) return true
+    // The z of the big-ratio rule needs a σ from half a baseline window at least: over the first
+    // dozen points of a warm-up it can be a third of the true one.
+    return alone && ratio >= p.bigRatio && z >= p.spikeZ && this.ctx.baseline.size >= p.baselineWindow >> 1 && this.tail.bigRatioAllowed
+  }
+
   /** Points before the baseline existed are judged once against the first baseline. */
   checkWarmup (v: PointsView, from: number, upTo: number): void {
     const { p, space, baseline } = this.ctx
@@ -146,7 +166,7 @@ export class ExcursionTracker {
       if (!(space.dir * (u - space.u(l)) >= minStep && space.dir * (u - space.u(r)) >= minStep)) continue
       const z = space.dir * (u - baseline.base) / baseline.sigma
       const ratio = space.ratio(u, baseline.base, baseline.sigma)
-      if ((z >= this.tail.threshold && ratio >= p.spikeMinRatio) || (space.logMode && ratio >= p.grossRatio)) {
+      if (this.isStrong(z, ratio, true)) {
         this.pending.push({ start: j, end: j, peakIdx: j, peakZ: z, level: u, base: baseline.base, sigma: baseline.sigma })
       }
     }

@@ -25,6 +25,18 @@ export interface JumpParams {
    */
   grossRatio: number
   /**
+   * A positive point this many times its local median is a spike once its robust z reaches
+   * `spikeZ`, whatever the fitted tail says. Default 4.5. The tail fit extrapolates from the 5 % of
+   * largest residuals and is noisy over a few thousand points (its shape estimate swings by ±0.3),
+   * which lifted the threshold over z 9 on noise whose largest natural batch was ×2.7: bad batches
+   * of ×5 (z 5–6 there) went unreported. A point ×4.5 the median at z ≥ 4 needs log noise with σ ≤
+   * 0.38, where it is a four-σ event; heavier noise (σ 0.55 and more, natural batches to ×5) gives
+   * it a z under 3, and the tail threshold alone decides there. Needs half a baseline window of
+   * history (a σ from fewer points is too uncertain), and a series whose own points seldom came
+   * near the ratio (detect/tail.ts: a power-law tail reaches it naturally).
+   */
+  bigRatio: number
+  /**
    * Target rate of false single-point spikes on clean noise: the spike threshold is the
    * (1 − rate) quantile of the residuals, extrapolated from their upper tail. Default 1/20,000.
    */
@@ -73,6 +85,7 @@ export const DEFAULT_JUMP_PARAMS: Readonly<JumpParams> = Object.freeze({
   spikeZ: 4,
   spikeMinRatio: 2,
   grossRatio: 7,
+  bigRatio: 4.5,
   spikeFalseRate: 1 / 20000,
   elevatedZ: 3,
   minRatio: 1.3,

@@ -36,6 +36,12 @@ const MIN_COUNT = 512
 /** Points wanted above the highest quantile of the ladder (a quarter of it at least, else no fit yet). */
 const MIN_TOP = 24
 const EVERY = 128
+/**
+ * Near misses tolerated by the big-ratio rule: at most one per this many judged points. A natural
+ * tail that reaches ×bigRatio/1.5 more often than that reaches ×bigRatio too (Student t₃ noise in
+ * log space: 16 false spikes in 132,000 points without this check).
+ */
+const NEAR_MISS_EVERY = 5000
 
 export class TailModel {
   private readonly hist = new Uint32Array(BINS + 1)
@@ -47,15 +53,31 @@ export class TailModel {
   threshold: number
   /** Fitted shape ξ (0 until known). */
   shape = 0
+  /** Judged points whose ratio to the median was `nearRatio` or more but under `bigRatio`. */
+  private nearMisses = 0
 
   /** `floor` is the lowest threshold ever used; `initial` the one used until the tail is known. */
-  constructor (private readonly floor: number, private readonly initial: number, private readonly falseRate: number) {
+  /**
+   * `floor` is the lowest threshold ever used; `initial` the one used until the tail is known;
+   * `bigRatio` that of the big-ratio rule (detect/params.ts), whose near misses (ratios from
+   * ⅔ of it up to it) are counted.
+   */
+  constructor (private readonly floor: number, private readonly initial: number, private readonly falseRate: number, private readonly bigRatio = Infinity) {
     this.threshold = initial
   }
 
-  clear (): void { this.hist.fill(0); this.low.fill(0); this.count = 0; this.since = 0; this.threshold = this.initial; this.shape = 0 }
+  clear (): void { this.hist.fill(0); this.low.fill(0); this.count = 0; this.since = 0; this.threshold = this.initial; this.shape = 0; this.nearMisses = 0 }
 
-  add (z: number): void {
+  /**
+   * Whether the big-ratio rule may call a point a spike: the series' own judged points have come
+   * close to that ratio (within 1.5×) at most once per NEAR_MISS_EVERY points. Bad batches
+   * themselves are over the ratio, so they never count against the next one.
+   */
+  get bigRatioAllowed (): boolean { return this.nearMisses * NEAR_MISS_EVERY <= this.count }
+
+  /** Adds the residual `z` of a judged point whose ratio to its local median is `ratio`. */
+  add (z: number, ratio = 1): void {
+    if (ratio >= this.bigRatio / 1.5 && ratio < this.bigRatio) this.nearMisses++
     this.hist[Math.min(BINS, Math.max(0, Math.floor(z / BIN)))]!++
     this.low[Math.min(BINS, Math.max(0, Math.floor(-z / BIN)))]!++
     this.count++
