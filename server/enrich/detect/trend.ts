@@ -106,6 +106,29 @@ export class TrendDetector {
     return DIFF_MAD_TO_SIGMA * medianInPlace(a, n)
   }
 
+  /**
+   * Whether an event of an explaining kind accounts for the rise from block index `from` to block
+   * `j`: it is still open, or it ended within the last LEVEL_BLOCKS blocks, or the level has not
+   * risen by a further half of `rise` since it ended. A level shift called at the start of a
+   * climb that then went on for thousands of steps explains only its own stretch: the climb
+   * after it is a divergence (without this, a loss growing ×10⁴ to NaN showed one 60-step shift).
+   */
+  private explainedNow (from: number, j: number, rise: number): boolean {
+    const { space } = this.ctx
+    const B = this.blocks
+    let end = -1
+    for (const e of this.ctx.events) {
+      if (!EXPLAINED.has(e.kind) || e.endIndex < from || e.startIndex > B[j]!.last) continue
+      if (e.open) return true
+      end = Math.max(end, e.endIndex)
+    }
+    if (end < 0) return false
+    let k = j
+    while (k > 0 && B[k - 1]!.last >= end) k--
+    if (j - k < LEVEL_BLOCKS || this.levels[k] === undefined) return true
+    return space.dir * (this.levels[j]! - this.levels[k]!) < rise / 2
+  }
+
   private covered (from: number, to: number): boolean {
     return this.ctx.events.some(e => EXPLAINED.has(e.kind) && e.endIndex >= from && e.startIndex <= to)
   }
@@ -131,12 +154,15 @@ export class TrendDetector {
         for (let k = this.bestBlock + 1; k <= j; k++) maxInc = Math.max(maxInc, space.dir * (this.levels[k]! - this.levels[k - 1]!))
         const spread = maxInc <= rise / 4
         const midLevel = this.levels[this.bestBlock + Math.floor((j - this.bestBlock) / 2)] ?? this.bestLevel
-        // The start: where the level first came close to the growth that defines a divergence (a
-        // rolling level lags its blocks by half its width).
+        // The start: where the level came close to the growth that defines a divergence for good,
+        // after it was last within half of it of the best level (noise of the rolling level can
+        // touch 0.9 of the growth long before the climb); a rolling level lags its blocks by half its width.
+        let calm = this.bestBlock
+        for (let k = j; k > this.bestBlock; k--) if (space.dir * (this.levels[k]! - this.bestLevel) <= 0.5 * growth) { calm = k; break }
         let sBlock = j
-        for (let k = this.bestBlock; k <= j; k++) if (space.dir * (this.levels[k]! - this.bestLevel) >= 0.9 * growth) { sBlock = k; break }
+        for (let k = calm; k <= j; k++) if (space.dir * (this.levels[k]! - this.bestLevel) >= 0.9 * growth) { sBlock = k; break }
         const startIdx = B[Math.max(0, sBlock - (LEVEL_BLOCKS >> 1))]!.first
-        if (spread && !this.covered(startIdx, cur.last)) {
+        if (spread && !this.explainedNow(startIdx, j, rise)) {
           const ev = makeEvent(v, { kind: 'divergence', severity: 'critical', start: startIdx, end: cur.last, ratio: ratioOf(rise), robustZ: rise / sb, baseline: space.y(this.bestLevel), peak: space.y(level), open: true })
           const w = metricWords(space.dir, label)
           ev.causes.push({ cause: `a sustained ${w.upward} trend (learning rate too high for the current curvature, accumulating numerical error, a drifting data stream)`, evidence: `the median of ${label} over ${LEVEL_BLOCKS} blocks of ${this.blockSize} points ${w.worsened} steadily from its best level ${fmt(space.y(this.bestLevel))} (around step ${v.steps[B[this.bestBlock]!.first]}) through ${fmt(space.y(midLevel))} to ${fmt(space.y(level))} (step ${v.steps[cur.last]})` })
