@@ -118,6 +118,8 @@ export interface InverterColumns {
   bound: Float64Array
   epoch: Int32Array
   kind: Uint8Array
+  /** Batches each de-smoothed value averages: 1 for one batch, g for the mean over a gap of g, 0 when unrecoverable. */
+  span: Int32Array
 }
 
 /** Copies the first `used` entries of `a` into the larger `b`. */

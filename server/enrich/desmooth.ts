@@ -49,6 +49,8 @@ export class RunningMeanInverter extends EpochSegmenter {
   private desm = new Float64Array(0)
   private bnd = new Float64Array(0)
   private knd = new Uint8Array(0)
+  /** Batches each output averages (1 for one batch, the gap for a gap mean, 0 when unrecoverable). */
+  private spn = new Int32Array(0)
   /** Samples seen since the epoch start at each point, from the accuracy (NaN unknown). */
   private cnt = new Float64Array(0)
   /** Points per kind (index = kind), kept as outputs are (re)computed, so notes() is O(1). */
@@ -83,6 +85,7 @@ export class RunningMeanInverter extends EpochSegmenter {
     // 255 marks a point not computed yet (not counted in kindCounts).
     this.knd = grow(this.knd, new Uint8Array(cap).fill(255), used)
     this.cnt = grow(this.cnt, new Float64Array(cap), used)
+    this.spn = grow(this.spn, new Int32Array(cap), used)
   }
 
   /** Views of the outputs for the points processed so far (valid until the next update). */
@@ -91,7 +94,8 @@ export class RunningMeanInverter extends EpochSegmenter {
       desmoothed: this.desm.subarray(0, this.n),
       bound: this.bnd.subarray(0, this.n),
       epoch: this.ep.subarray(0, this.n),
-      kind: this.knd.subarray(0, this.n)
+      kind: this.knd.subarray(0, this.n),
+      span: this.spn.subarray(0, this.n)
     }
   }
 
@@ -251,6 +255,7 @@ export class RunningMeanInverter extends EpochSegmenter {
       }
       desm[i] = value
       bnd[i] = b
+      this.spn[i] = k > ka && k >= 1 ? k - ka : 0
       this.setKind(i, kind)
     }
   }

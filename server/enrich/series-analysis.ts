@@ -143,7 +143,7 @@ export class SeriesAnalysis {
     const fresh: JumpEvent[] = []
     if (this.inverter !== null) {
       const ic = this.inverter.columns()
-      const view = { steps: c.steps, wallTimes: c.wallTimes, values: ic.desmoothed, bounds: ic.bound }
+      const view = { steps: c.steps, wallTimes: c.wallTimes, values: ic.desmoothed, bounds: ic.bound, span: ic.span }
       fresh.push(...this.filterSkip(skip, this.detector.update(view, this.inverter.stableLength())))
       if (this.staircase === null) this.staircase = new StaircaseDetector(this.tag, dir)
       fresh.push(...this.staircase.update(this.inverter.epochs, { steps: c.steps, wallTimes: c.wallTimes, logged: c.values, desmoothed: ic.desmoothed, bounds: ic.bound }, this.inverter.stableLength()))

@@ -36,6 +36,8 @@ before(async () => {
       runs.push(lightningSparseLr(tmp.dir, s + 500_000, level))
       runs.push(lightningSparseLr(tmp.dir, s + 510_000, level))
       runs.push(kerasRun(tmp.dir, s + 800_000, level, 'clean', 4))
+      runs.push(kerasRun(tmp.dir, s + 900_000, level, 'bad', 5, true))
+      runs.push(kerasRun(tmp.dir, s + 910_000, level, 'bad', 5, true))
     }
   }
   const { store, provider } = await loadStore(tmp.dir)
@@ -45,28 +47,49 @@ after(() => tmp.cleanup())
 
 function torchScores (): TruthScore[] { return scores.filter((_, i) => runs[i]!.framework === 'PyTorch SummaryWriter') }
 
-// Issue 8 asks 95 % of the 5× bad batches too; the detector does not reach it in medium and heavy
-// noise (a 5× batch is inside their natural tail), so that rate is printed here and reported in
-// BENCHMARKS.md §8, and the issue stays open for it.
-test('synthetic 20,000-step runs: bad batches of ≥ 10× are all found (5× recall printed)', () => {
-  const byRatio = new Map<number, { n: number, found: number, missed: string[] }>()
+// Issue 8 asks 95 % of the 5× bad batches too. In the heavy noise (fitted to a batch-8 run with
+// label noise, whose natural batches reach ×5.1 of the median) a 5× batch is inside the natural
+// tail and cannot be told apart without false alarms: that rate is printed here and reported in
+// BENCHMARKS.md §8. In the light and medium noise 5× batches are outside it and must be found.
+test('synthetic 20,000-step runs: bad batches of ≥ 10× are all found, of 5× at least 95 % in light and medium noise', () => {
+  const byRatio = new Map<string, { n: number, found: number, missed: string[] }>()
   for (const s of torchScores()) {
     for (const e of s.events) {
       if (e.truth.kind !== 'spike') continue
       const r = e.truth.ratio as number
-      const b = byRatio.get(r) ?? { n: 0, found: 0, missed: [] }
-      byRatio.set(r, b)
+      const level = LEVELS.find(l => e.run.includes(`_${l}_`))!
+      const key = r === 5 ? `5-${level === 'heavy' ? 'heavy' : 'other'}` : 'big'
+      const b = byRatio.get(key) ?? { n: 0, found: 0, missed: [] }
+      byRatio.set(key, b)
       b.n++
       if (e.found) b.found++
       else b.missed.push(`${e.run}@${e.truth.startStep} (${e.near.join(', ') || 'nothing there'})`)
     }
   }
-  const five = byRatio.get(5)!
-  assert.ok(five.n >= 20, `${five.n} bad batches of 5×`)
-  const big = [10, 30, 100].map(r => byRatio.get(r)!)
-  const bigMissed = big.flatMap(b => b.missed)
-  assert.ok(bigMissed.length === 0, `bad batches ≥ 10× missed (${bigMissed.length} of ${big.reduce((a, b) => a + b.n, 0)}):\n${bigMissed.join('\n')}`)
-  console.log(`  5× bad batches found ${five.found} of ${five.n} (${(100 * five.found / five.n).toFixed(0)} %; the issue's target is 95 %)`)
+  const big = byRatio.get('big')!
+  assert.ok(big.missed.length === 0, `bad batches ≥ 10× missed (${big.missed.length} of ${big.n}):\n${big.missed.join('\n')}`)
+  const five = byRatio.get('5-other')!
+  assert.ok(five.n >= 12, `${five.n} bad batches of 5× in light and medium noise`)
+  assert.ok(five.found >= 0.95 * five.n, `5× bad batches in light and medium noise: found ${five.found} of ${five.n}:\n${five.missed.join('\n')}`)
+  const heavy = byRatio.get('5-heavy')!
+  console.log(`  5× bad batches in heavy noise found ${heavy.found} of ${heavy.n} (inside its natural tail)`)
+})
+
+test('tf.keras update_freq=5: a bad batch seen only inside a gap mean of 5 batches is found at the next logged point', () => {
+  let n = 0
+  const missed: string[] = []
+  for (const [i, s] of scores.entries()) {
+    if (runs[i]!.framework !== 'tf.keras 2.x') continue
+    for (const e of s.events) {
+      if (e.truth.kind !== 'spike') continue
+      n++
+      if (!e.found) missed.push(`${e.run}@${e.truth.startStep} (${e.near.join(', ') || 'nothing there'})`)
+    }
+  }
+  assert.ok(n >= 8, `${n} observable bad batches`)
+  // Early in a run the baseline of a fast-falling curve lags (a median of the first dozen points):
+  // a ×10 batch can then lift its gap mean to under twice that baseline. One such miss is allowed.
+  assert.ok(missed.length <= 1, `${missed.length} of ${n} missed:\n${missed.join('\n')}`)
 })
 
 test('synthetic 20,000-step runs: at most 1 false warning per 10,000 clean points', () => {

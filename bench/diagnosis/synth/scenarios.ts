@@ -234,6 +234,17 @@ export function kerasRun (root: string, seed: number, level: NoiseLevel, variant
   if (variant === 'bad') {
     for (const x of [10, 30]) bad.push({ ratio: x, i: g.int(Math.floor(n * (x === 10 ? 0.3 : 0.6)), Math.floor(n * (x === 10 ? 0.45 : 0.8))) })
     for (const b of bad) r.loss[b.i] = ratio(r.loss, b.i, b.ratio)
+    // With update_freq > 1 a bad batch after its epoch's last logged batch is in no logged value:
+    // the running mean resets before the next logged point, and Keras writes epoch_* only when the
+    // last batch counter is a multiple of update_freq (then that batch is logged). It cannot be
+    // found, so it is not labelled (it still corrupts the data, as it would in a real run).
+    if (updateFreq > 1) {
+      const hidden = (i: number): boolean => {
+        const next = Math.ceil((i + 1) / updateFreq) * updateFreq - 1
+        return next >= n || r.epoch[next] !== r.epoch[i]
+      }
+      for (let k = bad.length - 1; k >= 0; k--) if (hidden(bad[k]!.i)) bad.splice(k, 1)
+    }
   }
   let jumpAt = -1; let k = 1
   if (variant === 'lr') {

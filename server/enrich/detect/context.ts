@@ -12,6 +12,19 @@ export interface PointsView {
   values: ArrayLike<number>
   /** Per-point uncertainty of the value (e.g. the de-smoothing bound); Infinity = approximate. Optional. */
   bounds?: ArrayLike<number>
+  /**
+   * Batches each value averages (a de-smoothed gap mean under update_freq > 1 covers several);
+   * 1 or absent for one batch. Optional.
+   */
+  span?: ArrayLike<number>
+}
+
+/**
+ * The ratio of one batch inside a mean over `k` batches that lifts the mean `ratio`× over a level
+ * the other batches sit at: k·ratio − (k − 1). A ×10 bad batch among 5 lifts their mean ×2.8.
+ */
+export function batchRatio (ratio: number, k: number): number {
+  return k > 1 ? k * ratio - (k - 1) : ratio
 }
 
 export interface DetectContext {

@@ -17,7 +17,7 @@
  */
 
 import { makeEvent, extendEvent, fmt, fmtRatio, type JumpEvent } from '../events.js'
-import { medianOf, type DetectContext, type PointsView } from './context.js'
+import { medianOf, batchRatio, type DetectContext, type PointsView } from './context.js'
 import { metricWords, timesRef } from '../metric-words.js'
 import type { TailModel } from './tail.js'
 
@@ -108,7 +108,7 @@ export class ExcursionTracker {
     if (this.exc !== null) { this.continueExcursion(v, i, u, z, ratio); return false }
     if (!ready) return true
     this.alone = (this.elevMask >>> 1) === 0
-    const strong = !approx && this.isStrong(z, ratio, this.alone)
+    const strong = !approx && this.isStrong(z, ratio, this.alone, v.span?.[i] ?? 1)
     // A run of consecutive elevated points, each well above the noise, is sustained too (a short
     // excursion on a sparse series: a few logged points may be all there is).
     if (elevated) { this.run.push(z); if (this.run.length > 3) this.run.shift() } else this.run.length = 0
@@ -138,12 +138,15 @@ export class ExcursionTracker {
    * series) `grossRatio` times the median at any z, or `bigRatio` times it at z ≥ `spikeZ` when it
    * stands `alone` (no elevated point among the few before it: a bad batch arrives out of the
    * blue, while a point that high after elevated ones is part of a climb or a step, which the
-   * excursion rules judge).
+   * excursion rules judge). For a mean over `span` batches (a gap mean under update_freq > 1) the
+   * two ratio rules judge the one batch that would lift the mean that far ({@link batchRatio}):
+   * a ×10 bad batch among five logged as one mean shows only ×2.8.
    */
-  private isStrong (z: number, ratio: number, alone: boolean): boolean {
+  private isStrong (z: number, ratio: number, alone: boolean, span: number): boolean {
     const { p, space } = this.ctx
     if (z >= this.tail.threshold && ratio >= p.spikeMinRatio) return true
     if (!space.logMode) return false
+    ratio = batchRatio(ratio, span)
     if (ratio >= p.grossRatio) return true
     // The z of the big-ratio rule needs a σ from half a baseline window at least: over the first
     // dozen points of a warm-up it can be a third of the true one.
@@ -166,7 +169,7 @@ export class ExcursionTracker {
       if (!(space.dir * (u - space.u(l)) >= minStep && space.dir * (u - space.u(r)) >= minStep)) continue
       const z = space.dir * (u - baseline.base) / baseline.sigma
       const ratio = space.ratio(u, baseline.base, baseline.sigma)
-      if (this.isStrong(z, ratio, true)) {
+      if (this.isStrong(z, ratio, true, v.span?.[j] ?? 1)) {
         this.pending.push({ start: j, end: j, peakIdx: j, peakZ: z, level: u, base: baseline.base, sigma: baseline.sigma })
       }
     }
@@ -371,8 +374,11 @@ export class ExcursionTracker {
     const cause = w.dir === 1
       ? (group.length > 1 ? 'a burst of bad batches' : width <= 2 ? 'one bad batch (corrupt or mislabelled samples, an outlier, a data-pipeline glitch)' : 'a transient disturbance that recovered by itself (a run of bad batches, or an optimisation hiccup)')
       : (group.length > 1 ? `repeated short drops of ${label}` : width <= 2 ? `a momentary drop of ${label} (an unrepresentative measurement, or a brief disturbance that the next updates undid)` : `a transient drop of ${label} that recovered by itself (an optimisation hiccup, or a stretch of unrepresentative measurements)`)
+    // A gap mean (update_freq > 1) averages several batches: say what one batch must have been.
+    const span = v.span?.[best.peakIdx] ?? 1
+    const inMean = span > 1 && space.logMode && w.dir === 1 ? `; the value is the mean of ${span} batches, so one of them was about ${fmtRatio(batchRatio(ev.ratio, span))} the median (or several were high)` : ''
     ev.causes.push(group.length === 1
-      ? { cause, evidence: `${label} ${w.dir === 1 ? 'reached' : 'fell to'} ${fmt(ev.peak)} at step ${v.steps[best.peakIdx]}, ${timesRef(w, fmtRatio(ev.ratio), `its local median ${fmt(ev.baseline)}`)} (robust z ${ev.robustZ.toFixed(1)}), and was back at the baseline after ${width} point(s)` }
+      ? { cause, evidence: `${label} ${w.dir === 1 ? 'reached' : 'fell to'} ${fmt(ev.peak)} at step ${v.steps[best.peakIdx]}, ${timesRef(w, fmtRatio(ev.ratio), `its local median ${fmt(ev.baseline)}`)} (robust z ${ev.robustZ.toFixed(1)}), and was back at the baseline after ${width} point(s)${inMean}` }
       : { cause, evidence: `${group.length} separate ${w.dir === 1 ? 'excursions' : 'drops'} between steps ${v.steps[start]} and ${v.steps[lastC.end]}; the largest ${w.dir === 1 ? 'reached' : 'fell to'} ${fmt(ev.peak)} (${timesRef(w, fmtRatio(ev.ratio), `the local median ${fmt(ev.baseline)}`)}, robust z ${ev.robustZ.toFixed(1)})` })
     return ev
   }
