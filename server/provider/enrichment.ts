@@ -205,10 +205,10 @@ class StoreEnrichment implements EnrichmentProvider {
 
   private runContext (r: RunState): RunContext {
     let ctx = this.runContexts.get(r.name)
-    if (ctx === undefined || ctx.size !== r.tags.size) {
+    if (ctx === undefined || ctx.shape !== r.tagShape) {
       const tags = new Set<string>()
       for (const t of r.tags.values()) if (isScalarTag(t) && t.series !== null) tags.add(t.name)
-      ctx = { size: r.tags.size, tags }
+      ctx = { shape: r.tagShape, tags }
       this.runContexts.set(r.name, ctx)
     }
     return ctx

@@ -20,7 +20,8 @@ function fnv1a (s: string): string {
 
 /** Names of a run's tags, recomputed when tags are added. */
 export interface RunContext {
-  size: number
+  /** The run's `tagShape` when `tags` was listed. */
+  shape: number
   tags: Set<string>
 }
 

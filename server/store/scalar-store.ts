@@ -76,6 +76,12 @@ export class RunState {
   files: FileStat[] = []
   /** Bumped whenever anything in the run changes. */
   version = 0
+  /**
+   * Bumped when the run's set of scalar series can have changed: a tag appears, gets its metadata,
+   * or its first point (a tag is created before its metadata and series are, so the number of tags
+   * alone does not tell).
+   */
+  tagShape = 0
   /** Points appended in total (all tags). */
   points = 0
   private seenSessionStart = false
@@ -92,6 +98,7 @@ export class RunState {
     if (t === undefined) {
       t = { name, pluginName: '', displayName: '', description: '', dataClass: 0, hasMetadata: false, series: null, nonScalarValues: 0 }
       this.tags.set(name, t)
+      this.tagShape++
     }
     return t
   }
@@ -140,6 +147,7 @@ export class RunState {
     t.dataClass = dataClass
     if (pluginName !== 'scalars' && pluginName !== '') this.plugins.add(pluginName)
     this.version++
+    this.tagShape++
   }
 
   /**
@@ -149,7 +157,7 @@ export class RunState {
    */
   scalar (t: TagInfo, value: number, dtype: ScalarDtype): void {
     let s = t.series
-    if (s === null) s = t.series = new ScalarSeries()
+    if (s === null) { s = t.series = new ScalarSeries(); this.tagShape++ }
     const step = this.eventStep
     if (s.length > 0) {
       const last = s.lastStep()!
@@ -228,6 +236,7 @@ export class RunState {
     this.currentFile = snap.currentFile
     for (const t of snap.tags) this.tags.set(t.name, { ...t, series: t.series === null ? null : ScalarSeries.fromSnapshot(t.series) })
     this.version = snap.version + 1
+    this.tagShape++
   }
 }
 

@@ -183,3 +183,32 @@ test('holdEager: appends during a hold are not processed for listeners until rel
   // A query in the meantime would have given the same answer: the listing agrees.
   assert.deepEqual(p.annotations({ run: 'held', severity: 'critical' }).map(a => a.id), heard.map(a => a.id))
 })
+
+test('a tag created before its metadata and first point still joins its run\'s tag set (the same answers as a fresh provider)', () => {
+  // The loader creates a tag when it first meets its name and gives it metadata and a series
+  // after; a provider asked in between must not keep the run's tag set without it.
+  const store = new ScalarStore()
+  const run = store.getOrCreateRun('k/train')
+  run.fileVersionRecord('brain.Event:2')
+  const batch = run.tag('batch_loss')
+  run.metadata(batch, 'scalars', '', '', 1)
+  const epochTag = run.tag('epoch_loss')
+  const rng = new Rng(5)
+  let sum = 0; let k = 0; let epoch = 0
+  const epochs: Array<{ epoch: number, mean: number, wall: number }> = []
+  for (let step = 1; step <= 90; step++) {
+    sum = Math.fround(sum + Math.fround(0.5 + 0.2 * rng.next())); k++
+    run.scalarEvent(batch, 1.7e9 + step, step, Math.fround(sum / k), 'float')
+    if (k === 30) { epochs.push({ epoch, mean: Math.fround(sum / k), wall: 1.7e9 + step + 0.5 }); epoch++; sum = 0; k = 0 }
+  }
+  const early = createEnrichmentProvider(store)
+  early.columns('k/train', 'batch_loss', ALL)
+  run.metadata(epochTag, 'scalars', '', '', 1)
+  for (const e of epochs) run.scalarEvent(epochTag, e.wall, e.epoch, e.mean, 'float')
+  store.notifyPoints('k/train', ['epoch_loss'])
+  const late = early.columns('k/train', 'batch_loss', ALL)
+  const fresh = createEnrichmentProvider(store).columns('k/train', 'batch_loss', ALL)
+  assert.deepEqual(Array.from(late.epoch!), Array.from(fresh.epoch!))
+  assert.deepEqual(Array.from(late.desmoothedKind!), Array.from(fresh.desmoothedKind!))
+  assert.deepEqual(Array.from(late.desmoothed!), Array.from(fresh.desmoothed!))
+})
