@@ -64,9 +64,11 @@ export class LrStepTracker {
 
 /**
  * Learning-rate changes of an epoch-level series (Keras `epoch_learning_rate`, `epoch_lr`): the
- * value logged at epoch e is the rate at the end of epoch e, so a change between epochs e−1 and e
- * happened somewhere inside epoch e's batches. `epochSteps(e)` maps an epoch index to the
- * [first, last] batch steps of that epoch (from the epoch segmentation), or null when unknown.
+ * value logged at the end of epoch e is the rate the next batch will use (a schedule evaluated at
+ * the optimizer's iteration count; a callback's rate set at the epoch's start is the same value),
+ * so a change between epochs e−1 and e took effect at a batch from epoch e's first to the one after
+ * its last. `epochSteps(e)` maps an epoch index to that [first, last] range of batch steps (from
+ * the epoch segmentation), or null when unknown.
  */
 export function lrChangesFromEpochs (tag: string, epochs: ArrayLike<number>, values: ArrayLike<number>, length: number,
   epochSteps: (epoch: number) => [number, number] | null): LrChange[] {
@@ -85,7 +87,7 @@ export function lrChangesFromEpochs (tag: string, epochs: ArrayLike<number>, val
       to: b,
       stepLo: range[0],
       stepHi: range[1],
-      where: `${tag} was ${fmt(a)} at epoch ${epochs[i - 1]} and ${fmt(b)} at epoch ${e}; Keras logs the rate at the end of each epoch, so it changed within epoch ${e} (batch steps ${range[0]}–${range[1]})`
+      where: `${tag} was ${fmt(a)} at epoch ${epochs[i - 1]} and ${fmt(b)} at epoch ${e}; Keras logs at each epoch's end the rate of the next batch, so it changed between batch steps ${range[0]} and ${range[1]} (epoch ${e}'s batches or the first after them)`
     })
   }
   return out

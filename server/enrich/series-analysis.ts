@@ -291,11 +291,12 @@ export class SeriesAnalysis {
       const steps = this.series.columns().steps
       const c = ls.columns()
       return lrChangesFromEpochs(lrTag, c.steps, c.values, ls.length, (e) => {
-        // The last fit's epoch with that index (a resumed fit repeats indices).
+        // The last fit's epoch with that index (a resumed fit repeats indices); its batches and
+        // the one after them (the rate logged at an epoch's end is the next batch's).
         for (let k = inv.epochs.length - 1; k >= 0; k--) {
           const ep = inv.epochs[k]!
           if (ep.label !== e || ep.first > ep.last) continue
-          return [ep.g + 1, Math.max(steps[ep.last]!, ep.g + 1)]
+          return [ep.g + 1, Math.max(steps[ep.last]!, ep.g + 1) + 1]
         }
         return null
       })

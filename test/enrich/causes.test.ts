@@ -91,14 +91,15 @@ test('a lowered LR supports a spike (it cannot cause one) but is the first cause
   assert.equal(attachLrCauseAtEnd(lossEvent('plateau', 100, 150), lowered, 50), false, 'a change 500 steps after the plateau ended is not its cause')
 })
 
-test('epoch-level LR: a change between epochs e−1 and e is placed inside epoch e\'s batches', () => {
+test('epoch-level LR: a change between epochs e−1 and e is placed in the range the epoch mapping gives', () => {
   const epochs = [0, 1, 2, 3]
   const values = [0.01, 0.01, 0.001, 0.001]
-  const batches = (e: number): [number, number] | null => e === 2 ? [601, 900] : null
+  // Epoch 2's batches 601–900 and the one after them (the rate logged at an epoch's end is the next batch's).
+  const batches = (e: number): [number, number] | null => e === 2 ? [601, 901] : null
   const changes = lrChangesFromEpochs('epoch_learning_rate', epochs, values, 4, batches)
   assert.equal(changes.length, 1)
-  assert.deepEqual({ ...changes[0]!, where: undefined }, { tag: 'epoch_learning_rate', from: 0.01, to: 0.001, stepLo: 601, stepHi: 900, where: undefined })
-  assert.match(changes[0]!.where, /changed within epoch 2 \(batch steps 601–900\)/)
+  assert.deepEqual({ ...changes[0]!, where: undefined }, { tag: 'epoch_learning_rate', from: 0.01, to: 0.001, stepLo: 601, stepHi: 901, where: undefined })
+  assert.match(changes[0]!.where, /changed between batch steps 601 and 901 \(epoch 2's batches or the first after them\)/)
   assert.deepEqual(lrChangesFromEpochs('epoch_learning_rate', epochs, values, 4, () => null), [], 'no change without the epoch\'s batches')
 })
 

@@ -71,7 +71,7 @@ test('corpus lr_jump: the jump is flagged at 181–183 on the de-smoothed loss a
   assert.ok(lr !== undefined, JSON.stringify(jump.causes))
   assert.match(lr.cause, /raised from 0\.02 to 0\.18/)
   assert.match(lr.evidence, /epoch_learning_rate was 0\.02 at epoch 6 and 0\.18 at epoch 7/)
-  assert.match(lr.evidence, /batch steps 169–192/)
+  assert.match(lr.evidence, /between batch steps 169 and 193/)
   assert.match(jump.explanation, /learning-rate increase/)
 })
 
