@@ -13,6 +13,11 @@ export interface LrChange {
   stepHi: number
   /** How the location was found, for the evidence text. */
   where: string
+  /**
+   * The rate jumped between two consecutive logged values (a step schedule, a manual change),
+   * rather than drifting over several; set by per-step LR series. Optional (false).
+   */
+  abrupt?: boolean
 }
 
 /** A learning-rate change must be at least this large to be named as the cause of a jump. */
@@ -50,7 +55,7 @@ export class LrStepTracker {
         // An abrupt change happened after the previous point, by this one: [previous step + 1, s].
         const lo = Number.isInteger(this.prevStep) ? Math.min(s, this.prevStep + 1) : s
         this.changes.push(abrupt
-          ? { tag: this.tag, from: this.prev, to: v, stepLo: lo, stepHi: s, where: `${this.tag} went from ${fmt(this.prev)} at step ${this.prevStep} to ${fmt(v)} at step ${s}` }
+          ? { tag: this.tag, from: this.prev, to: v, stepLo: lo, stepHi: s, abrupt: true, where: `${this.tag} went from ${fmt(this.prev)} at step ${this.prevStep} to ${fmt(v)} at step ${s}` }
           : { tag: this.tag, from: this.anchor, to: v, stepLo: this.anchorStep, stepHi: s, where: `${this.tag} drifted from ${fmt(this.anchor)} at step ${this.anchorStep} to ${fmt(v)} at step ${s}` })
         this.anchor = v
         this.anchorStep = s
@@ -168,8 +173,10 @@ export function attachGradientCause (ev: JumpEvent, gradTag: string, gradEvents:
  * A jump that an abrupt learning-rate raise explains starts at the raise: the loss answers a few
  * steps late (momentum, Adam's moments), but the change point is the raise. Moves the start of each
  * new level shift, divergence or spike whose start lies at most `lookbackPoints` points after an
- * abrupt raise (a change located to one step) to the first point at or after it. Only for events
- * not yet recorded: an announced event never changes its start.
+ * abrupt raise to the first point at or after the step where the new rate was logged (with the
+ * rate logged every N steps, as Lightning's LearningRateMonitor does, the raise is known to within
+ * N steps and the loss points before that step may precede it). Only for events not yet recorded:
+ * an announced event never changes its start.
  */
 export function snapToLrChange (fresh: JumpEvent[], changes: readonly LrChange[], v: { steps: ArrayLike<number>, wallTimes: ArrayLike<number> }, n: number, lookbackPoints: number, taken: (key: string) => boolean): void {
   const steps = v.steps
@@ -178,7 +185,7 @@ export function snapToLrChange (fresh: JumpEvent[], changes: readonly LrChange[]
     let best: LrChange | null = null
     const lo = steps[Math.max(0, ev.startIndex - lookbackPoints)]!
     for (const c of changes) {
-      if (c.stepLo !== c.stepHi || !(c.to > c.from) || c.stepHi > ev.startStep || c.stepHi < lo) continue
+      if (!(c.stepLo === c.stepHi || c.abrupt === true) || !(c.to > c.from) || c.stepHi > ev.startStep || c.stepHi < lo) continue
       if (best === null || c.stepHi > best.stepHi) best = c
     }
     if (best === null) continue

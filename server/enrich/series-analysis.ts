@@ -320,9 +320,12 @@ export class SeriesAnalysis {
       const osc = this.schedule.cycleOscillation(c, phases, problems, this.tag)
       if (osc !== null) out.push(osc)
     }
-    // Epoch-level rates (Keras `epoch_learning_rate`) place a change only within an epoch's batches.
+    // Epoch-level rates (Keras `epoch_learning_rate`) place a change only within an epoch's batches
+    // and the one after them; the note spans the epoch's batches (the batch after them is not
+    // logged yet when the epoch closes, and a span must not depend on when it was computed), its
+    // evidence names the whole range.
     const epochSteps: LrPhase[] = this.lrChanges.filter(ch => ch.tag.startsWith('epoch_')).map(ch => ({
-      kind: ch.to > ch.from ? 'step-up' : 'step-down', tag: ch.tag, from: ch.from, to: ch.to, stepLo: ch.stepLo, stepHi: ch.stepHi, where: ch.where
+      kind: ch.to > ch.from ? 'step-up' : 'step-down', tag: ch.tag, from: ch.from, to: ch.to, stepLo: ch.stepLo, stepHi: Math.max(ch.stepLo, ch.stepHi - 1), where: ch.where
     }))
     if (epochSteps.length) out.push(...this.schedule.update(c, n, epochSteps, epochSteps.length))
     for (const ev of out) ev.explanation = explain(ev, this.label)

@@ -125,7 +125,7 @@ test('a gradient-norm burst just before a loss jump is named first (exploding gr
   assert.equal(small.causes[0]!.cause, 'a bad batch', 'a ×1.5 gradient bump before the jump only supports it')
 })
 
-test('a level shift a few points after an abrupt LR raise starts at the raise; after a lowering, or with its key taken, it keeps its start', () => {
+test('a level shift a few points after an abrupt LR raise starts at the raise (or where the new rate was first logged); after a lowering, a drift, or with its key taken, it keeps its start', () => {
   // Loss and learning rate logged at every step: the raise is located to one step (2000).
   const c = columns(4000, 1)
   const raise = lrChanges(s => s < 2000 ? 1e-3 : 1e-2, 4000, 1)
@@ -150,8 +150,15 @@ test('a level shift a few points after an abrupt LR raise starts at the raise; a
   snapToLrChange([late], raise, c, 4000, 50, () => false)
   assert.equal(late.startStep, 2080)
 
-  // Logged every 10 steps, the raise is only known to lie in (1990, 2000]: the start is not moved.
+  // Logged every 10 steps (Lightning's LearningRateMonitor with log_every_n_steps), the raise lies in
+  // (1990, 2000]: the start moves to the first point logged at the new rate, step 2000.
   const coarse = lossEvent('level-shift', 204)
   snapToLrChange([coarse], lrChanges(s => s < 2000 ? 1e-3 : 1e-2), columns(400), 400, 50, () => false)
-  assert.equal(coarse.startStep, 2040)
+  assert.equal(coarse.startStep, 2000)
+  // A rate that drifted up over many points (a warm-up) is no step to snap to.
+  const drifted = lossEvent('level-shift', 204)
+  const ramp = lrChanges(s => 1e-3 * Math.pow(10, Math.min(1, Math.max(0, (s - 1500) / 500))))
+  assert.ok(ramp.length > 0 && ramp.every(ch => ch.abrupt !== true), JSON.stringify(ramp))
+  snapToLrChange([drifted], ramp, columns(400), 400, 50, () => false)
+  assert.equal(drifted.startStep, 2040)
 })
