@@ -59,6 +59,8 @@ export class RunningMeanInverter extends EpochSegmenter {
   private violations = 0
   /** The run's running accuracy (same steps), whose whole-number counts give the samples seen. */
   private acc: SeriesData | null = null
+  /** The views {@link columns} handed out last (the arrays are replaced when they grow). */
+  private views: InverterColumns | null = null
 
   constructor (sizes?: BatchSizes | null, domain?: ValueDomain | null) {
     super(sizes)
@@ -85,14 +87,17 @@ export class RunningMeanInverter extends EpochSegmenter {
     this.cnt = grow(this.cnt, new Float64Array(cap), used)
   }
 
-  /** Views of the outputs for the points processed so far (valid until the next update). */
+  /** Views of the outputs for the points processed so far (valid until the next update; the same views while nothing was added). */
   columns (): InverterColumns {
-    return {
+    const c = this.views
+    if (c !== null && c.desmoothed.length === this.n && c.desmoothed.buffer === this.desm.buffer && c.epoch.buffer === this.ep.buffer) return c
+    this.views = {
       desmoothed: this.desm.subarray(0, this.n),
       bound: this.bnd.subarray(0, this.n),
       epoch: this.ep.subarray(0, this.n),
       kind: this.knd.subarray(0, this.n)
     }
+    return this.views
   }
 
   /** Human-readable summary of what was done (the API's `notes`). */

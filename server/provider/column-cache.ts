@@ -17,7 +17,9 @@ export class ColumnCache {
       if (a !== null) b.set(a.subarray(0, have))
       a = st.rawCopy = b
     }
-    for (let i = have; i < n; i++) a[i] = values[i]!
+    // The store's columns are typed arrays: one block copy (float32 widens exactly to float64).
+    if (values instanceof Float32Array || values instanceof Float64Array) a.set(values.subarray(have, n), have)
+    else for (let i = have; i < n; i++) a[i] = values[i]!
     st.rawCopyLength = n
     return a.subarray(0, n)
   }
