@@ -85,14 +85,14 @@ export class Ring {
 
   /**
    * Copies the `n` most recent values (n ≤ size), oldest first, into `out[0..n)`: at most two
-   * block copies, as the newest values end at head (exclusive), possibly wrapping around the buffer's end.
+   * runs, as the newest values end at head (exclusive), possibly wrapping around the buffer's end.
    */
   copyRecent (n: number, out: Float64Array): void {
-    const p = this.head - n
-    if (p >= 0) { out.set(this.buf.subarray(p, this.head)); return }
-    const cap = this.capacity
-    out.set(this.buf.subarray(p + cap, cap))
-    out.set(this.buf.subarray(0, this.head), -p)
+    const buf = this.buf; const head = this.head
+    let j = 0
+    // (Plain loops: a subarray view per copy would be garbage at every call.)
+    if (head < n) for (let q = head - n + this.capacity; q < this.capacity; q++) out[j++] = buf[q]!
+    for (let q = Math.max(0, head - n); q < head; q++) out[j++] = buf[q]!
   }
 
   /** Median of the `m` most recent values (all when fewer are held); NaN when empty. */
