@@ -334,7 +334,8 @@ class StoreEnrichment implements EnrichmentProvider {
   /** Hands each current annotation of a tag to `each`: the recorded ones (refreshed where their events changed), then tentative ones. */
   private listOf (st: TagState, each: (a: Annotation) => void): void {
     st.refresh()
-    for (const a of st.annotations.values()) each(a)
+    // In start order already, so that the list of one series seldom needs sorting again.
+    for (const a of st.sortedAnnotations()) each(a)
     for (const ev of st.analysis.tentative(this.neighbours(st.run))) each(st.served(ev, true))
   }
 }

@@ -147,6 +147,10 @@ export class ScalarSeries {
   private steps: Int32Array | Float64Array = new Int32Array(INITIAL_CAPACITY)
   private wallTimes: Float64Array = new Float64Array(INITIAL_CAPACITY)
   private values: Float32Array | Float64Array = new Float32Array(INITIAL_CAPACITY)
+  /** The views {@link columns} handed out last, the version and the column arrays they were made of. */
+  private views: SeriesColumns | null = null
+  private viewsVersion = -1
+  private viewsOf: [Column | null, Column | null, Column | null] = [null, null, null]
 
   constructor (pyramid = new MinMaxPyramid()) {
     this.pyramid = pyramid
@@ -192,10 +196,15 @@ export class ScalarSeries {
   /** Last stored step, or undefined when empty. */
   lastStep (): number | undefined { return this.length ? this.steps[this.length - 1] : undefined }
 
-  /** Read-only views of the first `length` points. Valid until the next append. */
+  /** Read-only views of the first `length` points. Valid until the next append (the same views until then: readers call this often). */
   columns (): SeriesColumns {
+    const c = this.views
+    if (c !== null && this.viewsVersion === this.version && this.viewsOf[0] === this.steps && this.viewsOf[1] === this.wallTimes && this.viewsOf[2] === this.values) return c
     const n = this.length
-    return { steps: this.steps.subarray(0, n), wallTimes: this.wallTimes.subarray(0, n), values: this.values.subarray(0, n) }
+    this.views = { steps: this.steps.subarray(0, n), wallTimes: this.wallTimes.subarray(0, n), values: this.values.subarray(0, n) }
+    this.viewsVersion = this.version
+    this.viewsOf = [this.steps, this.wallTimes, this.values]
+    return this.views
   }
 
   /**
