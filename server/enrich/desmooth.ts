@@ -80,11 +80,12 @@ export class RunningMeanInverter extends EpochSegmenter {
 
   protected override growTo (cap: number, used: number): void {
     super.growTo(cap, used)
-    this.desm = grow(this.desm, new Float64Array(cap), used)
-    this.bnd = grow(this.bnd, new Float64Array(cap), used)
+    this.desm = grow(this.desm, cap, used, Float64Array)
+    this.bnd = grow(this.bnd, cap, used, Float64Array)
     // 255 marks a point not computed yet (not counted in kindCounts).
-    this.knd = grow(this.knd, new Uint8Array(cap).fill(255), used)
-    this.cnt = grow(this.cnt, new Float64Array(cap), used)
+    this.knd = grow(this.knd, cap, used, Uint8Array)
+    this.knd.fill(255, used)
+    this.cnt = grow(this.cnt, cap, used, Float64Array)
   }
 
   /** Views of the outputs for the points processed so far (valid until the next update; the same views while nothing was added). */
