@@ -1,4 +1,6 @@
-/** Types, point kinds and two small helpers shared by the epoch segmentation (epochs.ts) and the running-mean inverter (desmooth.ts). */
+/** Types, point kinds and small helpers shared by the epoch segmentation (epochs.ts) and the running-mean inverter (desmooth.ts). */
+
+import { resizeColumn, growthFactor } from '../columns.js'
 
 /**
  * The part of a stored series the inverter reads. Columns are views that may be replaced between
@@ -122,8 +124,17 @@ export interface InverterColumns {
   span: Int32Array
 }
 
-/** Copies the first `used` entries of `a` into the larger `b`. */
-export function grow<T extends Float64Array | Int32Array | Uint8Array> (a: T, b: T, used: number): T { b.set(a.subarray(0, used)); return b }
+/**
+ * `a` with room for `cap` entries, its first `used` kept, the rest 0. Grown like the store's
+ * columns: large arrays grow in place in a resizable buffer (no copy, and untouched pages cost no
+ * memory), so the first append after loading a long series does not copy every per-point array.
+ */
+export function grow<T extends Float64Array | Int32Array | Uint8Array> (a: T, cap: number, used: number, Ctor: new (b: ArrayBuffer, off: number, len: number) => T): T {
+  return resizeColumn(a, used, cap, Ctor)
+}
+
+/** How much the per-point arrays grow when full (see {@link grow}). */
+export function growth (a: Float64Array | Int32Array | Uint8Array): number { return growthFactor(a) }
 
 /** Adds one closed epoch to the cross-check: its value against the last running mean `m`. */
 export function recordCheck (check: CrossCheck, m: number, value: number, matched: boolean): void {

@@ -61,6 +61,8 @@ export class RunningMeanInverter extends EpochSegmenter {
   private violations = 0
   /** The run's running accuracy (same steps), whose whole-number counts give the samples seen. */
   private acc: SeriesData | null = null
+  /** The views {@link columns} handed out last (the arrays are replaced when they grow). */
+  private views: InverterColumns | null = null
 
   constructor (sizes?: BatchSizes | null, domain?: ValueDomain | null) {
     super(sizes)
@@ -80,23 +82,27 @@ export class RunningMeanInverter extends EpochSegmenter {
 
   protected override growTo (cap: number, used: number): void {
     super.growTo(cap, used)
-    this.desm = grow(this.desm, new Float64Array(cap), used)
-    this.bnd = grow(this.bnd, new Float64Array(cap), used)
+    this.desm = grow(this.desm, cap, used, Float64Array)
+    this.bnd = grow(this.bnd, cap, used, Float64Array)
     // 255 marks a point not computed yet (not counted in kindCounts).
-    this.knd = grow(this.knd, new Uint8Array(cap).fill(255), used)
-    this.cnt = grow(this.cnt, new Float64Array(cap), used)
-    this.spn = grow(this.spn, new Int32Array(cap), used)
+    this.knd = grow(this.knd, cap, used, Uint8Array)
+    this.knd.fill(255, used)
+    this.cnt = grow(this.cnt, cap, used, Float64Array)
+    this.spn = grow(this.spn, cap, used, Int32Array)
   }
 
-  /** Views of the outputs for the points processed so far (valid until the next update). */
+  /** Views of the outputs for the points processed so far (valid until the next update; the same views while nothing was added). */
   columns (): InverterColumns {
-    return {
+    const c = this.views
+    if (c !== null && c.desmoothed.length === this.n && c.desmoothed.buffer === this.desm.buffer && c.epoch.buffer === this.ep.buffer) return c
+    this.views = {
       desmoothed: this.desm.subarray(0, this.n),
       bound: this.bnd.subarray(0, this.n),
       epoch: this.ep.subarray(0, this.n),
       kind: this.knd.subarray(0, this.n),
       span: this.spn.subarray(0, this.n)
     }
+    return this.views
   }
 
   /** Human-readable summary of what was done (the API's `notes`). */

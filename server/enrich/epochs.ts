@@ -7,7 +7,7 @@
  * new points and events. The subclass computes the per-point values ({@link computeEpoch}).
  */
 
-import { grow, recordCheck, type BatchSizes, type CrossCheck, type EpochInfo, type Fit, type SeriesData } from './desmooth-types.js'
+import { grow, growth, recordCheck, type BatchSizes, type CrossCheck, type EpochInfo, type Fit, type SeriesData } from './desmooth-types.js'
 
 export abstract class EpochSegmenter {
   protected n = 0
@@ -57,15 +57,15 @@ export abstract class EpochSegmenter {
 
   protected ensureCapacity (n: number): void {
     if (n <= this.cap) return
-    const cap = Math.max(n, Math.ceil(this.cap * 1.5), 64)
+    const cap = Math.max(n, Math.ceil(this.cap * growth(this.ctr)), 64)
     this.growTo(cap, this.n)
     this.cap = cap
   }
 
   /** Grows the per-point arrays to `cap`, keeping the first `used` entries. */
   protected growTo (cap: number, used: number): void {
-    this.ep = grow(this.ep, new Int32Array(cap), used)
-    this.ctr = grow(this.ctr, new Float64Array(cap), used)
+    this.ep = grow(this.ep, cap, used, Int32Array)
+    this.ctr = grow(this.ctr, cap, used, Float64Array)
   }
 
   /** Consumes the new points and events (see RunningMeanInverter.update). */

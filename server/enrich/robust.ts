@@ -65,7 +65,7 @@ export class Ring {
 
   push (x: number): void {
     this.buf[this.head] = x
-    this.head = (this.head + 1) % this.capacity
+    if (++this.head === this.capacity) this.head = 0
     if (this.size < this.capacity) this.size++
   }
 
@@ -83,19 +83,24 @@ export class Ring {
     return medianInPlace(this.scratch, this.size)
   }
 
+  /**
+   * Copies the `n` most recent values (n ≤ size), oldest first, into `out[0..n)`: at most two
+   * runs, as the newest values end at head (exclusive), possibly wrapping around the buffer's end.
+   */
+  copyRecent (n: number, out: Float64Array): void {
+    const buf = this.buf; const head = this.head
+    let j = 0
+    // (Plain loops: a subarray view per copy would be garbage at every call.)
+    if (head < n) for (let q = head - n + this.capacity; q < this.capacity; q++) out[j++] = buf[q]!
+    for (let q = Math.max(0, head - n); q < head; q++) out[j++] = buf[q]!
+  }
+
   /** Median of the `m` most recent values (all when fewer are held); NaN when empty. */
   medianRecent (m: number): number {
     const n = Math.min(m, this.size)
     if (n === 0) return NaN
-    // The n newest values end at head (exclusive), possibly wrapping around the buffer's end.
-    const buf = this.buf; const scratch = this.scratch; const cap = this.capacity
-    let p = this.head - n
-    if (p < 0) p += cap
-    for (let j = 0; j < n; j++) {
-      scratch[j] = buf[p]!
-      if (++p === cap) p = 0
-    }
-    return medianInPlace(scratch, n)
+    this.copyRecent(n, this.scratch)
+    return medianInPlace(this.scratch, n)
   }
 
   /** Median of |x − center| over the held values; NaN when empty. */

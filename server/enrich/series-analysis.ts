@@ -83,9 +83,38 @@ export class SeriesAnalysis {
   private schedule: ScheduleAnnotator | null = null
   /** The epoch values do not match a running mean: the series is analysed as logged. */
   crossCheckFailed = false
+  // What the names alone decide, worked out once (each is a handful of regular expressions, and
+  // update runs on every append to the run).
+  /** Only NaN/Inf is annotated on this series. */
+  private readonly skip: boolean
+  /** +1 when higher values are worse, −1 when lower values are. */
+  private readonly dir: 1 | -1
+  /** The series carries the schedule's info annotations. */
+  private readonly schedules: boolean
+  /** Training series this one would be compared with for overfitting, most specific first (null: not a validation loss). */
+  private readonly pairCandidates: ReadonlyArray<{ run: string, tag: string }> | null
+  /** The run's learning-rate and gradient tags, as of the tag set `tagsSeen` (of size `tagsSeenSize`). */
+  private tagsSeen: ReadonlySet<string> | null = null
+  private tagsSeenSize = -1
+  private lrTags: string[] = []
+  private gradTags: string[] = []
 
   constructor (readonly run: string, readonly tag: string, readonly series: LoggedSeries, readonly guess: FamilyGuess,
-    private readonly opts: AnalysisOptions, private readonly sink: AnalysisSink) {}
+    private readonly opts: AnalysisOptions, private readonly sink: AnalysisSink) {
+    this.skip = noJumps(tag)
+    this.dir = higherIsBetter(tag) ? -1 : 1
+    this.schedules = wantsSchedule(run, tag)
+    this.pairCandidates = isLossLike(tag) && !tag.startsWith('batch_') ? trainCounterparts(run, tag) : null
+  }
+
+  /** Brings the learning-rate and gradient tag lists up to date with the run's tags. */
+  private tagLists (tags: ReadonlySet<string>): void {
+    if (tags === this.tagsSeen && tags.size === this.tagsSeenSize) return
+    this.tagsSeen = tags
+    this.tagsSeenSize = tags.size
+    this.lrTags = [...tags].filter(isLearningRateTag)
+    this.gradTags = [...tags].filter(t => /grad/i.test(t) && t !== this.tag && !isLearningRateTag(t))
+  }
 
   /** How the series is de-smoothed by default. */
   get mode (): 'running-mean' | 'none' {
@@ -133,8 +162,9 @@ export class SeriesAnalysis {
     } else this.inverter = null
     // 2. Jumps on the best raw series.
     const c = s.columns()
-    const skip = noJumps(this.tag)
-    const dir: 1 | -1 = higherIsBetter(this.tag) ? -1 : 1
+    const skip = this.skip
+    const dir = this.dir
+    this.tagLists(tags)
     if (this.detector === null) {
       // A metric in [0, 1] (an accuracy: a count over a batch) takes no positive value under 1e-6.
       const unit = valueDomain(this.tag)?.hi === 1
@@ -161,7 +191,7 @@ export class SeriesAnalysis {
     //    schedule steps and phases on a training loss become information.
     const changes = this.runLrChanges(tags, co)
     snapToLrChange(fresh, changes, c, s.length, LR_LOOKBACK_POINTS, key => this.events.has(key))
-    if (wantsSchedule(this.run, this.tag)) fresh.push(...this.scheduleEvents(tags, co, c, s.length, fresh))
+    if (this.schedules) fresh.push(...this.scheduleEvents(tags, co, c, s.length, fresh))
     for (const ev of fresh) this.record(ev)
     // 6. Causes from the run's other series (re-run when they change).
     this.attachCauses(tags, co)
@@ -188,7 +218,7 @@ export class SeriesAnalysis {
    */
   tentative (co: CoLogged): JumpEvent[] {
     const out: JumpEvent[] = []
-    if (this.detector !== null && !noJumps(this.tag)) {
+    if (this.detector !== null && !this.skip) {
       const c = this.series.columns()
       for (const ev of this.detector.tentative()) {
         // A tentative event names its learning-rate cause too (the run's changes as last seen).
@@ -225,9 +255,9 @@ export class SeriesAnalysis {
   // --- overfitting ------------------------------------------------------------------------------
 
   private overfittingEvents (co: CoLogged): JumpEvent[] {
-    if (!isLossLike(this.tag) || this.tag.startsWith('batch_')) return []
+    if (this.pairCandidates === null) return []
     if (this.overfitting === null) {
-      const pair = trainCounterparts(this.run, this.tag).find(c => co.series(c.run, c.tag) !== null)
+      const pair = this.pairCandidates.find(c => co.series(c.run, c.tag) !== null)
       if (pair === undefined) return []
       this.trainingPair = pair
       this.overfitting = new OverfittingDetector(this.run === pair.run ? this.tag : `${this.run}/${this.tag}`, this.run === pair.run ? pair.tag : `${pair.run}/${pair.tag}`)
@@ -247,8 +277,9 @@ export class SeriesAnalysis {
 
   private attachCauses (tags: ReadonlySet<string>, co: CoLogged): void {
     if (this.events.size === 0) return
-    const lrTags = [...tags].filter(isLearningRateTag)
-    const gradTags = [...tags].filter(t => /grad/i.test(t) && t !== this.tag && !isLearningRateTag(t))
+    this.tagLists(tags)
+    const lrTags = this.lrTags
+    const gradTags = this.gradTags
     const version = (t: string): number => co.series(this.run, t)!.version
     const sig = lrTags.map(t => `${t}:${version(t)}`).join('|') + '#' + gradTags.map(t => `${t}:${version(t)}`).join('|') + '#' + this.events.size
     if (sig === this.causesSeen) return
@@ -275,8 +306,8 @@ export class SeriesAnalysis {
   /** Every learning-rate change of the run, mapped onto this series' steps (kept for tentative events). */
   private runLrChanges (tags: ReadonlySet<string>, co: CoLogged): LrChange[] {
     const changes: LrChange[] = []
-    for (const lt of tags) {
-      if (!isLearningRateTag(lt)) continue
+    this.tagLists(tags)
+    for (const lt of this.lrTags) {
       const ls = co.series(this.run, lt)
       if (ls !== null) changes.push(...this.lrChangesOf(lt, ls, co))
     }
@@ -309,14 +340,17 @@ export class SeriesAnalysis {
   private scheduleEvents (tags: ReadonlySet<string>, co: CoLogged, c: { steps: ArrayLike<number>, wallTimes: ArrayLike<number> }, n: number, fresh: readonly JumpEvent[]): JumpEvent[] {
     const out: JumpEvent[] = []
     if (this.schedule === null) this.schedule = new ScheduleAnnotator(this.tag)
-    const problems = [...this.events.values(), ...fresh].filter(e => e.severity !== 'info')
-    for (const lt of tags) {
-      if (!isLearningRateTag(lt) || lt.startsWith('epoch_')) continue
+    // The problems so far, listed only when a per-step learning-rate series is there to read them.
+    let problems: JumpEvent[] | null = null
+    this.tagLists(tags)
+    for (const lt of this.lrTags) {
+      if (lt.startsWith('epoch_')) continue
       const ls = co.series(this.run, lt)
       if (ls === null) continue
       const tracker = co.learningRates.schedule(lt, ls)
       const phases = tracker.current()
       out.push(...this.schedule.update(c, n, phases, tracker.finalCount()))
+      problems ??= [...this.events.values(), ...fresh].filter(e => e.severity !== 'info')
       const osc = this.schedule.cycleOscillation(c, phases, problems, this.tag)
       if (osc !== null) out.push(osc)
     }

@@ -1,6 +1,7 @@
 /** Extra columns that are cheap copies or incremental transforms of a stored series, cached per series (raw copies, zero bounds, TensorBoard smoothing, epoch labels). */
 
 import type { RunState } from '../store/scalar-store.js'
+import { resizeColumn, growthFactor } from '../columns.js'
 import { POINT_RAW } from '../enrich/desmooth.js'
 import { TbSmoother } from '../enrich/smooth.js'
 import type { TagState } from './series-state.js'
@@ -13,11 +14,13 @@ export class ColumnCache {
     let a = st.rawCopy
     const have = st.rawCopyLength
     if (a === null || a.length < n) {
-      const b = new Float64Array(Math.max(n, Math.ceil((a?.length ?? 0) * 1.5), 64))
-      if (a !== null) b.set(a.subarray(0, have))
-      a = st.rawCopy = b
+      // Grown like the store's columns (in place once large: no copy on the first append after a load).
+      const old = a ?? new Float64Array(0)
+      a = st.rawCopy = resizeColumn(old, have, Math.max(n, Math.ceil(old.length * growthFactor(old)), 64), Float64Array)
     }
-    for (let i = have; i < n; i++) a[i] = values[i]!
+    // The store's columns are typed arrays: one block copy (float32 widens exactly to float64).
+    if (values instanceof Float32Array || values instanceof Float64Array) a.set(values.subarray(have, n), have)
+    else for (let i = have; i < n; i++) a[i] = values[i]!
     st.rawCopyLength = n
     return a.subarray(0, n)
   }
@@ -39,14 +42,11 @@ export class ColumnCache {
     let e = st.smoothers.get(w)
     if (e === undefined || e.sm.length > n) {
       if (st.smoothers.size >= 4) st.smoothers.delete(st.smoothers.keys().next().value!)
-      e = { sm: new TbSmoother(w), out: new Float64Array(Math.max(n, 64)) }
+      e = { sm: new TbSmoother(w), out: resizeColumn(new Float64Array(0), 0, Math.max(n, 64), Float64Array) }
       st.smoothers.set(w, e)
     }
-    if (e.out.length < n) {
-      const b = new Float64Array(Math.max(n, Math.ceil(e.out.length * 1.5)))
-      b.set(e.out.subarray(0, e.sm.length))
-      e.out = b
-    }
+    // Grown like the store's columns (in place once large: no copy on the first append after a load).
+    if (e.out.length < n) e.out = resizeColumn(e.out, e.sm.length, Math.max(n, Math.ceil(e.out.length * growthFactor(e.out))), Float64Array)
     const view = e.out.subarray(0, n)
     e.sm.extend(values.length === n ? values : (values as Float64Array).subarray(0, n), view, e.sm.length)
     e.sm.finish(values, view)

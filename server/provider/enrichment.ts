@@ -180,15 +180,19 @@ class StoreEnrichment implements EnrichmentProvider {
         const st = this.state(run, tag)
         if (st === null) continue
         this.sync(st)
-        for (const a of this.listOf(st)) {
-          if (filter.kind !== undefined && a.kind !== filter.kind) continue
-          if (filter.severity !== undefined && a.severity !== filter.severity) continue
-          if (filter.minStep !== undefined && a.endStep < filter.minStep) continue
+        this.listOf(st, a => {
+          if (filter.kind !== undefined && a.kind !== filter.kind) return
+          if (filter.severity !== undefined && a.severity !== filter.severity) return
+          if (filter.minStep !== undefined && a.endStep < filter.minStep) return
           out.push(a)
-        }
+        })
       }
     }
-    out.sort((a, b) => a.run < b.run ? -1 : a.run > b.run ? 1 : a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : a.startStep - b.startStep)
+    // Mostly in order already (one run's tags, events in creation order): the (stable) sort, which
+    // copies the list, only when some pair is out of order.
+    for (let i = 1; i < out.length; i++) {
+      if (byRunTagStart(out[i - 1]!, out[i]!) > 0) { out.sort(byRunTagStart); break }
+    }
     return out
   }
 
@@ -220,11 +224,15 @@ class StoreEnrichment implements EnrichmentProvider {
     if (r === undefined || t === undefined || !isScalarTag(t) || t.series === null) return null
     const key = run + '\0' + tag
     let st = this.states.get(key)
-    const guess = guessFamily({ run, tag, runTags: this.runContext(r).tags })
+    const runTags = this.runContext(r).tags
+    // The family follows from the names alone: guessed again only when the run's tags changed.
+    if (st !== undefined && st.info === t && st.guessTags === runTags) return st
+    const guess = guessFamily({ run, tag, runTags })
     if (st === undefined || st.info !== t || st.guess.family !== guess.family) {
       st = new TagState(run, tag, t, guess, { desmooth: this.configuredMode(run), sizes: this.defaultSizes(run), params: this.opts.params })
       this.states.set(key, st)
     }
+    st.guessTags = runTags
     return st
   }
 
@@ -323,11 +331,16 @@ class StoreEnrichment implements EnrichmentProvider {
     for (const l of this.listeners) l(a)
   }
 
-  /** Current annotations of a tag: the recorded ones (refreshed where their events changed), then tentative ones. */
-  private listOf (st: TagState): Annotation[] {
+  /** Hands each current annotation of a tag to `each`: the recorded ones (refreshed where their events changed), then tentative ones. */
+  private listOf (st: TagState, each: (a: Annotation) => void): void {
     st.refresh()
-    const out = [...st.annotations.values()]
-    for (const ev of st.analysis.tentative(this.neighbours(st.run))) out.push(st.served(ev, true))
-    return out
+    // In start order already, so that the list of one series seldom needs sorting again.
+    for (const a of st.sortedAnnotations()) each(a)
+    for (const ev of st.analysis.tentative(this.neighbours(st.run))) each(st.served(ev, true))
   }
+}
+
+/** The order of {@link EnrichmentProvider.annotations}: by run, tag and start step. */
+function byRunTagStart (a: Annotation, b: Annotation): number {
+  return a.run < b.run ? -1 : a.run > b.run ? 1 : a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : a.startStep - b.startStep
 }

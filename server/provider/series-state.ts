@@ -36,6 +36,8 @@ export class TagState {
   epochCol: { source: TagInfo | null, n: number, j: number, out: Int32Array } | null = null
   seenVersion = -1
   seenDepsVersion = -1
+  /** The run's tag set `guess` was made with (the provider guesses again when it changes). */
+  guessTags: ReadonlySet<string> | null = null
   rawCopy: Float64Array | null = null
   rawCopyLength = 0
   /** Inverters for requests with other sizes or a forced mode, by sizes key (at most 4). */
@@ -46,9 +48,18 @@ export class TagState {
     this.key = run + '\0' + tag
     this.hash = fnv1a(this.key)
     this.analysis = new SeriesAnalysis(run, tag, info.series!, guess, options, {
-      recorded: ev => { this.annotations.set(ev.key, this.served(ev, false)) },
-      cleared: () => { this.annotations.clear() }
+      recorded: ev => { this.annotations.set(ev.key, this.served(ev, false)); this.byStart = null },
+      cleared: () => { this.annotations.clear(); this.byStart = null }
     })
+  }
+
+  /** The recorded annotations by start step (stable: creation order among equal starts), until one is added or all are dropped. */
+  private byStart: Annotation[] | null = null
+
+  /** The recorded annotations ordered by start step, ties in creation order (a start never changes once recorded). */
+  sortedAnnotations (): readonly Annotation[] {
+    if (this.byStart === null) this.byStart = [...this.annotations.values()].sort((a, b) => a.startStep - b.startStep)
+    return this.byStart
   }
 
   /** The inverter of the default de-smoothing, while the series is a running mean. */

@@ -58,8 +58,15 @@ export class Baseline {
     const W = this.window
     if (this.ring.size < 3) return false
     if (this.ring.size < W) { this.recompute(); return true }
-    if (++this.sinceLevel >= W >> 2) { this.sinceLevel = 0; this.base = this.ring.medianRecent(W >> 1) }
-    if (++this.sinceRecompute >= W) { this.sinceRecompute = 0; this.recompute(); return true }
+    const level = ++this.sinceLevel >= W >> 2
+    if (level) this.sinceLevel = 0
+    if (++this.sinceRecompute >= W) {
+      this.sinceRecompute = 0
+      // recompute sets the level itself (a level median taken here would be overwritten unread).
+      this.recompute()
+      return true
+    }
+    if (level) this.base = this.ring.medianRecent(W >> 1)
     return false
   }
 

@@ -82,7 +82,7 @@ export class OscillationDetector {
     const r = this.ring
     const n = r.size
     const x = this.linear
-    for (let j = 0; j < n; j++) x[j] = r.recent(n - 1 - j)
+    r.copyRecent(n, x)
     const maxLag = Math.min(MAX_HALF_PERIOD * 2, Math.floor(n / 4))
     const means = this.means
     for (let m = 1; m <= maxLag; m++) {

@@ -29,6 +29,16 @@ const SHIFT_RATIO = 2
 
 export class ShiftScan {
   private readonly ring = new Ring(BEFORE + MAX_AFTER)
+  /** The ring's values, oldest first, for the rank test. */
+  private readonly xs = new Float64Array(BEFORE + MAX_AFTER)
+  /** Pushes into the ring so far, and whether the newest one pushed a value out of the full ring (`dropped`). */
+  private pushes = 0
+  private droppedSome = false
+  private dropped = 0
+  /** The rank statistic of the first split as of push `uPushes` (−1: none kept), for the split `uM`. */
+  private uPushes = -1
+  private uM = 0
+  private uVal = 0
   /** Consecutive newest points that were high (ratio ≥ minRatio over the baseline). */
   private high = 0
   private event: JumpEvent | null = null
@@ -44,7 +54,7 @@ export class ShiftScan {
   get open (): boolean { return this.event !== null }
 
   reset (): void {
-    this.ring.clear(); this.high = 0; this.back = 0; this.first.length = 0
+    this.ring.clear(); this.uPushes = -1; this.high = 0; this.back = 0; this.first.length = 0
     if (this.event !== null) { this.event.open = false; this.event = null }
   }
 
@@ -80,7 +90,13 @@ export class ShiftScan {
   point (v: PointsView, i: number, u: number, ratio: number, ready: boolean, quiet: boolean): boolean {
     const { p, space } = this.ctx
     // Every point of the fit but its first few (a learning curve starts high) is a reference.
-    if (i - this.ctx.fitStart >= SKIP_START) this.ring.push(u)
+    if (i - this.ctx.fitStart >= SKIP_START) {
+      const r = this.ring
+      this.droppedSome = r.size === r.capacity
+      if (this.droppedSome) this.dropped = r.recent(r.capacity - 1)
+      r.push(u)
+      this.pushes++
+    }
     if (!ready) return this.early(v, i, u)
     if (this.event !== null) return this.follow(v, i, u)
     // "High" against the level when the current run of high points began (the baseline itself
@@ -93,20 +109,50 @@ export class ShiftScan {
     // short runs of high points are ordinary noise).
     const minAfter = Math.max(MIN_AFTER, Math.min(MAX_AFTER, Math.floor((i - this.ctx.fitStart) / 8)))
     if (!quiet || this.high < minAfter || !space.logMode) return false
+    // Oldest first. After a shift the newest points can stay high for good (the test then runs at
+    // every point), so the statistic is updated from split to split instead of recounted.
     const n = this.ring.size
-    const xs: number[] = []
-    for (let j = n - 1; j >= 0; j--) xs.push(this.ring.recent(j))
+    const x = this.xs
+    this.ring.copyRecent(n, x)
+    const dir = space.dir
     let bestZ = -Infinity; let bestM = 0
-    for (let m = minAfter; m <= Math.min(this.high, MAX_AFTER); m++) {
-      const nb = Math.min(BEFORE, n - m)
-      if (nb < MIN_BEFORE) break
-      const before = xs.slice(n - m - nb, n - m); const after = xs.slice(n - m)
-      let U = 0
-      for (const a of after) for (const b of before) U += space.dir * (a - b) > 0 ? 1 : a === b ? 0.5 : 0
+    // U for the split m: after = x[n−m, n), before = x[n−m−nb, n−m). Each count is 0, ½ or 1, so
+    // the sum is exact in any order: an update (from the previous point, or from split m to m+1)
+    // gives the recount's value bit for bit.
+    let U = 0; let m = minAfter; let nb = Math.min(BEFORE, n - m)
+    if (nb >= MIN_BEFORE) {
+      if (this.uPushes === this.pushes - 1 && this.uM === m && this.droppedSome) {
+        // One push since, into the full ring (n unchanged): x[t] moved from after to before, the
+        // oldest before-value o left (the dropped one when before started at the ring's start),
+        // the new point w joined after.
+        const t = n - m - 1; const oi = n - m - nb - 1; const w = n - 1
+        const o = oi >= 0 ? x[oi]! : this.dropped
+        U = this.uVal
+        U -= pairCount(dir, x[t]!, o)
+        for (let b = n - m - nb; b < t; b++) U -= pairCount(dir, x[t]!, x[b]!)
+        for (let a = n - m; a < w; a++) U += pairCount(dir, x[a]!, x[t]!) - pairCount(dir, x[a]!, o)
+        for (let b = n - m - nb; b < n - m; b++) U += pairCount(dir, x[w]!, x[b]!)
+      } else {
+        for (let a = n - m; a < n; a++) for (let b = n - m - nb; b < n - m; b++) U += pairCount(dir, x[a]!, x[b]!)
+      }
+      this.uPushes = this.pushes; this.uM = m; this.uVal = U
+    }
+    const last = Math.min(this.high, MAX_AFTER)
+    for (; m <= last; m++) {
+      if (m > minAfter) {
+        // x[e] moves from before to after; before loses it and, while it holds BEFORE points, gains x[g].
+        const e = n - m; const nbNew = Math.min(BEFORE, n - m)
+        if (nbNew < MIN_BEFORE) break
+        for (let a = e + 1; a < n; a++) U -= pairCount(dir, x[a]!, x[e]!)
+        for (let b = e - nb + 1; b < e; b++) U += pairCount(dir, x[e]!, x[b]!)
+        if (nbNew === nb) { const g = e - nb; for (let a = e; a < n; a++) U += pairCount(dir, x[a]!, x[g]!) }
+        nb = nbNew
+      } else if (nb < MIN_BEFORE) break
       const z = (U - m * nb / 2) / Math.sqrt(m * nb * (m + nb + 1) / 12)
       if (z > bestZ) { bestZ = z; bestM = m }
     }
     if (!(bestZ >= Z_SHIFT)) return false
+    const xs = Array.from(x.subarray(0, n))
     if (alternating(xs.slice(-Math.max(12, bestM)))) return false
     return this.report(v, i, xs, bestM, bestZ)
   }
@@ -157,10 +203,16 @@ export class ShiftScan {
     this.ctx.emit(ev)
     // The new level is the reference from now on, for this scan and for the baseline.
     this.ring.clear()
+    this.uPushes = -1
     for (const x of after) this.ring.push(x)
     this.ctx.baseline.restartFrom(after)
     return true
   }
+}
+
+/** Mann–Whitney's count for one pair: after-value `a` against before-value `b` (`dir` +1 when higher is worse). */
+function pairCount (dir: number, a: number, b: number): number {
+  return dir * (a - b) > 0 ? 1 : a === b ? 0.5 : 0
 }
 
 /** Kendall's τ of `xs` against their order (+1: strictly increasing). */
