@@ -334,8 +334,12 @@ export class ExcursionTracker {
     // On a short series (an epoch-level curve, update_freq logging) 16 quiet points can be a
     // quarter of it, and a spike near its end would stay tentative for good: the gap shrinks to a
     // sixteenth of the points seen so far, down to 4.
-    const cluster = Math.min(this.ctx.p.clusterGap, Math.max(4, Math.floor((n - this.ctx.fitStart) / 16)))
-    const gap = Math.max(cluster, 2 * (last.end - last.start + 1))
+    // A long transient waits for twice its length of quiet (another may follow: an oscillation),
+    // but at most an eighth of the points seen so far: a 10-point transient near the end of a
+    // 75-point HF series must not stay tentative for good.
+    const seen = n - this.ctx.fitStart
+    const cluster = Math.min(this.ctx.p.clusterGap, Math.max(4, Math.floor(seen / 16)))
+    const gap = Math.max(cluster, Math.min(2 * (last.end - last.start + 1), Math.floor(seen / 8)))
     if (!force && (n - 1 - last.end < gap || !caughtUp(last.end))) return
     const group = this.pending
     this.pending = []
