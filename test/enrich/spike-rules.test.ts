@@ -129,3 +129,15 @@ test('a level shift that keeps climbing for thousands of steps is reported as a 
   const div = events.find(e => e.kind === 'divergence')
   assert.ok(div !== undefined && div.startStep >= s - 300 && div.startStep <= s + 400, `a divergence from about ${s}: ${events.map(e => `${e.kind}@${e.startStep}-${e.endStep}`).join(', ')}`)
 })
+
+test('a 7-point epoch-level loss whose last three epochs jumped ×4 gets its level shift at the jump', () => {
+  // Lightning train_loss_epoch after a StepLR ×6 at the start of epoch 4 (a genuine run): the first
+  // epoch is high (a learning curve), the first epoch at the new rate only partly elevated.
+  const values = [0.2245, 0.055, 0.049, 0.045, 0.122, 0.206, 0.263]
+  const events = runLoss(values)
+  const shift = events.find(e => e.kind === 'level-shift')
+  assert.ok(shift !== undefined && shift.startStep === 4, events.map(e => `${e.kind}@${e.startStep}`).join(', ') || 'nothing')
+  // The same curve without the jump, and one whose last points only drift up 30 %, stay clean.
+  assert.deepEqual(runLoss([0.2245, 0.055, 0.049, 0.045, 0.043, 0.042, 0.041]), [])
+  assert.deepEqual(runLoss([0.2245, 0.055, 0.049, 0.045, 0.052, 0.058, 0.064]), [])
+})

@@ -69,19 +69,23 @@ export class ShiftScan {
 
   /**
    * A series too short for the rank test (an epoch-level curve of a few points): the newest m ≥ 2
-   * points all at least 2·minRatio× worse than every one of the (up to 4, at least 3) points before
-   * them (complete separation with a margin). Returns that m, or 0.
+   * points all at least 2× worse than every one of the (up to 4, at least 2) points before them,
+   * and their median 2·minRatio× worse than the median of those (complete separation with a
+   * margin). The fit's first point is never a reference: a learning curve starts high. Returns
+   * that m, or 0.
    */
   private separated (xs: readonly number[]): number {
     const { p, space } = this.ctx
     const n = xs.length
     const margin = Math.log(2 * p.minRatio)
     for (let m = Math.min(this.high, n - 3); m >= 2; m--) {
-      // The last ≤ 4 points before: a learning curve starts high, so earlier points are no reference.
+      const from = Math.max(1, n - m - 4)
+      if (n - m - from < 2) continue
       let worstBefore = -Infinity; let bestAfter = Infinity
-      for (let j = Math.max(0, n - m - 4); j < n - m; j++) worstBefore = Math.max(worstBefore, space.dir * xs[j]!)
+      for (let j = from; j < n - m; j++) worstBefore = Math.max(worstBefore, space.dir * xs[j]!)
       for (let j = n - m; j < n; j++) bestAfter = Math.min(bestAfter, space.dir * xs[j]!)
-      if (bestAfter - worstBefore >= margin) return m
+      if (bestAfter - worstBefore < Math.LN2) continue
+      if (space.dir * (medianOf(xs.slice(n - m)) - medianOf(xs.slice(from, n - m))) >= margin) return m
     }
     return 0
   }
