@@ -19,11 +19,17 @@ import type { RunLoader, FileSnapshot, ReadStats } from './run-loader.js'
  */
 
 /** What the worker is started with. */
-export interface WorkerInit { logdir: string, verifyDataCrc: boolean, logLevel: string }
+export interface WorkerInit {
+  logdir: string
+  verifyDataCrc: boolean
+  logLevel: string
+  /** With --cache-dir: keep and send each file's last bytes (the restart cache's check of a file). */
+  trackTails: boolean
+}
 export type ToWorker = { kind: 'run', name: string, files: string[] } | { kind: 'done' }
 export type FromWorker =
   | { kind: 'ready' }
-  | { kind: 'loaded', name: string, run: RunSnapshot, files: FileSnapshot[], stats: ReadStats }
+  | { kind: 'loaded', name: string, run: RunSnapshot, files: FileSnapshot[], stats: ReadStats, tails: Array<[string, Uint8Array]> | null }
   | { kind: 'failed', name: string, message: string }
   | { kind: 'log', line: string }
 
@@ -112,6 +118,7 @@ export async function loadRunsInParallel (p: ParallelLoad): Promise<number> {
           const loader = p.loaders.get(m.name)!
           loader.run.restore(m.run)
           loader.adoptFiles(m.files)
+          if (loader.tails !== null && m.tails !== null) for (const [file, bytes] of m.tails) loader.tails.tails.set(file, Buffer.from(bytes))
           inWorker.delete(m.name)
           backlogBytes -= p.sizes.get(m.name) ?? 0
           workerRuns++
