@@ -347,6 +347,10 @@ export class LogdirLoader {
     if (progress) clearInterval(progress.timer)
     if (!this.initialLoadDone) {
       for (const r of this.store.runs.values()) for (const t of r.tags.values()) t.series?.shrinkToFit()
+      // Entries of runs removed from the logdir while no server ran; only after a listing that
+      // failed nowhere (a run under an unreadable directory is not gone). Later removals are
+      // dropped as they are seen (dropRun, resetRun).
+      if (!this.stopped && found.failed.length === 0) this.opts.cache?.prune(this.source.location, this.runs.keys())
     }
     this.finishInitial(t0)
   }
