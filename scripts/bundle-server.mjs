@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url'
  * - pino and its transports: pino starts pino-pretty in a worker thread by file name;
  * - @node-rs/crc32: a native addon;
  * - what is loaded only on demand, so that a start without it pays nothing: the S3 SDK (s3://
- *   logdirs) and Fastify's schema compilers (server/http/lazy-compilers.ts).
+ *   logdirs) and Fastify's response serializer compiler (server/http/lazy-compilers.ts).
  * Paths that depend on where a module sits are resolved by server/locations.ts, which sits at
  * the top of server/, like the bundle in dist/server/.
  */
@@ -26,7 +26,7 @@ const EXTERNAL = [
   'pino', 'pino-pretty', 'thread-stream',
   '@node-rs/crc32',
   '@aws-sdk/client-s3',
-  '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'
+  '@fastify/fast-json-stringify-compiler'
 ]
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')

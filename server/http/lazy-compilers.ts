@@ -1,59 +1,27 @@
 /**
- * Fastify's own schema compilers (Ajv for requests, fast-json-stringify for responses), loaded and
- * run for a route the first time that route needs them instead of for every route at start-up.
+ * Fastify's own response serializer compiler (fast-json-stringify), loaded and run for a response
+ * schema the first time a reply needs it instead of for every route at start-up.
  */
 
 import { createRequire } from 'node:module'
-import type { ValidatorFactory, ValidatorCompiler } from '@fastify/ajv-compiler'
 import type { SerializerFactory, SerializerCompiler } from '@fastify/fast-json-stringify-compiler'
 
 /*
- * Every route has a response schema (for the OpenAPI document) and most have a query schema, so
- * Fastify compiles ~80 schemas when the server becomes ready, and loads Ajv and fast-json-stringify
- * (~120 files) to do it: a large part of the time from spawn to listening, spent on functions most
- * of which are never called (bodies are sent pre-serialised, so a 200's serializer never runs).
- * Here each compiled function is a stand-in that, on its first call, loads the compiler Fastify
- * would have used, with the same external schemas and options, compiles that one schema and from
- * then on calls the result: every answer, validation error and coercion is the one the eager
- * compilers give. A schema that does not compile is reported on its route's first request (a 500)
- * rather than at start-up; the tests request every route.
+ * Every route has response schemas (for the OpenAPI document), so Fastify compiled ~80 of them
+ * with fast-json-stringify when the server became ready, functions most of which are never called:
+ * bodies are sent pre-serialised, so only an object reply (an error body) ever uses one. Here each
+ * compiled function is a stand-in that, on its first call, loads the compiler Fastify would have
+ * used, with the same external schemas and options, compiles that one schema and from then on calls
+ * the result: every body is the one the eager compiler gives. A schema that does not compile is
+ * reported on the first reply that needs it rather than at start-up; the tests request every route.
+ *
+ * Request validators (Ajv) are not deferred: compiled on a route's first request, Ajv's loading and
+ * set-up blocked that request and every other one for over a second on a loaded 2-core machine.
  */
 
 const load = createRequire(import.meta.url)
 
-type Validate = ReturnType<ValidatorCompiler>
 type Serialize = ReturnType<SerializerCompiler>
-
-/** An Ajv validation function's shape as Fastify reads it: the result, then `errors`; `schemaEnv` says it may coerce the root. */
-interface AjvLike {
-  (data: unknown, dataCxt?: unknown): unknown
-  errors?: unknown
-  schemaEnv?: unknown
-}
-
-function lazyValidate (compile: () => Validate): Validate {
-  let real: AjvLike | null = null
-  const validate: AjvLike = function (data: unknown, dataCxt?: unknown): unknown {
-    real ??= compile() as AjvLike
-    const result = real(data, dataCxt)
-    validate.errors = real.errors
-    return result
-  }
-  // Fastify passes the parent object (so Ajv can coerce a whole query string) only to functions with
-  // a schemaEnv; every function Ajv compiles has one.
-  validate.schemaEnv = true
-  return validate as Validate
-}
-
-/** Drop-in for Fastify's default validator factory (@fastify/ajv-compiler), loaded on first use. */
-export const lazyValidatorFactory: ValidatorFactory = (externalSchemas, options) => {
-  let compiler: ValidatorCompiler | null = null
-  const real = (): ValidatorCompiler => {
-    compiler ??= (load('@fastify/ajv-compiler') as () => ValidatorFactory)()(externalSchemas, options)
-    return compiler
-  }
-  return (route) => lazyValidate(() => real()(route))
-}
 
 /** Drop-in for Fastify's default serializer factory (@fastify/fast-json-stringify-compiler), loaded on first use. */
 export const lazySerializerFactory: SerializerFactory = (externalSchemas, options) => {
