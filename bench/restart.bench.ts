@@ -29,8 +29,17 @@ async function timeToReady (logdir: string, extra: string[], entry: ServerEntry)
   const t0 = process.hrtime.bigint()
   const server = await startServer(logdir, ['--once', ...extra], t0, entry)
   try {
-    for (;;) {
-      const h = await (await fetch(`${server.url}/healthz`)).json() as { initialLoadDone: boolean, bytes: number, points: number }
+    for (let resets = 0; ;) {
+      let h: { initialLoadDone: boolean, bytes: number, points: number }
+      try {
+        h = await (await fetch(`${server.url}/healthz`)).json() as typeof h
+      } catch (err) {
+        // The server closes a keep-alive connection idle for 5 s; when its main thread was busy
+        // longer than that (writing the cache under load), the next poll on that connection can be
+        // reset. The server is still there: ask again on a new connection.
+        if (server.child.exitCode !== null || ++resets > 5) throw err
+        continue
+      }
       if (h.initialLoadDone) return { ms: msSince(t0), listenMs: server.listenMs, bytes: h.bytes, points: h.points }
       await new Promise(resolve => setTimeout(resolve, 5))
     }

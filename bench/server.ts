@@ -23,14 +23,16 @@ function newest (dir: string, ext: string): number {
   return t
 }
 
-/** Builds the server (`tsc -p tsconfig.json`, the server half of `npm run build`) when dist/server is missing or older than server/. */
+/** Builds the server (`npm run build:server`: tsc, then the bundle of dist/server/main.js) when dist/server is missing or older than server/. */
 export function ensureServerBuilt (): void {
   let built = 0
   try { built = newest(path.join(REPO, 'dist', 'server'), '.js') } catch {}
   if (built >= newest(path.join(REPO, 'server'), '.ts')) return
-  progress('building dist/server (tsc -p tsconfig.json) …')
-  const r = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] })
-  if (r.status !== 0) throw new Error('tsc -p tsconfig.json failed')
+  progress('building dist/server (tsc -p tsconfig.json, then scripts/bundle-server.mjs) …')
+  const tsc = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] })
+  if (tsc.status !== 0) throw new Error('tsc -p tsconfig.json failed')
+  const bundle = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'bundle-server.mjs')], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] })
+  if (bundle.status !== 0) throw new Error('scripts/bundle-server.mjs failed')
 }
 
 export interface RunningServer {

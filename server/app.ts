@@ -24,6 +24,7 @@ import { RequestMetrics, metricsRoutes } from './http/metrics.js'
 import { ResponseCache, RESPONSE_CACHE_BYTES } from './http/response-cache.js'
 import { createEnrichmentProvider, type EnrichmentProvider } from './provider/enrichment.js'
 import { createTbScalarsCache } from './provider/tb-scalars-cache.js'
+import { lazySerializerFactory } from './http/lazy-compilers.js'
 
 export interface AppDeps {
   store: ScalarStore
@@ -70,6 +71,10 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { querystringParser: (q: string) => Object.fromEntries(new URLSearchParams(q)) },
     genReqId: req => requestId(req.headers['x-request-id']),
+    // Fastify's default serializer compiler, each response schema compiled on its first use, not all at start-up.
+    // Request validators stay compiled at start-up: compiled on a first request, Ajv's loading and set-up blocked that
+    // request and every other (over 1 s on the loaded 2-core VM; test/http/hostile.test.ts).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory } },
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     // Node checks request and header timeouts on this period (default 30 s, which would stretch a 10 s limit to 40 s).

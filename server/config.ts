@@ -1,7 +1,7 @@
 /** One typed Config for the server, parsed and validated once from the command line. */
 
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
+import { PACKAGE_ROOT } from './locations.js'
 import path from 'node:path'
 import { readFileSync } from 'node:fs'
 import { parseLogdirSpec, type LogdirPart } from './logdir/logdir-spec.js'
@@ -75,10 +75,7 @@ export function isLoopbackBind (host: string): boolean {
 
 /** The demo logdir shipped in the package (written by our own event writer). */
 export function demoLogdir (): string {
-  const here = path.dirname(fileURLToPath(import.meta.url))
-  // server/ (tsx) or dist/server/ (compiled)
-  const up = here.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..'
-  return path.resolve(here, up, 'demo-logs')
+  return path.join(PACKAGE_ROOT, 'demo-logs')
 }
 
 export const HELP = `lossboard — TensorBoard-compatible scalar server with de-smoothing and jump annotations

@@ -8,12 +8,12 @@
  * make the entry ignored, deleted, and rebuilt from a normal read.
  */
 
-import { mkdirSync, readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync, renameSync, rmSync, readdirSync, openSync, readSync, closeSync } from 'node:fs'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type { Logger } from 'pino'
 import { availableParallelism } from 'node:os'
-import { decodeEntry, encodeEntry, type RunEntry } from './layout.js'
+import { MAGIC, decodeEntry, encodeEntry, type RunEntry } from './layout.js'
 import { CachePrefetch } from './prefetch.js'
 
 export interface SnapshotCacheOptions {
@@ -23,8 +23,31 @@ export interface SnapshotCacheOptions {
   locations?: string[]
 }
 
+/** An entry's file name: the key (layout.ts) and `.run`. */
+const ENTRY_NAME = /^[0-9a-f]{32}\.run$/
+
+/**
+ * `location` if the entry in `file` belongs to it (its JSON, after the 12-byte header, starts with
+ * that location, as layout.ts writes it in every format version), else null (another location,
+ * or not readable as an entry).
+ */
+function entryLocation (file: string, location: string): string | null {
+  const want = Buffer.from(`{"location":${JSON.stringify(location)},`, 'utf8')
+  const head = Buffer.alloc(12 + want.length)
+  let fd = -1
+  try {
+    fd = openSync(file, 'r')
+    if (readSync(fd, head, 0, head.length, 0) !== head.length) return null
+  } catch {
+    return null
+  } finally {
+    if (fd >= 0) closeSync(fd)
+  }
+  return head.subarray(0, 4).toString('latin1') === MAGIC && head.subarray(12).equals(want) ? location : null
+}
+
 export class SnapshotCache {
-  readonly counters = { restoredRuns: 0, restoredFiles: 0, restoredBytes: 0, rejected: 0, writes: 0, writtenBytes: 0, prefetched: 0 }
+  readonly counters = { restoredRuns: 0, restoredFiles: 0, restoredBytes: 0, rejected: 0, writes: 0, writtenBytes: 0, prefetched: 0, pruned: 0 }
   private readonly prefetch: CachePrefetch | null
 
   constructor (readonly dir: string, readonly log: Logger, opts: SnapshotCacheOptions = {}) {
@@ -84,5 +107,34 @@ export class SnapshotCache {
 
   drop (location: string, run: string): void {
     rmSync(this.file(location, run), { force: true })
+  }
+
+  /**
+   * Deletes the entries of `location` whose run is not in `runs` (runs removed from the logdir
+   * while no server ran: nothing else would ever delete them). Only files of this directory named
+   * like an entry (`<32 hex digits>.run`) whose header says they belong to `location` are deleted;
+   * entries of other logdirs sharing the directory and files it cannot read are left alone.
+   * Returns how many were deleted.
+   */
+  prune (location: string, runs: Iterable<string>): number {
+    const keep = new Set<string>()
+    for (const run of runs) keep.add(path.basename(this.file(location, run)))
+    let names: string[]
+    try { names = readdirSync(this.dir) } catch { return 0 }
+    let pruned = 0
+    for (const name of names) {
+      if (!ENTRY_NAME.test(name) || keep.has(name)) continue
+      const file = path.join(this.dir, name)
+      if (entryLocation(file, location) !== location) continue
+      try {
+        rmSync(file)
+        pruned++
+      } catch (err) {
+        this.log.warn({ file, err }, 'cannot delete a stale cache entry')
+      }
+    }
+    this.counters.pruned += pruned
+    if (pruned > 0) this.log.info({ location, entries: pruned }, 'deleted cache entries of runs no longer in the logdir')
+    return pruned
   }
 }

@@ -38,7 +38,7 @@ async function drain (): Promise<void> {
     }
     try {
       const store = new ScalarStore()
-      const loader = new RunLoader(store.getOrCreateRun(m.name), init.logdir, log, init.verifyDataCrc)
+      const loader = new RunLoader(store.getOrCreateRun(m.name), init.logdir, log, init.verifyDataCrc, undefined, init.trackTails)
       loader.setFiles(m.files)
       const stats = { bytes: 0, records: 0, points: 0 }
       await loader.readAll(stats, async () => {})
@@ -48,7 +48,8 @@ async function drain (): Promise<void> {
         if (t.series === null) continue
         for (const col of [t.series.steps, t.series.wallTimes, t.series.values]) transfer.push(col.buffer as ArrayBuffer)
       }
-      send({ kind: 'loaded', name: m.name, run, files: loader.fileSnapshots(), stats }, transfer)
+      const tails = loader.tails === null ? null : [...loader.tails.tails]
+      send({ kind: 'loaded', name: m.name, run, files: loader.fileSnapshots(), stats, tails }, transfer)
     } catch (err) {
       send({ kind: 'failed', name: m.name, message: String((err as Error).stack ?? err) })
     }

@@ -28,7 +28,7 @@ export interface LoaderOptions {
   parallelMainReads?: boolean
   /** Follow symlinks that lead outside the logdir (default: only those inside it). */
   followSymlinks?: boolean
-  /** Restart cache (--cache-dir): runs restored from it are not re-read. The worker thread is not used with it. */
+  /** Restart cache (--cache-dir): runs restored from it are not re-read; the others are read as without it (in parallel too). */
   cache?: SnapshotCache
   /** How often changed runs are written to the cache after the initial load (ms); default 5 min. Shutdown writes too. */
   cacheWriteIntervalMs?: number
@@ -266,12 +266,30 @@ export class LogdirLoader {
     for (const n of names) totalFiles += found.runs.get(n)!.files.length
     const progress = this.initialLoadDone ? null : this.startProgress(totalFiles, t0)
     let lastYield = performance.now()
-    const parallel = !this.initialLoadDone && this.source.kind === 'fs' && this.source.runPrefix === '' && this.opts.cache === undefined && (this.opts.parallel ?? true) && names.length >= 2 && availableParallelism() >= 2 &&
-      bytesOf(names.flatMap(n => found.runs.get(n)!.files)) >= (this.opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)
+    // With --cache-dir, the initial load first restores every run it can from the cache (read ahead
+    // in worker threads since start-up); only the others are parsed, in parallel as without a cache.
+    const restored = new Set<string>()
+    if (!this.initialLoadDone && this.opts.cache !== undefined) {
+      for (const n of names) {
+        if (this.stopped) break
+        if (this.runs.has(n)) continue
+        const loader = this.newRunLoader(n)
+        this.runs.set(n, loader)
+        loader.setFiles(found.runs.get(n)!.files)
+        if (await this.restoreRun(loader, this.opts.cache)) restored.add(n)
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          await yieldToEventLoop()
+          lastYield = performance.now()
+        }
+      }
+    }
+    const toParse = names.filter(n => !restored.has(n))
+    const parallel = !this.initialLoadDone && this.source.kind === 'fs' && this.source.runPrefix === '' && (this.opts.parallel ?? true) && toParse.length >= 2 && availableParallelism() >= 2 &&
+      bytesOf(toParse.flatMap(n => found.runs.get(n)!.files)) >= (this.opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)
     if (parallel) {
       const loaders = new Map<string, RunLoader>()
       const sizes = new Map<string, number>()
-      for (const n of names) {
+      for (const n of toParse) {
         sizes.set(n, bytesOf(found.runs.get(n)!.files))
         let loader = this.runs.get(n)
         if (loader === undefined) {
@@ -282,7 +300,7 @@ export class LogdirLoader {
         loaders.set(n, loader)
       }
       this.runsReadInWorker += await loadRunsInParallel({
-        names,
+        names: toParse,
         loaders,
         sizes,
         readOnMain: async (loader) => {
@@ -302,7 +320,7 @@ export class LogdirLoader {
           if (tags.length > 0) this.store.notifyPoints(loader.run.name, tags)
         },
         mainReads: this.opts.parallelMainReads ?? true,
-        init: { logdir: this.logdir, verifyDataCrc: this.opts.verifyDataCrc ?? true, logLevel: this.log.level },
+        init: { logdir: this.logdir, verifyDataCrc: this.opts.verifyDataCrc ?? true, logLevel: this.log.level, trackTails: this.opts.cache !== undefined },
         log: this.log
       })
     }
@@ -316,9 +334,9 @@ export class LogdirLoader {
       }
       loader.setFiles(found.runs.get(n)!.files)
       if (fresh && this.opts.cache !== undefined) await this.restoreRun(loader, this.opts.cache)
-      // after a parallel load this only picks up bytes appended meanwhile
+      // after a parallel load or a restore this only picks up bytes appended meanwhile
       await this.readRun(loader, this.stats)
-      if (progress && !parallel) progress.filesDone += loader.files.size
+      if (progress && !(parallel && !restored.has(n))) progress.filesDone += loader.files.size
       // Runs of small files never fill a chunk, so the run loader never yields for them: yield
       // here, by time, so that requests and progress lines are served while many runs load.
       if (performance.now() - lastYield >= YIELD_EVERY_MS) {
@@ -329,6 +347,10 @@ export class LogdirLoader {
     if (progress) clearInterval(progress.timer)
     if (!this.initialLoadDone) {
       for (const r of this.store.runs.values()) for (const t of r.tags.values()) t.series?.shrinkToFit()
+      // Entries of runs removed from the logdir while no server ran; only after a listing that
+      // failed nowhere (a run under an unreadable directory is not gone). Later removals are
+      // dropped as they are seen (dropRun, resetRun).
+      if (!this.stopped && found.failed.length === 0) this.opts.cache?.prune(this.source.location, this.runs.keys())
     }
     this.finishInitial(t0)
   }
@@ -376,12 +398,13 @@ export class LogdirLoader {
   /**
    * Restores a run just discovered from its cache entry if every cached file still starts as it
    * did (the source checks identity and the bytes before the offset); reading then goes on from
-   * the cached offsets. Otherwise the entry is dropped and the run is read normally.
+   * the cached offsets. Otherwise the entry is dropped and the run is read normally. Says whether
+   * the run was restored.
    */
-  private async restoreRun (loader: RunLoader, cache: SnapshotCache): Promise<void> {
+  private async restoreRun (loader: RunLoader, cache: SnapshotCache): Promise<boolean> {
     const name = loader.run.name
     const e = await cache.read(this.source.location, name)
-    if (e === null) return
+    if (e === null) return false
     const paths = e.files.map(f => f.state.path)
     const stale = async (): Promise<string | null> => {
       for (const f of e.files) {
@@ -395,7 +418,7 @@ export class LogdirLoader {
       this.source.forget(paths)
       this.log.info({ run: name, why }, 'cache entry stale; reading the run')
       cache.drop(this.source.location, name)
-      return
+      return false
     }
     loader.run.restore(e.snap)
     loader.adoptFiles(e.files.map(f => f.state))
@@ -410,6 +433,7 @@ export class LogdirLoader {
     cache.counters.restoredBytes += bytes
     const tags = [...loader.run.tags.values()].filter(t => (t.series?.length ?? 0) > 0).map(t => t.name)
     if (tags.length > 0) this.store.notifyPoints(name, tags)
+    return true
   }
 
   /** Writes every run changed since its last write to the restart cache. */

@@ -1,6 +1,7 @@
 /** Parallel initial load: the main thread and one worker thread take runs from one queue; the worker's runs are handed back whole. */
 
 import { Worker } from 'node:worker_threads'
+import { RUNNING_SOURCES, serverModuleUrl } from '../locations.js'
 import type { Logger } from 'pino'
 import type { RunSnapshot } from '../store/scalar-store.js'
 import type { RunLoader, FileSnapshot, ReadStats } from './run-loader.js'
@@ -18,11 +19,17 @@ import type { RunLoader, FileSnapshot, ReadStats } from './run-loader.js'
  */
 
 /** What the worker is started with. */
-export interface WorkerInit { logdir: string, verifyDataCrc: boolean, logLevel: string }
+export interface WorkerInit {
+  logdir: string
+  verifyDataCrc: boolean
+  logLevel: string
+  /** With --cache-dir: keep and send each file's last bytes (the restart cache's check of a file). */
+  trackTails: boolean
+}
 export type ToWorker = { kind: 'run', name: string, files: string[] } | { kind: 'done' }
 export type FromWorker =
   | { kind: 'ready' }
-  | { kind: 'loaded', name: string, run: RunSnapshot, files: FileSnapshot[], stats: ReadStats }
+  | { kind: 'loaded', name: string, run: RunSnapshot, files: FileSnapshot[], stats: ReadStats, tails: Array<[string, Uint8Array]> | null }
   | { kind: 'failed', name: string, message: string }
   | { kind: 'log', line: string }
 
@@ -54,13 +61,13 @@ const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fa
 
 /** Starts load-worker next to this file: the compiled JavaScript, or the TypeScript source under tsx. */
 function startWorker (init: WorkerInit): Worker {
-  if (import.meta.url.endsWith('.ts')) {
+  const entry = serverModuleUrl('logdir/load-worker')
+  if (RUNNING_SOURCES) {
     // From the sources, under tsx: a worker does not inherit tsx's module hooks, so it registers them first.
     const api = import.meta.resolve('tsx/esm/api')
-    const entry = new URL('./load-worker.ts', import.meta.url).href
-    return new Worker(`import(${JSON.stringify(api)}).then(a => { a.register(); return import(${JSON.stringify(entry)}) })`, { eval: true, workerData: init })
+    return new Worker(`import(${JSON.stringify(api)}).then(a => { a.register(); return import(${JSON.stringify(entry.href)}) })`, { eval: true, workerData: init })
   }
-  return new Worker(new URL('./load-worker.js', import.meta.url), { workerData: init })
+  return new Worker(entry, { workerData: init })
 }
 
 /**
@@ -111,6 +118,7 @@ export async function loadRunsInParallel (p: ParallelLoad): Promise<number> {
           const loader = p.loaders.get(m.name)!
           loader.run.restore(m.run)
           loader.adoptFiles(m.files)
+          if (loader.tails !== null && m.tails !== null) for (const [file, bytes] of m.tails) loader.tails.tails.set(file, Buffer.from(bytes))
           inWorker.delete(m.name)
           backlogBytes -= p.sizes.get(m.name) ?? 0
           workerRuns++

@@ -9,6 +9,7 @@
  */
 
 import { Worker, isMainThread } from 'node:worker_threads'
+import { RUNNING_SOURCES, serverModuleUrl } from '../locations.js'
 import { readSync } from 'node:fs'
 import { frameRecords } from '../records/record-framer.js'
 import { HEADER_LENGTH } from '../records/tfrecord-reader.js'
@@ -95,13 +96,13 @@ function crcWorker (): CrcWorker | null {
   if (shared === undefined) {
     try {
       let w: Worker
-      if (import.meta.url.endsWith('.ts')) {
+      const entry = serverModuleUrl('logdir/crc-worker')
+      if (RUNNING_SOURCES) {
         // From the sources, under tsx: a worker does not inherit tsx's module hooks, so it registers them first.
         const api = import.meta.resolve('tsx/esm/api')
-        const entry = new URL('./crc-worker.ts', import.meta.url).href
-        w = new Worker(`import(${JSON.stringify(api)}).then(a => { a.register(); return import(${JSON.stringify(entry)}) })`, { eval: true })
+        w = new Worker(`import(${JSON.stringify(api)}).then(a => { a.register(); return import(${JSON.stringify(entry.href)}) })`, { eval: true })
       } else {
-        w = new Worker(new URL('./crc-worker.js', import.meta.url))
+        w = new Worker(entry)
       }
       shared = new CrcWorker(w)
     } catch {

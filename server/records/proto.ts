@@ -1,12 +1,12 @@
 /** Loads proto/event.proto once with protobufjs. The only file that imports protobufjs. */
 
 import protobuf from 'protobufjs'
-import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+import { PACKAGE_ROOT } from '../locations.js'
 
 /** proto/event.proto, whether we run from server/ (tsx) or dist/server/ (compiled). */
 function protoPath (): string {
-  const compiled = /\/dist\/server\/records\/[^/]+$/.test(import.meta.url)
-  return fileURLToPath(new URL(compiled ? '../../../proto/event.proto' : '../../proto/event.proto', import.meta.url))
+  return path.join(PACKAGE_ROOT, 'proto', 'event.proto')
 }
 
 /** The reflected schema; `Event`, `Summary`, `TensorProto`, … resolved under package `lossboard`. */

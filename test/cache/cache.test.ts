@@ -126,3 +126,62 @@ test('a cache entry truncated, bit-flipped, of an older format version or delete
     }
   }
 })
+
+test('entries of runs removed from the logdir while no server ran are deleted at the next start; nothing else is', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const write = (logdir: string, run: string): string => {
+      mkdirSync(path.join(logdir, run), { recursive: true })
+      const file = path.join(logdir, run, eventFileName(1_700_000_000))
+      const b = new EventFileBuilder().fileVersion(1_700_000_000)
+      for (let i = 0; i < 50; i++) b.scalar('loss', i, 1_700_000_000 + i, i)
+      writeFileSync(file, b.bytes())
+      return file
+    }
+    const logdir = path.join(dir, 'logs')
+    const otherLogdir = path.join(dir, 'other')
+    const cacheDir = path.join(dir, 'cache')
+    for (const run of ['a', 'b', 'c']) write(logdir, run)
+    const otherFile = write(otherLogdir, 'x')
+    await load(logdir, cacheDir)
+    // another server's logdir shares the cache directory; a stray file and an unreadable entry-named one sit there too
+    await load(otherLogdir, cacheDir)
+    writeFileSync(path.join(cacheDir, 'notes.txt'), 'mine')
+    writeFileSync(path.join(cacheDir, `${'f'.repeat(32)}.run`), 'not an entry')
+    const entries = (): string[] => readdirSync(cacheDir).sort()
+    const before = entries()
+    assert.equal(before.filter(f => f.endsWith('.run')).length, 5)
+
+    rmSync(path.join(logdir, 'c'), { recursive: true })
+    // A logdir that is not there (an unmounted volume) deletes nothing.
+    renameSync(logdir, `${logdir}.away`)
+    const missing = await load(logdir, cacheDir)
+    assert.equal(missing.cache!.counters.pruned, 0)
+    assert.deepEqual(entries(), before)
+    renameSync(`${logdir}.away`, logdir)
+    // Nor does a listing that fails somewhere (an unreadable run directory; root reads it anyway).
+    if (process.getuid?.() !== 0) {
+      const { chmodSync } = await import('node:fs')
+      chmodSync(path.join(logdir, 'b'), 0o000)
+      try {
+        const partial = await load(logdir, cacheDir)
+        assert.equal(partial.cache!.counters.pruned, 0, 'nothing is pruned below a failed listing')
+      } finally { chmodSync(path.join(logdir, 'b'), 0o755) }
+    }
+
+    rmSync(path.join(logdir, 'b'), { recursive: true })
+    const logdirBefore = readdirSync(logdir).sort()
+    const warm = await load(logdir, cacheDir)
+    assert.equal(warm.cache!.counters.restoredRuns, 1, 'run a is still restored')
+    assert.equal(warm.cache!.counters.pruned, 2, 'the entries of b and c are deleted')
+    const after = entries()
+    assert.equal(after.length, before.length - 2)
+    assert.ok(after.includes('notes.txt') && after.includes(`${'f'.repeat(32)}.run`), 'files that are not this logdir\'s entries stay')
+    assert.deepEqual(readdirSync(logdir).sort(), logdirBefore, 'the logdir is untouched')
+    // the other logdir's entry is still there and restores
+    const other = await load(otherLogdir, cacheDir)
+    assert.equal(other.cache!.counters.restoredRuns, 1)
+    assert.equal(other.cache!.counters.pruned, 0)
+    assert.ok(readFileSync(otherFile).length > 0)
+  } finally { cleanup() }
+})

@@ -2,13 +2,15 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { appendFileSync, cpSync, readdirSync } from 'node:fs'
+import { appendFileSync, cpSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import pino from 'pino'
 import { GENERATED, PUBLIC, tempDir } from '../helpers/paths.js'
 import { EventFileBuilder } from '../../server/records/event-writer.js'
 import { ScalarStore } from '../../server/store/scalar-store.js'
 import { LogdirLoader } from '../../server/logdir/logdir-loader.js'
+import { SnapshotCache } from '../../server/cache/snapshot-cache.js'
+import { decodeEntry } from '../../server/cache/layout.js'
 
 /** Everything a store holds that a reader can see, except version counters (they only need to grow). */
 function contents (store: ScalarStore): unknown {
@@ -46,11 +48,25 @@ function contents (store: ScalarStore): unknown {
   }))
 }
 
-async function load (dir: string, parallel: boolean): Promise<{ store: ScalarStore, loader: LogdirLoader }> {
+async function load (dir: string, parallel: boolean, cacheDir?: string): Promise<{ store: ScalarStore, loader: LogdirLoader, cache?: SnapshotCache }> {
   const store = new ScalarStore()
-  const loader = new LogdirLoader(dir, store, pino({ level: 'silent' }), { parallel, parallelMinBytes: 0, parallelMainReads: false })
+  const cache = cacheDir === undefined ? undefined : new SnapshotCache(cacheDir, pino({ level: 'silent' }))
+  const loader = new LogdirLoader(dir, store, pino({ level: 'silent' }), { parallel, parallelMinBytes: 0, parallelMainReads: false, cache })
   await loader.reload()
-  return { store, loader }
+  cache?.endPrefetch()
+  return { store, loader, cache }
+}
+
+/** The cache's entries by run: each file's reading state, identity and last bytes, and the run's contents. */
+function cacheEntries (cacheDir: string): Map<string, unknown> {
+  const out = new Map<string, unknown>()
+  for (const f of readdirSync(cacheDir).filter(f => f.endsWith('.run'))) {
+    const e = decodeEntry(readFileSync(path.join(cacheDir, f)))
+    assert.ok(typeof e !== 'string', e as string)
+    const { version: _v, ...snap } = e.snap as typeof e.snap & { version?: number }
+    out.set(e.run, { files: e.files, snap: JSON.stringify(snap, (_k, v: unknown) => ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v) })
+  }
+  return out
 }
 
 function totals (loader: LogdirLoader): unknown {
@@ -97,4 +113,24 @@ test('runs read by the worker go on reading appended events exactly as one-threa
   await two.loader.reload()
   assert.deepEqual(contents(two.store), contents(one.store))
   assert.deepEqual(totals(two.loader), totals(one.loader))
+})
+
+test('with --cache-dir, runs not in the cache are read by the worker too, and the cache it writes is the one-thread one', async (t) => {
+  const { dir, cleanup } = tempDir()
+  t.after(cleanup)
+  const oneCache = path.join(dir, 'one')
+  const twoCache = path.join(dir, 'two')
+  const plain = await load(GENERATED, false)
+  const one = await load(GENERATED, false, oneCache)
+  const two = await load(GENERATED, true, twoCache)
+  assert.equal(one.loader.runsReadInWorker, 0)
+  assert.equal(two.loader.runsReadInWorker, two.store.runs.size, 'the worker read every run although a cache is given')
+  assert.deepEqual(contents(two.store), contents(plain.store))
+  assert.deepEqual(totals(two.loader), totals(plain.loader))
+  // Same entries (reading state, identity, the last bytes of each file, columns), so a restart restores every run.
+  assert.deepEqual(cacheEntries(twoCache), cacheEntries(oneCache))
+  const restart = await load(GENERATED, true, twoCache)
+  assert.equal(restart.cache!.counters.restoredRuns, restart.store.runs.size)
+  assert.equal(restart.loader.runsReadInWorker, 0, 'nothing left to parse')
+  assert.deepEqual(contents(restart.store), contents(plain.store))
 })

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { PACKAGE_ROOT } from '../../locations.js'
 
 export interface StaticOptions {
   /** Directory holding index.html, main.js and style.css (default: <repo>/dist/web). */
@@ -13,11 +13,9 @@ export interface StaticOptions {
   basePath?: string
 }
 
-/** <repo>/dist/web, from this file under server/http/routes (tsx) or dist/server/http/routes (compiled). */
+/** <repo>/dist/web. */
 export function defaultWebRoot (): string {
-  const here = path.dirname(fileURLToPath(import.meta.url))
-  const up = here.split(path.sep).includes('dist') ? '../../../..' : '../../..'
-  return path.resolve(here, up, 'dist', 'web')
+  return path.join(PACKAGE_ROOT, 'dist', 'web')
 }
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>lossboard</title>
