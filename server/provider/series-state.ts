@@ -35,6 +35,8 @@ export class TagState {
   epochCol: { source: TagInfo | null, n: number, j: number, out: Int32Array } | null = null
   seenVersion = -1
   seenDepsVersion = -1
+  /** Series length when last brought up to date: what the analyses have read. */
+  seenLength = 0
   rawCopy: Float64Array | null = null
   rawCopyLength = 0
   /** Inverters for requests with other sizes or a forced mode, by sizes key (at most 4). */
