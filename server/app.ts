@@ -121,7 +121,7 @@ export async function buildApp (deps: AppDeps): Promise<FastifyInstance> {
   const register = async (scope: FastifyInstance): Promise<void> => {
     await scope.register(tbCompatRoutes, { store: deps.store, logdir: deps.logdir, scalars: tbScalars })
     await scope.register(apiScope, { prefix: '/api/v1', store: deps.store, enrichment, streams, readHParams: hparams.readFile, readHParamsYaml: hparams.readYaml, alerts: deps.alerts ?? null, responses })
-    await scope.register(healthRoutes, { totals: deps.totals })
+    await scope.register(healthRoutes, { totals: deps.totals, enrichment })
     await scope.register(metricsRoutes, { totals: deps.totals, requests, streams: () => streams.total, connections })
     await scope.register(staticRoutes, { basePath: deps.basePath ?? '', webRoot: deps.webRoot })
   }

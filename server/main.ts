@@ -97,8 +97,10 @@ async function main (argv: string[]): Promise<void> {
     log.warn({ host: config.host }, `WARNING: listening on ${config.host}, beyond this machine, WITHOUT authentication: anyone who can reach this port can read every run. ` +
       'Set LOSSBOARD_TOKEN (or --auth-token), and consider --allowed-hosts and --tls-cert/--tls-key.')
   }
-  // Jump detection for listeners (the live feed, alerts) waits until the initial load is done, then
-  // catches up in the background: reading or restoring the logdir is not slowed by it.
+  // The analyses behind annotations (de-smoothing, jump detection) wait until the initial load is
+  // done, then catch up in the background in time slices: reading or restoring the logdir is not
+  // slowed by them, readiness does not wait for them, and until they are done /api/v1/annotations
+  // answers 202 "computing" for the series they have not reached (the request's own series first).
   const releaseEager = enrichment.holdEager()
   void loader.reload().finally(releaseEager)
   if (!stopping) {

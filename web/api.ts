@@ -24,6 +24,12 @@ async function getJson<T> (url: string, signal?: AbortSignal): Promise<T> {
   return await res.json() as T
 }
 
+/** An answer of /api/v1/annotations: the list, and whether it is partial because the server is still computing. */
+export interface AnnotationList {
+  annotations: Annotation[]
+  computing: boolean
+}
+
 /** GET /healthz: load progress; `loading` is true until the first full read of the logdir is done. */
 export interface Health {
   status: string
@@ -65,14 +71,18 @@ export const api = {
     }
   },
 
-  /** Annotations of a tag (null: of every tag) over all runs; a server without the route yields none. */
-  annotations: async (tag: string | null, signal?: AbortSignal): Promise<Annotation[]> => {
+  /**
+   * Annotations of a tag (null: of every tag) over all runs; a server without the route yields
+   * none. `computing`: the server's analyses have not reached every series yet (202), so the list
+   * is partial and should be asked for again.
+   */
+  annotations: async (tag: string | null, signal?: AbortSignal): Promise<AnnotationList> => {
     try {
       const q = tag === null ? '' : `?${new URLSearchParams({ tag }).toString()}`
-      const body = await getJson<Annotation[] | { annotations: Annotation[] }>(`api/v1/annotations${q}`, signal)
-      return Array.isArray(body) ? body : body.annotations ?? []
+      const body = await getJson<Annotation[] | { status?: string, annotations?: Annotation[] }>(`api/v1/annotations${q}`, signal)
+      return Array.isArray(body) ? { annotations: body, computing: false } : { annotations: body.annotations ?? [], computing: body.status === 'computing' }
     } catch (err) {
-      if (err instanceof HttpError && (err.status === 404 || err.status === 400)) return []
+      if (err instanceof HttpError && (err.status === 404 || err.status === 400)) return { annotations: [], computing: false }
       throw err
     }
   }

@@ -15,6 +15,8 @@ import { groupRuns, groupView } from './groups.js'
 
 /** Coalescing delay for live refreshes of one card, ms. */
 const LIVE_COALESCE_MS = 300
+/** While the server answers "computing" for a tag's annotations, how long to wait before asking again, ms. */
+const ANNOTATIONS_RETRY_MS = 2000
 
 /** What a card asks of the page. */
 export interface CardHooks {
@@ -215,7 +217,12 @@ export class Card {
         if (have === undefined || have.gen <= g) this.cache.set(series.run, { series, gen: g })
       }
       for (const [r, g] of gens) if (this.inflight.get(r) === g) this.inflight.delete(r)
-      if (anns !== null && annWanted >= this.annHeld) { this.annotations = anns; this.annHeld = annWanted }
+      if (anns !== null && annWanted >= this.annHeld) {
+        this.annotations = anns.annotations
+        this.annHeld = annWanted
+        // A partial list (the server is still analysing after its start): ask again a little later.
+        if (anns.computing) { this.invalidateAnnotations(); this.schedule(ANNOTATIONS_RETRY_MS) }
+      }
       if (this.annInflight === annWanted) this.annInflight = 0
       this.draw(keepZoom)
     } catch (err) {

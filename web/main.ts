@@ -302,9 +302,12 @@ const reloadCatalog = throttle(async () => { await loadCatalog().catch(showError
 
 /** Every annotation of the logdir, for the Problems view and the run health badges. */
 const reloadAnnotations = throttle(async () => {
-  state.annotations = await api.annotations(null)
+  const got = await api.annotations(null)
+  state.annotations = got.annotations
   problems.set(state.annotations)
   renderRuns()
+  // A partial list (the server is still analysing after its start): ask again.
+  if (got.computing) setTimeout(() => { reloadAnnotations() }, ANNOTATIONS_THROTTLE_MS)
 }, ANNOTATIONS_THROTTLE_MS)
 
 /** Shows an annotation on its chart: makes the run and tag visible, scrolls to the card, opens the details. */

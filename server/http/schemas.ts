@@ -145,6 +145,14 @@ export const RunsResponse = Type.Object({
   }))
 })
 
+/** How far the analyses behind annotations are, for the series of one answer (documents EnrichmentProgress). */
+export const EnrichmentProgressSchema = Type.Object({
+  status: StringEnum(['done', 'computing'], { description: '`computing`: some of the series have points the analyses have not read yet (the background pass after start-up, or a burst of appends), so annotation lists and counts are partial; ask again later. `done`: they are final for the points stored now.' }),
+  series: Type.Integer({ description: 'Series the answer covers.' }),
+  pendingSeries: Type.Integer({ description: 'Of those, the series still to analyse (0 when done).' }),
+  pendingPoints: Type.Integer({ description: 'Points those analyses have yet to read.' })
+})
+
 const Severities = Type.Object({ info: Type.Integer(), warning: Type.Integer(), critical: Type.Integer() })
 
 /** JSON body of /api/v1/tags (documents TagDto). */
@@ -164,8 +172,10 @@ export const TagsResponse = Type.Object({
     maxValue: Type.Union([Type.Number(), Type.Null()], { description: 'The largest finite value.' }),
     restarts: Type.Array(Restart),
     family: Type.String({ description: 'Smoothing family: keras-running-mean, lightning-step, lightning-epoch, hf-window-mean, rl-rolling-mean, epoch-aggregate, raw, unknown.' }),
-    annotations: Severities
-  }))
+    annotations: Severities,
+    annotationsComplete: Type.Boolean({ description: 'False while the analyses have not read every point of the series yet (see `enrichment`): the counts are those found so far.' })
+  })),
+  enrichment: EnrichmentProgressSchema
 })
 
 const Num = Type.Union([Type.Number(), Type.String({ enum: ['NaN', 'Infinity', '-Infinity'] }), Type.Null()])
@@ -201,7 +211,11 @@ export const ScalarsResponse = Type.Union([SeriesBody, Type.Object({ series: Typ
 /** JSON body of /healthz (the loader totals come beside these two fields). */
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
-  loading: Type.Boolean({ description: 'True while the first full load of the logdir is running.' })
+  loading: Type.Boolean({ description: 'True while the first full load of the logdir is running.' }),
+  enrichment: Type.Object({
+    status: StringEnum(['done', 'computing'], { description: '`computing` while series wait for the background analysis behind annotations.' }),
+    queuedSeries: Type.Integer({ description: 'Series waiting for it.' })
+  })
 }, { additionalProperties: true })
 
 /** Content types of the data routes, for the OpenAPI document. */

@@ -42,6 +42,9 @@ async function drain (): Promise<void> {
       loader.setFiles(m.files)
       const stats = { bytes: 0, records: 0, points: 0 }
       await loader.readAll(stats, async () => {})
+      // The trim the main thread gives every series after the initial load (a copy into fresh
+      // memory each), done here, on this thread, while the main thread reads other runs.
+      for (const t of loader.run.tags.values()) t.series?.shrinkToFit()
       const run = loader.run.snapshot()
       const transfer: ArrayBuffer[] = []
       for (const t of run.tags) {

@@ -2,6 +2,7 @@
 
 import type { ScalarStore } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
+import type { NamePattern } from './selection.js'
 
 /**
  * The loaded logdir as the HTTP layer sees it. Routes only hand it to provider functions
@@ -21,6 +22,23 @@ export function * scalarTagNames (data: DataSource, run?: string): Generator<str
   for (const r of runs) {
     if (r === undefined) continue
     for (const [name, t] of r.tags) if (isScalarTag(t) && t.series !== null) yield name
+  }
+}
+
+/**
+ * The scalar series (with points) an annotation query covers: one run or all, one tag or all,
+ * narrowed by the name patterns.
+ */
+export function * annotationSeries (data: DataSource, q: { run?: string, tag?: string, runRe?: NamePattern, tagRe?: NamePattern }): Generator<{ run: string, tag: string }> {
+  const runs = q.run !== undefined ? [data.runs.get(q.run)] : data.runs.values()
+  for (const r of runs) {
+    if (r === undefined || (q.runRe !== undefined && !q.runRe.test(r.name))) continue
+    const tags = q.tag !== undefined ? [r.tags.get(q.tag)] : r.tags.values()
+    for (const t of tags) {
+      if (t === undefined || !isScalarTag(t) || t.series === null || t.series.length === 0) continue
+      if (q.tagRe !== undefined && !q.tagRe.test(t.name)) continue
+      yield { run: r.name, tag: t.name }
+    }
   }
 }
 

@@ -42,6 +42,8 @@ export interface TagDto {
   family: SmoothingFamily
   /** Annotation counts by severity. */
   annotations: Record<Severity, number>
+  /** False while the analyses have not read every point yet (the background pass after start-up): the counts are those found so far. */
+  annotationsComplete: boolean
 }
 
 /** Names of the extra columns /api/v1/scalars can add, aligned with `step`. */

@@ -69,9 +69,59 @@ export interface Annotation {
 export interface AnnotationFilter {
   run?: string
   tag?: string
+  /** Only runs / tags whose names these patterns find (series outside them are not analysed either). */
+  runRe?: { test: (name: string) => boolean }
+  tagRe?: { test: (name: string) => boolean }
   kind?: AnnotationKind
   severity?: Severity
   minStep?: number
+}
+
+/** A series named by run and tag. */
+export interface SeriesRef {
+  run: string
+  tag: string
+}
+
+/**
+ * How far the enrichment of some series is. `computing`: some of them have points the analyses
+ * have not read yet (the background pass after the initial load, or appends since), so answers
+ * about them are partial; `done`: every answer about them is final for the points stored now.
+ */
+export interface EnrichmentProgress {
+  status: 'done' | 'computing'
+  /** Series asked about (scalar series with points). */
+  series: number
+  /** Of those, the ones still to bring up to date. */
+  pendingSeries: number
+  /** Points the analyses of the pending series have yet to read (an estimate of the work left). */
+  pendingPoints: number
+}
+
+/**
+ * The background pass after the initial load (and after appends): `computing` while series are
+ * queued for it (O(1) to ask, for /healthz).
+ */
+export interface BackgroundProgress {
+  status: 'done' | 'computing'
+  /** Series with points stored since their analyses last read them, queued for the pass. */
+  queuedSeries: number
+}
+
+/**
+ * Points of unread data a request may analyse itself before answering (about 0.2–0.4 s of work
+ * on the 2-core machine of BENCHMARKS.md); past it, the answer says `computing` instead.
+ */
+export const REQUEST_ANALYSIS_BUDGET_POINTS = 200_000
+
+/** Options of the reads that can answer before every series is up to date. */
+export interface PartialOptions {
+  /**
+   * Only report what is already computed: series with unread points are not brought up to date
+   * (their annotations are left out, their counts are those found so far). Default false: every
+   * series asked about is brought up to date first, however long that takes.
+   */
+  computedOnly?: boolean
 }
 
 /**
@@ -86,21 +136,35 @@ export interface EnrichmentProvider {
    */
   columns (run: string, tag: string, opts: EnrichOptions): EnrichedColumns
   /** Annotations matching the filter, ordered by run, tag and start step. */
-  annotations (filter: AnnotationFilter): Annotation[]
-  /** The tag's smoothing family and its annotation counts per severity (tentative ones excluded). */
-  tagSummary (run: string, tag: string): { family: SmoothingFamily, annotations: Record<Severity, number> }
+  annotations (filter: AnnotationFilter, opts?: PartialOptions): Annotation[]
+  /**
+   * The tag's smoothing family and its annotation counts per severity (tentative ones excluded).
+   * `complete` is false when `computedOnly` left unread points (the counts are those found so far).
+   */
+  tagSummary (run: string, tag: string, opts?: PartialOptions): { family: SmoothingFamily, annotations: Record<Severity, number>, complete: boolean }
+  /**
+   * Readies `series` for an answer: when bringing all of them up to date costs at most
+   * `budgetPoints` unread points, does it now and reports `done`; otherwise brings none of them up
+   * to date here, moves the stale ones to the front of the background pass, and reports
+   * `computing` (the caller then answers with `computedOnly`, saying so). This bounds the time a
+   * request can block the event loop: a many-run logdir's first listing does not run every
+   * analysis of every series while the dashboard waits.
+   */
+  prepare (series: Iterable<SeriesRef>, budgetPoints: number): EnrichmentProgress
+  /** The background pass over every series: `computing` while series are queued for it. */
+  progress (): BackgroundProgress
   /**
    * Calls `listener` once for every annotation confirmed after subscription, soon after the
-   * append that created it (the provider processes appended points in a setImmediate after the
-   * store announces them, while anyone listens). Returns the unsubscribe function.
+   * append that created it (the provider processes appended points in the background, in a
+   * setImmediate after the store announces them). Returns the unsubscribe function.
    */
   onAnnotation (listener: (a: Annotation) => void): () => void
   /**
-   * Holds the eager processing of appends (for listeners) until the returned release is called:
-   * appended series are only marked meanwhile, then processed in the background, in time slices
-   * that yield to the event loop. The server holds it during the initial load, so that reading
-   * (or restoring) the logdir is not slowed by jump detection and ready is reached first; queries
-   * are unaffected (they bring their series up to date themselves).
+   * Holds the background processing of appends until the returned release is called: appended
+   * series are only marked meanwhile, then processed in the background, in time slices that yield
+   * to the event loop. The server holds it during the initial load, so that reading (or
+   * restoring) the logdir is not slowed by jump detection and ready is reached first; queries
+   * are unaffected (they bring their series up to date themselves, within {@link prepare}'s budget).
    */
   holdEager (): () => void
 }

@@ -1,6 +1,6 @@
 /** Contract between the enrichment (enrich/) and the HTTP API, and its implementation over the store: the analyses cached per series, brought up to date on reads and, while someone listens, on appends. */
 
-import type { ScalarStore, RunState } from '../store/scalar-store.js'
+import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
 import type { SmoothingFamily } from '../enrich/families.js'
 import { guessFamily, epochTagFor, trainRunCounterparts } from '../enrich/families.js'
@@ -14,9 +14,10 @@ import { ColumnCache } from './column-cache.js'
 import { TagState, type RunContext } from './series-state.js'
 
 export type { SmoothingFamily } from '../enrich/families.js'
+export { REQUEST_ANALYSIS_BUDGET_POINTS } from './enrichment-types.js'
 export type { AnnotationKind, Severity } from '../enrich/jumps.js'
-export type { DesmoothMode, EnrichOptions, EnrichedColumns, Annotation, AnnotationFilter, EnrichmentProvider, ProviderOptions } from './enrichment-types.js'
-import type { DesmoothMode, EnrichOptions, EnrichedColumns, Annotation, AnnotationFilter, EnrichmentProvider, ProviderOptions } from './enrichment-types.js'
+export type { DesmoothMode, EnrichOptions, EnrichedColumns, Annotation, AnnotationFilter, EnrichmentProvider, ProviderOptions, EnrichmentProgress, SeriesRef, PartialOptions, BackgroundProgress } from './enrichment-types.js'
+import type { DesmoothMode, EnrichOptions, EnrichedColumns, Annotation, AnnotationFilter, EnrichmentProvider, ProviderOptions, EnrichmentProgress, SeriesRef, PartialOptions, BackgroundProgress } from './enrichment-types.js'
 
 /** Longest stretch of background processing of appends before yielding to the event loop. */
 const FLUSH_SLICE_MS = 20
@@ -30,9 +31,11 @@ export function createEnrichmentProvider (store: ScalarStore, options: ProviderO
 
 /**
  * The provider: one {@link TagState} per (run, tag), created on first use and brought up to date
- * on every call (O(new points)). While someone listens for annotations, appends are processed
- * eagerly in a setImmediate after the store's notification so that the listener hears of new
- * annotations without a query.
+ * on every call (O(new points)). Appends are also processed in the background, in time slices
+ * after the store's notification (once no hold is open: the server holds it during the initial
+ * load), so that listeners hear of new annotations without a query and a many-run logdir's
+ * analyses are done off the load's critical path; {@link prepare} lets a request ask for what is
+ * already computed instead of waiting for the rest.
  */
 class StoreEnrichment implements EnrichmentProvider {
   private readonly states = new Map<string, TagState>()
@@ -42,7 +45,10 @@ class StoreEnrichment implements EnrichmentProvider {
   private readonly announced = new Set<string>()
   private readonly cols = new ColumnCache()
   private readonly listeners = new Set<(a: Annotation) => void>()
+  /** Series with points not yet read by their analyses, in the order the background pass takes them (after `urgent`). */
   private readonly dirty = new Set<string>()
+  /** Stale series a request asked about: the background pass takes them first. */
+  private readonly urgent = new Set<string>()
   private flushScheduled = false
   /** Open holds of the eager processing (see holdEager). */
   private holds = 0
@@ -60,11 +66,11 @@ class StoreEnrichment implements EnrichmentProvider {
         return
       }
       if (change.kind === 'run-added') { this.indexDependents(change.run); return }
-      if (change.kind !== 'points' || this.listeners.size === 0) return
+      if (change.kind !== 'points') return
       const run = this.store.runs.get(change.run)
       if (run === undefined) return
       // Any tag of the run may depend on the changed ones (epoch events, learning rate).
-      for (const t of run.tags.values()) if (isScalarTag(t) && t.series !== null) this.dirty.add(change.run + '\0' + t.name)
+      for (const t of run.tags.values()) if (isScalarTag(t) && t.series !== null) this.mark(change.run + '\0' + t.name)
       // Across runs, only a validation run's series depend on its training sibling's same-named
       // series (overfitting). Looking only there keeps a logdir of many sibling runs linear: marking
       // every sibling's tags made each run's read re-sync all series of all runs.
@@ -73,11 +79,16 @@ class StoreEnrichment implements EnrichmentProvider {
         if (r === undefined) continue
         for (const tag of change.tags) {
           const t = r.tags.get(tag)
-          if (t !== undefined && isScalarTag(t) && t.series !== null) this.dirty.add(other + '\0' + tag)
+          if (t !== undefined && isScalarTag(t) && t.series !== null) this.mark(other + '\0' + tag)
         }
       }
       this.scheduleFlush()
     })
+  }
+
+  /** Queues a series for the background pass (a series a request already put first stays there). */
+  private mark (key: string): void {
+    if (!this.urgent.has(key)) this.dirty.add(key)
   }
 
   /** Registers `run` as a dependent of the training runs it would be compared with. */
@@ -110,21 +121,28 @@ class StoreEnrichment implements EnrichmentProvider {
    * loop for longer than one series takes.
    */
   private scheduleFlush (): void {
-    if (this.flushScheduled || this.holds > 0 || this.dirty.size === 0) return
+    if (this.flushScheduled || this.holds > 0 || this.urgent.size + this.dirty.size === 0) return
     this.flushScheduled = true
     setImmediate(() => {
       this.flushScheduled = false
       if (this.holds > 0) return
       const t0 = performance.now()
-      for (const k of this.dirty) {
-        this.dirty.delete(k)
-        const i = k.indexOf('\0')
-        const st = this.state(k.slice(0, i), k.slice(i + 1))
-        if (st !== null) this.sync(st)
-        if (performance.now() - t0 > FLUSH_SLICE_MS) break
-      }
+      // The series a request asked about first, then the rest in the order they were appended to.
+      if (this.drain(this.urgent, t0)) this.drain(this.dirty, t0)
       this.scheduleFlush()
     })
+  }
+
+  /** Brings the queued series up to date until the slice is used up; true when the queue was emptied in time. */
+  private drain (queue: Set<string>, t0: number): boolean {
+    for (const k of queue) {
+      queue.delete(k)
+      const i = k.indexOf('\0')
+      const st = this.state(k.slice(0, i), k.slice(i + 1))
+      if (st !== null) this.sync(st)
+      if (performance.now() - t0 > FLUSH_SLICE_MS) return false
+    }
+    return true
   }
 
   // --- public -------------------------------------------------------------------------------------
@@ -169,17 +187,57 @@ class StoreEnrichment implements EnrichmentProvider {
     return out
   }
 
-  annotations (filter: AnnotationFilter): Annotation[] {
+  prepare (series: Iterable<SeriesRef>, budgetPoints: number): EnrichmentProgress {
+    let total = 0; let pendingPoints = 0
+    const stale: Array<{ run: string, tag: string }> = []
+    for (const ref of series) {
+      const t = this.store.runs.get(ref.run)?.tags.get(ref.tag)
+      if (t === undefined || !isScalarTag(t) || t.series === null || t.series.length === 0) continue
+      total++
+      const p = this.unread(ref.run, t)
+      if (p === 0) continue
+      pendingPoints += p
+      stale.push(ref)
+    }
+    if (pendingPoints <= budgetPoints) {
+      for (const ref of stale) {
+        const st = this.state(ref.run, ref.tag)
+        if (st !== null) this.sync(st)
+      }
+      return { status: 'done', series: total, pendingSeries: 0, pendingPoints: 0 }
+    }
+    for (const ref of stale) {
+      const key = ref.run + '\0' + ref.tag
+      this.dirty.delete(key)
+      this.urgent.add(key)
+    }
+    this.scheduleFlush()
+    return { status: 'computing', series: total, pendingSeries: stale.length, pendingPoints }
+  }
+
+  progress (): BackgroundProgress {
+    const queuedSeries = this.urgent.size + this.dirty.size
+    return { status: queuedSeries > 0 ? 'computing' : 'done', queuedSeries }
+  }
+
+  annotations (filter: AnnotationFilter, opts: PartialOptions = {}): Annotation[] {
     const out: Annotation[] = []
     const runs = filter.run !== undefined ? [filter.run] : [...this.store.runs.keys()]
     for (const run of runs) {
       const r = this.store.runs.get(run)
-      if (r === undefined) continue
+      if (r === undefined || (filter.runRe !== undefined && !filter.runRe.test(run))) continue
       const tags = filter.tag !== undefined ? [filter.tag] : [...r.tags.keys()]
       for (const tag of tags) {
-        const st = this.state(run, tag)
+        if (filter.tagRe !== undefined && !filter.tagRe.test(tag)) continue
+        let st: TagState | null
+        if (opts.computedOnly === true) {
+          const t = r.tags.get(tag)
+          st = t === undefined || !isScalarTag(t) || t.series === null || this.unread(run, t) > 0 ? null : this.states.get(run + '\0' + tag) ?? null
+        } else {
+          st = this.state(run, tag)
+          if (st !== null) this.sync(st)
+        }
         if (st === null) continue
-        this.sync(st)
         this.listOf(st, a => {
           if (filter.kind !== undefined && a.kind !== filter.kind) return
           if (filter.severity !== undefined && a.severity !== filter.severity) return
@@ -196,13 +254,21 @@ class StoreEnrichment implements EnrichmentProvider {
     return out
   }
 
-  tagSummary (run: string, tag: string): { family: SmoothingFamily, annotations: Record<Severity, number> } {
-    const st = this.state(run, tag)
-    if (st === null) return { family: 'unknown', annotations: EMPTY_SUMMARY() }
-    this.sync(st)
+  tagSummary (run: string, tag: string, opts: PartialOptions = {}): { family: SmoothingFamily, annotations: Record<Severity, number>, complete: boolean } {
+    const r = this.store.runs.get(run)
+    const t = r?.tags.get(tag)
+    if (r === undefined || t === undefined || !isScalarTag(t) || t.series === null) return { family: 'unknown', annotations: EMPTY_SUMMARY(), complete: true }
     const counts = EMPTY_SUMMARY()
+    if (opts.computedOnly === true && this.unread(run, t) > 0) {
+      // What is found so far, without running the analyses here; the family is a cheap guess from the names.
+      const st = this.states.get(run + '\0' + tag)
+      if (st !== undefined && st.info === t) for (const a of st.annotations.values()) counts[a.severity]++
+      return { family: guessFamily({ run, tag, runTags: this.runContext(r).tags }).family, annotations: counts, complete: false }
+    }
+    const st = this.state(run, tag)!
+    this.sync(st)
     for (const a of st.annotations.values()) counts[a.severity]++
-    return { family: st.guess.family, annotations: counts }
+    return { family: st.guess.family, annotations: counts, complete: true }
   }
 
   // --- state --------------------------------------------------------------------------------------
@@ -311,10 +377,25 @@ class StoreEnrichment implements EnrichmentProvider {
     if (s.version === st.seenVersion && deps === st.seenDepsVersion && !this.pairChanged(st)) return
     st.seenVersion = s.version
     st.seenDepsVersion = deps
+    st.seenLength = s.length
+    this.urgent.delete(st.key)
+    this.dirty.delete(st.key)
     for (const ev of st.analysis.update(this.neighbours(st.run))) {
       const a = st.annotations.get(ev.key)
       if (a !== undefined) this.announce(a)
     }
+  }
+
+  /**
+   * Points of the series the analyses have not read yet (1 at least when only what it depends on
+   * changed), 0 when it is up to date: the cost estimate of bringing it up to date.
+   */
+  private unread (run: string, t: TagInfo): number {
+    const s = t.series!
+    const st = this.states.get(run + '\0' + t.name)
+    if (st === undefined || st.info !== t) return s.length + 1
+    if (s.version === st.seenVersion && this.depsVersion(st) === st.seenDepsVersion && !this.pairChanged(st)) return 0
+    return Math.max(1, s.length - st.seenLength)
   }
 
   private pairChanged (st: TagState): boolean {

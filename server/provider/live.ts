@@ -130,10 +130,16 @@ export class LiveFeed {
       this.seen.set(k, s.length)
       const { steps, wallTimes } = s.columns()
       let minStep = Infinity; let maxStep = -Infinity
-      for (let i = from; i < s.length; i++) {
-        const x = steps[i]!
-        if (x < minStep) minStep = x
-        if (x > maxStep) maxStep = x
+      if (s.stepsNonDecreasing) {
+        // The usual case, in O(1): the initial load of a many-run logdir passes every point through here.
+        minStep = steps[from]!
+        maxStep = steps[s.length - 1]!
+      } else {
+        for (let i = from; i < s.length; i++) {
+          const x = steps[i]!
+          if (x < minStep) minStep = x
+          if (x > maxStep) maxStep = x
+        }
       }
       const restart = s.restarts.some(r => r.index >= from && r.index < s.length) || (from > 0 && steps[from]! < steps[from - 1]!)
       this.emit({

@@ -2,7 +2,7 @@
 
 import type { ScalarStore, RunState, TagInfo } from '../store/scalar-store.js'
 import { isScalarTag } from '../store/scalar-store.js'
-import type { EnrichmentProvider } from './enrichment.js'
+import type { EnrichmentProvider, PartialOptions } from './enrichment.js'
 import type { RunDto, TagDto } from './dto.js'
 import { valueSummary } from './value-summary.js'
 
@@ -31,11 +31,14 @@ export function scalarTagsOf (r: RunState): TagInfo[] {
   return [...r.tags.values()].filter(t => isScalarTag(t) && t.series !== null && t.series.length > 0)
 }
 
-/** The tag's listing entry. `t` must be one of {@link scalarTagsOf}'s (non-empty series). */
-export function tagDto (run: string, t: TagInfo, enrichment: EnrichmentProvider): TagDto {
+/**
+ * The tag's listing entry. `t` must be one of {@link scalarTagsOf}'s (non-empty series). With
+ * `computedOnly`, the annotation counts are what the analyses found so far (see TagDto.annotationsComplete).
+ */
+export function tagDto (run: string, t: TagInfo, enrichment: EnrichmentProvider, opts: PartialOptions = {}): TagDto {
   const s = t.series!
   const c = s.columns()
-  const summary = enrichment.tagSummary(run, t.name)
+  const summary = enrichment.tagSummary(run, t.name, opts)
   const v = valueSummary(s)
   return {
     run,
@@ -52,6 +55,7 @@ export function tagDto (run: string, t: TagInfo, enrichment: EnrichmentProvider)
     maxValue: v.max,
     restarts: s.restarts,
     family: summary.family,
-    annotations: { info: summary.annotations.info, warning: summary.annotations.warning, critical: summary.annotations.critical }
+    annotations: { info: summary.annotations.info, warning: summary.annotations.warning, critical: summary.annotations.critical },
+    annotationsComplete: summary.complete
   }
 }

@@ -38,6 +38,8 @@ export class TagState {
   seenDepsVersion = -1
   /** The run's tag set `guess` was made with (the provider guesses again when it changes). */
   guessTags: ReadonlySet<string> | null = null
+  /** Series length when last brought up to date: what the analyses have read. */
+  seenLength = 0
   rawCopy: Float64Array | null = null
   rawCopyLength = 0
   /** Inverters for requests with other sizes or a forced mode, by sizes key (at most 4). */

@@ -67,9 +67,38 @@ test('command-line rules: --desmooth PATTERN=MODE and --dataset-size/--batch-siz
 test('tagSummary: the family and the annotation counts per severity', async () => {
   const { store } = await loadLogdir(path.join(GENERATED, 'pytorch'))
   const p = createEnrichmentProvider(store)
+  // computedOnly: nothing analysed yet, so no counts and not complete (and nothing is run here).
+  assert.deepEqual(p.tagSummary('nan_mid', 'loss', { computedOnly: true }), { family: 'raw', annotations: { info: 0, warning: 0, critical: 0 }, complete: false })
   // nan_mid/loss: divergence (critical) and first non-finite value (critical).
-  assert.deepEqual(p.tagSummary('nan_mid', 'loss'), { family: 'raw', annotations: { info: 0, warning: 0, critical: 2 } })
-  assert.deepEqual(p.tagSummary('nan_mid', 'nope'), { family: 'unknown', annotations: { info: 0, warning: 0, critical: 0 } })
+  assert.deepEqual(p.tagSummary('nan_mid', 'loss'), { family: 'raw', annotations: { info: 0, warning: 0, critical: 2 }, complete: true })
+  assert.deepEqual(p.tagSummary('nan_mid', 'loss', { computedOnly: true }), { family: 'raw', annotations: { info: 0, warning: 0, critical: 2 }, complete: true })
+  assert.deepEqual(p.tagSummary('nan_mid', 'nope'), { family: 'unknown', annotations: { info: 0, warning: 0, critical: 0 }, complete: true })
+})
+
+test('prepare: analyses the series now within the budget, else queues them for the background pass and says computing', async () => {
+  const { store } = await loadLogdir(path.join(GENERATED, 'pytorch'))
+  const refs = [...store.runs.values()].flatMap(r => [...r.tags.values()].filter(t => t.series != null && t.series.length > 0).map(t => ({ run: r.name, tag: t.name })))
+  const points = refs.reduce((n, x) => n + store.runs.get(x.run)!.tags.get(x.tag)!.series!.length, 0)
+  const reference = createEnrichmentProvider(store).annotations({})
+  assert.ok(reference.length > 0)
+  // Over budget: nothing is analysed by the call, the partial list is empty, the progress says why.
+  const p = createEnrichmentProvider(store)
+  const busy = p.prepare(refs, points - 1)
+  assert.equal(busy.status, 'computing')
+  assert.equal(busy.series, refs.length)
+  assert.equal(busy.pendingSeries, refs.length)
+  assert.equal(busy.pendingPoints, points + refs.length)
+  assert.deepEqual(p.annotations({}, { computedOnly: true }), [])
+  assert.deepEqual(p.progress(), { status: 'computing', queuedSeries: refs.length })
+  // The background pass then brings everything up to date, with the same answer as a synchronous provider.
+  for (let k = 0; k < 200 && p.progress().status === 'computing'; k++) await new Promise(resolve => setImmediate(resolve))
+  assert.deepEqual(p.progress(), { status: 'done', queuedSeries: 0 })
+  assert.deepEqual(p.prepare(refs, 0), { status: 'done', series: refs.length, pendingSeries: 0, pendingPoints: 0 })
+  assert.deepEqual(p.annotations({}, { computedOnly: true }), reference)
+  // Within the budget: analysed by the call itself.
+  const q = createEnrichmentProvider(store)
+  assert.deepEqual(q.prepare(refs, points + refs.length), { status: 'done', series: refs.length, pendingSeries: 0, pendingPoints: 0 })
+  assert.deepEqual(q.annotations({}, { computedOnly: true }), reference)
 })
 
 /** A growing event file: `write(points)` appends records to it, as a training process does. */

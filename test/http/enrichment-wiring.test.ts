@@ -47,7 +47,9 @@ function formulaProvider (store: ScalarStore): EnrichmentProvider & { calls: Enr
       }
     },
     annotations: () => [],
-    tagSummary: (_run, tag) => ({ family: tag === 'loss' ? 'keras-running-mean' : 'raw', annotations: { info: 1, warning: 2, critical: tag === 'loss' ? 3 : 0 } }),
+    tagSummary: (_run, tag) => ({ family: tag === 'loss' ? 'keras-running-mean' : 'raw', annotations: { info: 1, warning: 2, critical: tag === 'loss' ? 3 : 0 }, complete: true }),
+    prepare: (series) => ({ status: 'done', series: [...series].length, pendingSeries: 0, pendingPoints: 0 }),
+    progress: () => ({ status: 'done', queuedSeries: 0 }),
     onAnnotation (l) { listeners.add(l); return () => { listeners.delete(l) } }
   }
 }

@@ -3,14 +3,15 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '../type-provider.js'
 import { Type } from '@sinclair/typebox'
-import { annotationTarget, runNames, scalarTagNames, type DataSource } from '../../provider/data-source.js'
-import type { EnrichmentProvider, AnnotationKind, Severity } from '../../provider/enrichment.js'
+import { annotationSeries, annotationTarget, runNames, scalarTagNames, type DataSource } from '../../provider/data-source.js'
+import { REQUEST_ANALYSIS_BUDGET_POINTS, type EnrichmentProvider, type AnnotationKind, type Severity } from '../../provider/enrichment.js'
 import { filterAnnotations, annotationsCsv } from '../../provider/annotation-query.js'
 import { badParam, runNotFound, tagNotFound, tagNotFoundInSelection } from '../errors.js'
 import { parseRegex } from '../query.js'
 import { ERROR_RESPONSES } from '../route-helpers.js'
 import { negotiateFormat } from '../respond.js'
 import { closestName } from '../suggest.js'
+import { EnrichmentProgressSchema } from '../schemas.js'
 
 export interface AnnotationRoutesOptions {
   store: DataSource
@@ -57,6 +58,15 @@ const Annotation = Type.Object({
   tentative: Type.Boolean({ description: 'Not confirmed yet (a recent spike waiting to rule out an oscillation).' })
 })
 
+/** Seconds a client is asked to wait (Retry-After) before asking again while the analyses run. */
+const RETRY_AFTER_SECONDS = 1
+
+const ComputingBody = Type.Object({
+  status: Type.Literal('computing'),
+  progress: EnrichmentProgressSchema,
+  annotations: Type.Array(Annotation, { description: 'The annotations of the series already analysed (a partial list, in the same order); ask again for the full one.' })
+})
+
 /** `kind=` values (comma-separated and/or repeated) → the set, or a 400 naming an unknown kind. */
 function parseKinds (values: string[] | undefined): Set<AnnotationKind> | undefined {
   if (values === undefined) return undefined
@@ -93,11 +103,16 @@ export async function annotationRoutes (untyped: FastifyInstance, opts: Annotati
       description: 'Every annotation of the selected series, ordered by run, tag and start step: staircase artefacts of Keras ' +
         'running means, spikes, level shifts, divergence, the first NaN/Inf, oscillation, plateaus, overfitting, writer restarts and ' +
         'learning-rate schedule changes, each with its magnitude, baseline and peak, causes with evidence, and an explanation. ' +
-        'Numbers that are not finite are null in JSON and empty cells in CSV (pandas reads both as NaN). Filters combine with AND.',
+        'Numbers that are not finite are null in JSON and empty cells in CSV (pandas reads both as NaN). Filters combine with AND. ' +
+        'While the analyses of the selected series have not read every point (the background pass after start-up on a large logdir, ' +
+        'or a large burst of appends) and reading the rest would take the request too long, the answer is 202 with Retry-After and, ' +
+        'in JSON, {status: "computing", progress, annotations} where annotations is the partial list of the series already analysed ' +
+        '(in CSV, that partial table). 200 with the plain array means the list is complete.',
       tags: ['api'],
       querystring: AnnotationsQuery,
       response: {
-        200: { description: 'Annotations', content: { 'application/json': { schema: { type: 'array', items: Annotation } }, 'text/csv': { schema: { type: 'string' } } } },
+        200: { description: 'Annotations (complete)', content: { 'application/json': { schema: { type: 'array', items: Annotation } }, 'text/csv': { schema: { type: 'string' } } } },
+        202: { description: 'Still computing: a partial list, marked as such; ask again after Retry-After seconds', content: { 'application/json': { schema: ComputingBody }, 'text/csv': { schema: { type: 'string' } } } },
         ...ERROR_RESPONSES
       }
     }
@@ -107,12 +122,17 @@ export async function annotationRoutes (untyped: FastifyInstance, opts: Annotati
     const tagRe = parseRegex('tagRe', q.tagRe)
     const kinds = parseKinds(q.kind)
     checkNames(store, q.run, q.tag)
-    const all = enrichment.annotations({ run: q.run, tag: q.tag, severity: q.severity, minStep: q.minStep })
+    // Brings the selected series up to date when that is cheap; otherwise they go first in the
+    // background pass and this answer lists what is computed, saying so.
+    const progress = enrichment.prepare(annotationSeries(store, { run: q.run, tag: q.tag, runRe, tagRe }), REQUEST_ANALYSIS_BUDGET_POINTS)
+    const computing = progress.status === 'computing'
+    const all = enrichment.annotations({ run: q.run, tag: q.tag, runRe, tagRe, severity: q.severity, minStep: q.minStep }, { computedOnly: computing })
     const list = filterAnnotations(all, { runRe, tagRe, kinds, minSeverity: q.minSeverity })
+    if (computing) reply.code(202).header('retry-after', String(RETRY_AFTER_SECONDS))
     if (negotiateFormat(q.format, req.headers.accept) === 'csv') {
       return reply.type('text/csv; charset=utf-8').send(annotationsCsv(list))
     }
     // JSON.stringify turns non-finite numbers into null, as the schema says.
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify(list))
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify(computing ? { status: 'computing', progress, annotations: list } : list))
   })
 }

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '../type-provider.js'
 import type { DataSource } from '../../provider/data-source.js'
-import type { EnrichmentProvider } from '../../provider/enrichment.js'
+import { REQUEST_ANALYSIS_BUDGET_POINTS, type EnrichmentProvider } from '../../provider/enrichment.js'
 import { listRuns, tagDto } from '../../provider/scalars.js'
 import { selectRuns, selectSeries, selectionStamp } from '../../provider/selection.js'
 import { buildSlice, extraColumnsWanted } from '../../provider/series-slice.js'
@@ -58,8 +58,11 @@ export async function apiRoutes (untyped: FastifyInstance, opts: ApiOptions): Pr
     const q = req.query
     const sel = selectSeries(store, parseSelection(q))
     throwIfNotFound(sel, store)
-    const tags = sel.items.map(it => tagDto(it.run, it.info, enrichment))
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ tags }))
+    // Counts come from the analyses: brought up to date here when that is cheap, else the counts
+    // found so far, marked incomplete (a many-run logdir's first listing must not wait for them).
+    const progress = enrichment.prepare(sel.items.map(it => ({ run: it.run, tag: it.info.name })), REQUEST_ANALYSIS_BUDGET_POINTS)
+    const tags = sel.items.map(it => tagDto(it.run, it.info, enrichment, { computedOnly: progress.status === 'computing' }))
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify({ tags, enrichment: progress }))
   })
 
   app.get('/scalars', {
