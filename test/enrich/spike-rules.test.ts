@@ -66,7 +66,7 @@ test('an accuracy of 0 rounded to 1.5e-8 by de-smoothing is a zero, not a drop a
   // Keras 3 logged every batch of this VGG run at step 0; a batch with no correct answer
   // de-smooths to 1.49e-8 (float32 rounding of 0) among batch accuracies of 0.1–0.4.
   const { store } = await loadLogdir(path.join(PUBLIC, 'keras3-batch-step0'))
-  const alarms = createEnrichmentProvider(store).annotations({ tagRe: 'accuracy' }).filter(a => a.severity !== 'info')
+  const alarms = createEnrichmentProvider(store).annotations({ tagRe: /accuracy/ }).filter(a => a.severity !== 'info')
   assert.deepEqual(alarms.map(a => `${a.run} ${a.tag} ${a.kind}@${a.startStep}`), [])
 })
 
