@@ -372,11 +372,10 @@ class StoreEnrichment implements EnrichmentProvider {
 
   /** Brings one tag's analysis up to date with the store, and announces the annotations it recorded. */
   private sync (st: TagState): void {
+    if (this.upToDate(st)) return
     const s = st.info.series!
-    const deps = this.depsVersion(st)
-    if (s.version === st.seenVersion && deps === st.seenDepsVersion && !this.pairChanged(st)) return
     st.seenVersion = s.version
-    st.seenDepsVersion = deps
+    st.seenDepsVersion = this.depsVersion(st)
     st.seenLength = s.length
     this.urgent.delete(st.key)
     this.dirty.delete(st.key)
@@ -394,8 +393,13 @@ class StoreEnrichment implements EnrichmentProvider {
     const s = t.series!
     const st = this.states.get(run + '\0' + t.name)
     if (st === undefined || st.info !== t) return s.length + 1
-    if (s.version === st.seenVersion && this.depsVersion(st) === st.seenDepsVersion && !this.pairChanged(st)) return 0
+    if (this.upToDate(st)) return 0
     return Math.max(1, s.length - st.seenLength)
+  }
+
+  /** The analyses have read every point of the series and of what they depend on. */
+  private upToDate (st: TagState): boolean {
+    return st.info.series!.version === st.seenVersion && this.depsVersion(st) === st.seenDepsVersion && !this.pairChanged(st)
   }
 
   private pairChanged (st: TagState): boolean {
