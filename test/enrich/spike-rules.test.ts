@@ -32,18 +32,31 @@ function run (values: number[]): JumpEvent[] {
   return det.events.filter(e => e.severity !== 'info')
 }
 
+/**
+ * Replaces, every `gap` + [0, 300) steps from `first`, one point of `loss` by `ratio` × its local
+ * median (101 points); returns the steps.
+ */
+function injectBadBatches (loss: number[], u: () => number, first: number, gap: number, ratio: number): number[] {
+  const bad: number[] = []
+  for (let at = first; at < loss.length - 200; at += gap + Math.floor(u() * 300)) bad.push(at)
+  const localMedian = (i: number): number => loss.slice(i - 50, i + 51).sort((a, b) => a - b)[50]!
+  for (const b of bad) loss[b] = ratio * localMedian(b)
+  return bad
+}
+
+/** The bad batches found as spikes (±2 steps), and the events that are none of them. */
+function scoreBad (events: JumpEvent[], bad: number[]): { found: number[], falses: JumpEvent[] } {
+  const near = (e: JumpEvent, b: number): boolean => e.startStep <= b + 2 && e.endStep >= b - 2
+  return { found: bad.filter(b => events.some(e => e.kind === 'spike' && near(e, b))), falses: events.filter(e => !bad.some(b => near(e, b))) }
+}
+
 test('10× bad batches in heavy-tailed noise are all found, and the clean stretches stay clean', () => {
   const u = rng(7101); const draw = heavyNoise(u)
   const n = 20_000
   const loss = Array.from({ length: n }, (_, t) => (0.25 + 2 * Math.exp(-t / 600)) * Math.exp(draw()))
-  const bad: number[] = []
-  for (let at = 1500; at < n - 200; at += 700 + Math.floor(u() * 300)) bad.push(at)
-  const localMedian = (i: number): number => loss.slice(i - 50, i + 51).sort((a, b) => a - b)[50]!
-  for (const b of bad) loss[b] = 10 * localMedian(b)
-  const events = run(loss)
-  const found = bad.filter(b => events.some(e => e.kind === 'spike' && e.startStep <= b + 2 && e.endStep >= b - 2))
+  const bad = injectBadBatches(loss, u, 1500, 700, 10)
+  const { found, falses } = scoreBad(run(loss), bad)
   assert.equal(found.length, bad.length, `found ${found.length} of ${bad.length}; missed at ${bad.filter(b => !found.includes(b)).join(', ')}`)
-  const falses = events.filter(e => !bad.some(b => e.startStep <= b + 2 && e.endStep >= b - 2))
   assert.ok(falses.length <= 2, `false alarms on ${n - bad.length} clean points: ${falses.map(e => `${e.kind}@${e.startStep}`).join(', ')}`)
 })
 
@@ -91,14 +104,9 @@ test('5× bad batches in moderate noise are found on a loss, and only those', ()
   const u = rng(7303); const draw = moderateNoise(u)
   const n = 20_000
   const loss = Array.from({ length: n }, (_, t) => (0.5 + Math.exp(-t / 800)) * Math.exp(draw()))
-  const bad: number[] = []
-  for (let at = 1200; at < n - 200; at += 900 + Math.floor(u() * 300)) bad.push(at)
-  const localMedian = (i: number): number => loss.slice(i - 50, i + 51).sort((a, b) => a - b)[50]!
-  for (const b of bad) loss[b] = 5 * localMedian(b)
-  const events = runLoss(loss)
-  const found = bad.filter(b => events.some(e => e.kind === 'spike' && e.startStep <= b + 2 && e.endStep >= b - 2))
+  const bad = injectBadBatches(loss, u, 1200, 900, 5)
+  const { found, falses } = scoreBad(runLoss(loss), bad)
   assert.ok(found.length >= Math.ceil(0.95 * bad.length), `found ${found.length} of ${bad.length}; missed at ${bad.filter(b => !found.includes(b)).join(', ')}`)
-  const falses = events.filter(e => !bad.some(b => e.startStep <= b + 2 && e.endStep >= b - 2))
   assert.deepEqual(falses.map(e => `${e.kind}@${e.startStep}`), [])
 })
 

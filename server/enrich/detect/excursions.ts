@@ -4,7 +4,8 @@
  *
  * An excursion opens on one strong point (robust z over the tail-adaptive threshold of
  * {@link TailModel} and a ratio of at least `spikeMinRatio`, a positive point `bigRatio` times its
- * local median at a z of `spikeZ`, or any positive point `grossRatio` times it) or on a majority of elevated points in a short window — a rule of the
+ * local median at a z of `spikeZ`, or any positive point `grossRatio` times it) or on a majority
+ * of elevated points in a short window — a rule of the
  * CUSUM family (Page 1954) with winsorised increments: each point adds at most one vote, so no
  * single outlier can open a sustained excursion. Its fate is decided by what follows:
  * - it returns to the baseline: a spike (one bad batch, or a short transient);
