@@ -3,6 +3,7 @@
 import type { JumpEvent } from './events.js'
 import { metricWords, directionOf, type MetricWords } from './metric-words.js'
 import { isDiagnosticTag } from './families.js'
+import { PART_OF } from './containment.js'
 
 /** What the explanation needs of an event (a subset of JumpEvent, so overfitting and staircase events can use it too). */
 export type Explainable = Pick<JumpEvent, 'kind' | 'startStep' | 'endStep' | 'ratio' | 'baseline' | 'peak' | 'causes'>
@@ -34,6 +35,8 @@ export function explain (ev: Explainable, label: string, dir: 1 | -1 = direction
   const lrs = lrSentence(ev, w)
   const span = ev.startStep === ev.endStep ? `at step ${ev.startStep}` : `from step ${ev.startStep} to ${ev.endStep}`
   const grad = has(ev, /gradient norm/) ? ' The gradient norm moved at the same time, which points at the optimisation rather than at the data.' : ''
+  const host = ev.causes[0]?.cause.startsWith(PART_OF) === true ? ev.causes[0].cause.slice(PART_OF.length) : null
+  if (host !== null) return `This ${ev.kind} of ${label} ${span} is one piece of a larger event, ${host}. It is kept as information so that one problem is not reported twice; the diagnosis and what to try are on that annotation.`
   switch (ev.kind) {
     case 'staircase-artifact':
       return `The step in ${label} ${span} is an artefact of how Keras logs it, not a training problem. Keras reports the running mean of the metric since the start of the epoch and resets it when a new epoch begins; while training improves, the first batches of a new epoch are already better than the previous epoch's average, so the logged curve steps at every epoch boundary (down for a falling loss, up for a rising accuracy, and the other way while training gets worse). The de-smoothed per-batch values show no such step here. Read the de-smoothed series, or plot batch values instead of running means, before changing anything.`

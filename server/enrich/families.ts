@@ -124,6 +124,14 @@ export function isDiagnosticTag (tag: string): boolean {
   return /approx_kl|(^|[/_])kl($|[/_])|policy_gradient_loss|clip_fraction|clip_range|explained_variance|entropy|n_updates|(^|[/_])std$|weight_decay|momentum|temperature|epsilon|(^|[/_])beta\d?$/i.test(tag)
 }
 
+/**
+ * A gradient norm (`grad_norm`, `train/grad_norm`, `gradient_norm`, Lightning's
+ * `grad_2.0_norm_total`): a diagnostic whose level follows the phase of training.
+ */
+export function isGradientNormTag (tag: string): boolean {
+  return /grad/i.test(tag) && /norm/i.test(tag) && !/lr|learning.?rate/i.test(tag)
+}
+
 /** Metrics where higher is better: their problem jumps go down. */
 export function higherIsBetter (tag: string): boolean {
   return /acc|accuracy|auc|precision|recall|f1|iou|reward|rew_|return|score|success|bleu|rouge|dice|map\b|r2|explained_variance/i.test(tag)

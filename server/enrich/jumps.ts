@@ -16,6 +16,7 @@ import { ShiftScan } from './detect/shift-scan.js'
 import { DEFAULT_JUMP_PARAMS, type JumpParams } from './detect/params.js'
 import type { DetectContext, PointsView } from './detect/context.js'
 import { explain } from './explain.js'
+import { foldOnEmit, isFolded } from './containment.js'
 import type { JumpEvent } from './events.js'
 
 export type { AnnotationKind, Severity, Cause, JumpEvent } from './events.js'
@@ -83,7 +84,12 @@ export class JumpDetector {
       label,
       events,
       fitStart: 0,
-      emit: (ev) => { if (ev.explanation === '') ev.explanation = explain(ev, label, opts.direction); events.push(ev) }
+      emit: (ev) => {
+        // Pieces of a divergence or an oscillation become information inside it (containment.ts).
+        for (const o of foldOnEmit(ev, events)) if (o !== ev) o.explanation = explain(o, label, opts.direction)
+        if (ev.explanation === '' || isFolded(ev)) ev.explanation = explain(ev, label, opts.direction)
+        events.push(ev)
+      }
     }
     this.restarts = opts.restarts ?? []
     this.tail = new TailModel(p.spikeZ, Math.max(p.spikeZ, INITIAL_Z), p.spikeFalseRate, p.bigRatio)

@@ -6,7 +6,7 @@
  */
 
 import type { FamilyGuess } from './families.js'
-import { epochTagFor, isLearningRateTag, isDiagnosticTag, higherIsBetter, isAdditiveTag, isLossLike, trainCounterparts, wantsSchedule, noJumps, trainLevelAt } from './families.js'
+import { epochTagFor, isLearningRateTag, isDiagnosticTag, isGradientNormTag, higherIsBetter, isAdditiveTag, isLossLike, trainCounterparts, wantsSchedule, noJumps, trainLevelAt } from './families.js'
 import { diagnosticNonFinite, restartEvent } from './restart-events.js'
 import { RunningMeanInverter, type SeriesData, type BatchSizes } from './desmooth.js'
 import { accuracyTagFor, evaluationTagFor, validationRunFor } from './keras-companions.js'
@@ -18,6 +18,7 @@ import { lrChangesFromEpochs, attachLrCause, attachLrCauseAtEnd, attachGradientC
 import type { LrPhase } from './lr-schedule.js'
 import { ScheduleAnnotator } from './schedule-events.js'
 import { explain } from './explain.js'
+import { isFolded } from './containment.js'
 import type { RunLearningRates } from './run-learning-rates.js'
 import { seriesData, type LoggedSeries } from './logged-series.js'
 
@@ -91,6 +92,8 @@ export class SeriesAnalysis {
   private readonly dir: 1 | -1
   /** The series carries the schedule's info annotations. */
   private readonly schedules: boolean
+  /** The series is a gradient norm. */
+  private readonly gradNorm: boolean
   /** Training series this one would be compared with for overfitting, most specific first (null: not a validation loss). */
   private readonly pairCandidates: ReadonlyArray<{ run: string, tag: string }> | null
   /** The run's learning-rate and gradient tags, as of the tag set `tagsSeen` (of size `tagsSeenSize`). */
@@ -104,6 +107,7 @@ export class SeriesAnalysis {
     this.skip = noJumps(tag)
     this.dir = higherIsBetter(tag) ? -1 : 1
     this.schedules = wantsSchedule(run, tag)
+    this.gradNorm = isGradientNormTag(tag)
     this.pairCandidates = isLossLike(tag) && !tag.startsWith('batch_') ? trainCounterparts(run, tag) : null
   }
 
@@ -192,6 +196,7 @@ export class SeriesAnalysis {
     const changes = this.runLrChanges(tags, co)
     snapToLrChange(fresh, changes, c, s.length, LR_LOOKBACK_POINTS, key => this.events.has(key))
     if (this.schedules) fresh.push(...this.scheduleEvents(tags, co, c, s.length, fresh))
+    if (this.gradNorm) for (const ev of fresh) this.gradNormSeverity(ev)
     for (const ev of fresh) this.record(ev)
     // 6. Causes from the run's other series (re-run when they change).
     this.attachCauses(tags, co)
@@ -237,6 +242,16 @@ export class SeriesAnalysis {
       }
     }
     return out
+  }
+
+  /**
+   * A gradient norm's level shift is information. The norm's level follows the phase of training
+   * (it commonly grows ×2–4 while the model leaves its initialisation, then drifts with the
+   * schedule), so a lasting change is no problem in itself; the norm's bursts (spikes) and its
+   * climbs (divergence) stay warnings, and the loss carries its own.
+   */
+  private gradNormSeverity (ev: JumpEvent): void {
+    if (ev.kind === 'level-shift') ev.severity = 'info'
   }
 
   private record (ev: JumpEvent): void {
@@ -287,7 +302,7 @@ export class SeriesAnalysis {
     const changes = this.runLrChanges(tags, co)
     const c = this.series.columns()
     for (const ev of this.events.values()) {
-      if (ev.kind === 'restart' || ev.kind === 'staircase-artifact' || ev.kind === 'overfitting' || ev.kind === 'lr-schedule') continue
+      if (ev.kind === 'restart' || ev.kind === 'staircase-artifact' || ev.kind === 'overfitting' || ev.kind === 'lr-schedule' || isFolded(ev)) continue
       const look = Math.max(1, ev.startStep - c.steps[Math.max(0, ev.startIndex - LR_LOOKBACK_POINTS)]!)
       if (ev.kind === 'plateau') {
         if (attachLrCauseAtEnd(ev, changes, look)) { ev.explanation = explain(ev, this.label); this.stale.add(ev.key) }
@@ -350,7 +365,8 @@ export class SeriesAnalysis {
       const tracker = co.learningRates.schedule(lt, ls)
       const phases = tracker.current()
       out.push(...this.schedule.update(c, n, phases, tracker.finalCount()))
-      problems ??= [...this.events.values(), ...fresh].filter(e => e.severity !== 'info')
+      // (Pieces already folded into an oscillation still count as its jumps.)
+      problems ??= [...this.events.values(), ...fresh].filter(e => e.severity !== 'info' || isFolded(e))
       const osc = this.schedule.cycleOscillation(c, phases, problems, this.tag)
       if (osc !== null) out.push(osc)
     }

@@ -94,6 +94,8 @@ export class TagState {
     for (const ev of this.analysis.changed()) {
       const a = this.annotations.get(ev.key)!
       a.endStep = ev.endStep
+      // (A piece folded into a divergence or an oscillation becomes information: enrich/containment.ts.)
+      a.severity = ev.severity
       a.magnitude.ratio = ev.ratio
       a.magnitude.robustZ = ev.robustZ
       a.peak = ev.peak

@@ -278,15 +278,16 @@ export class ExcursionTracker {
     this.run.length = 0
     if (e.confirmed !== null) {
       const ev = e.confirmed
-      ev.open = false
       extendEvent(ev, v, why === 'rebaseline' ? end : e.lastElevated)
       // A "level" that kept climbing until the values overflowed was the start of a blow-up: the
-      // divergence is reported over it (the shift, already announced, stays as it was).
+      // divergence is reported over it, and the shift, still open until now, becomes a piece of
+      // it (containment.ts).
       if (why === 'non-finite' && ev.kind === 'level-shift' && e.lastElevated >= end - 1 && this.climbedSince(v, e, end)) {
         const div = this.sustainedEvent(v, e, 'divergence', e.lastElevated)
         div.open = false
         this.ctx.emit(div)
       }
+      ev.open = false
       if (why === 'rebaseline') this.ctx.baseline.restartFrom(e.us)
       else this.readmitTail(e, end)
       return
