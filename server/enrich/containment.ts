@@ -29,12 +29,13 @@ function covers (host: JumpEvent, ev: JumpEvent): boolean {
   return CONTAINERS.has(host.kind) && host.severity !== 'info' && ev.startIndex >= host.startIndex && ev.startIndex <= host.endIndex
 }
 
-function fold (ev: JumpEvent, host: JumpEvent): void {
+/** Makes `ev` (new or open) information inside `host`, its first cause saying so. */
+export function foldInto (ev: JumpEvent, host: JumpEvent): void {
   ev.severity = 'info'
   const main = host.causes[0]
   ev.causes.unshift({
     cause: `${PART_OF}the ${host.kind} from step ${host.startStep}${main === undefined ? '' : `: ${main.cause}`}`,
-    evidence: `this ${ev.kind} (peak ${fmt(ev.peak)}, ×${ev.ratio.toPrecision(2)} its baseline) starts at step ${ev.startStep}, inside the ${host.kind} that began at step ${host.startStep}, which is the annotation to read`
+    evidence: `this ${ev.kind} (peak ${fmt(ev.peak)}, ×${ev.ratio.toPrecision(2)} its baseline) starts at step ${ev.startStep}, inside the ${host.kind} that began at step ${host.startStep} (or is where it began), which is the annotation to read`
   })
 }
 
@@ -46,14 +47,14 @@ function fold (ev: JumpEvent, host: JumpEvent): void {
 export function foldOnEmit (ev: JumpEvent, events: readonly JumpEvent[]): JumpEvent[] {
   if (PIECES.has(ev.kind) && ev.severity === 'warning') {
     for (let k = events.length - 1; k >= 0; k--) {
-      if (covers(events[k]!, ev)) { fold(ev, events[k]!); return [ev] }
+      if (covers(events[k]!, ev)) { foldInto(ev, events[k]!); return [ev] }
     }
     return []
   }
   if (!CONTAINERS.has(ev.kind) || ev.severity === 'info') return []
   const out: JumpEvent[] = []
   for (const o of events) {
-    if (o.open && PIECES.has(o.kind) && o.severity === 'warning' && covers(ev, o)) { fold(o, ev); out.push(o) }
+    if (o.open && PIECES.has(o.kind) && o.severity === 'warning' && covers(ev, o)) { foldInto(o, ev); out.push(o) }
   }
   return out
 }

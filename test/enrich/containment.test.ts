@@ -45,8 +45,8 @@ test('Keras explode_nan (genuine): the level shift where the blow-up began is in
   const div = anns.find(a => a.kind === 'divergence')
   assert.ok(div !== undefined, anns.map(a => `${a.kind}@${a.startStep}`).join(' '))
   assert.equal(div.severity, 'critical')
-  const inside = anns.filter(a => (a.kind === 'level-shift' || a.kind === 'spike') && a.startStep >= div.startStep && a.startStep <= div.endStep)
-  const shift = inside.find(a => a.kind === 'level-shift')
+  // The shift's change point may come a few points before the divergence's start: the same excursion.
+  const shift = anns.find(a => a.kind === 'level-shift' && a.startStep <= div.endStep && a.endStep >= div.startStep)
   assert.ok(shift !== undefined, 'the blow-up was first seen as a level shift')
   assert.equal(shift.severity, 'info')
   assert.match(shift.causes[0]!.cause, /^part of the divergence from step \d+/)

@@ -21,6 +21,8 @@ import { makeEvent, extendEvent, fmt, fmtRatio, type JumpEvent } from '../events
 import { medianOf, batchRatio, type DetectContext, type PointsView } from './context.js'
 import { metricWords, timesRef } from '../metric-words.js'
 import type { TailModel } from './tail.js'
+import { foldInto, isFolded } from '../containment.js'
+import { explain } from '../explain.js'
 
 interface Excursion {
   trigger: 'point' | 'sustained'
@@ -286,6 +288,9 @@ export class ExcursionTracker {
         const div = this.sustainedEvent(v, e, 'divergence', e.lastElevated)
         div.open = false
         this.ctx.emit(div)
+        // The same excursion: the shift is the divergence's first stretch even when its change
+        // point came a few points before the divergence's start.
+        if (!isFolded(ev)) { foldInto(ev, div); ev.explanation = explain(ev, this.ctx.label, this.ctx.space.dir) }
       }
       ev.open = false
       if (why === 'rebaseline') this.ctx.baseline.restartFrom(e.us)
