@@ -4,7 +4,6 @@ import type { JumpEvent } from './events.js'
 import { metricWords, directionOf, type MetricWords } from './metric-words.js'
 import { isDiagnosticTag } from './families.js'
 import { PART_OF } from './containment.js'
-import { RAISED_RATE } from './raised-rate.js'
 
 /** What the explanation needs of an event (a subset of JumpEvent, so overfitting and staircase events can use it too). */
 export type Explainable = Pick<JumpEvent, 'kind' | 'startStep' | 'endStep' | 'ratio' | 'baseline' | 'peak' | 'causes'>
@@ -44,9 +43,6 @@ export function explain (ev: Explainable, label: string, dir: 1 | -1 = direction
     case 'spike':
       if (w.dir === -1) {
         return `${label} dropped ${span} and came back to its baseline, so training recovered on its own. A short drop of a metric that should rise is most often in the measurement (a small or unrepresentative evaluation sample, a set of unusually hard examples) or a brief disturbance of the weights that the following updates undid.${lrs}${grad} Check whether the loss of the same run jumped at the same step: if it did, its annotation names the cause; if it did not, the drop is noise of the metric. If drops recur, measure ${label} on more samples or smooth it before acting on it.`
-      }
-      if (ev.causes[0]?.cause.startsWith(RAISED_RATE) === true) {
-        return `${label} jumped ${span} and came back, while the learning rate was still at the higher value it was raised to (see the evidence). At that rate one update can overshoot far, so this jump is more likely the optimiser than the data; more of them will follow while the rate stays that high.${grad} Lower the raised rate (or raise it gradually with a warm-up), and clip gradients so that one step cannot move the weights far.`
       }
       return `${label} jumped ${span} and came back to its baseline, so training recovered on its own. A transient jump like this usually comes from the data rather than the optimiser: one or a few batches with corrupt, mislabelled or unnormalised samples, an augmentation that went wrong, or a shard boundary in the input pipeline.${lrs}${grad} Log or dump the batches at these steps and inspect them; if spikes recur, check shuffling and preprocessing, and consider gradient clipping so that one bad batch cannot move the weights far.`
     case 'level-shift':

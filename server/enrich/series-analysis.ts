@@ -19,7 +19,6 @@ import type { LrPhase } from './lr-schedule.js'
 import { ScheduleAnnotator } from './schedule-events.js'
 import { explain } from './explain.js'
 import { isFolded } from './containment.js'
-import { attachRaisedRateCause } from './raised-rate.js'
 import type { RunLearningRates } from './run-learning-rates.js'
 import { seriesData, type LoggedSeries } from './logged-series.js'
 
@@ -315,7 +314,6 @@ export class SeriesAnalysis {
         if (g === null || g === this) continue
         changed = attachGradientCause(ev, gt, [...g.events.values()], look) || changed
       }
-      changed = attachRaisedRateCause(ev, this.events.values()) || changed
       if (changed) { ev.explanation = explain(ev, this.label); this.stale.add(ev.key) }
     }
   }

@@ -1,4 +1,4 @@
-/** One problem, one warning: pieces of a divergence become information inside it; a gradient norm's level is no alarm; a spike after a raise names the raise. */
+/** One problem, one warning: pieces of a divergence become information inside it; a gradient norm's level is no alarm. */
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -8,8 +8,6 @@ import { loadLogdir } from '../helpers/load.js'
 import { createEnrichmentProvider } from '../../server/provider/enrichment.js'
 import { foldOnEmit, isFolded, PART_OF } from '../../server/enrich/containment.js'
 import { makeEvent, type JumpEvent } from '../../server/enrich/events.js'
-import { attachRaisedRateCause, RAISED_RATE } from '../../server/enrich/raised-rate.js'
-import { explain } from '../../server/enrich/explain.js'
 
 const FRAMEWORKS = path.join(CORPUS, 'frameworks')
 
@@ -64,33 +62,4 @@ test('PyTorch gradnorm_precedes (genuine): the gradient norm keeps its spikes as
   for (const s of shifts) assert.equal(s.severity, 'info', `level shift at ${s.startStep}`)
   const spikes = anns.filter(a => a.kind === 'spike' && a.severity === 'warning')
   assert.ok(spikes.length >= 3, `the accumulation windows are still warnings: ${spikes.map(a => a.startStep).join(' ')}`)
-})
-
-test('a spike inside a level shift that a learning-rate raise started names the raise first; it is taken back when no longer inside', () => {
-  const shift = event('level-shift', 'warning', 10, 40, true)
-  shift.causes.unshift({ cause: 'learning-rate change: raised from 0.04 to 0.2 (×5.0)', evidence: 'train/lr went from 0.04 at step 99 to 0.2 at step 100' })
-  const spike = event('spike', 'warning', 25, 25, false)
-  assert.ok(attachRaisedRateCause(spike, [shift, spike]))
-  assert.equal(spike.causes[0]!.cause, `${RAISED_RATE} from 0.04 to 0.2 (×5.0): at that rate single updates can overshoot`)
-  assert.equal(spike.causes[1]!.cause, 'spike cause', 'its own reading stays, second')
-  assert.ok(!attachRaisedRateCause(spike, [shift, spike]), 'idempotent')
-  assert.match(explain(spike, 'train/loss'), /more likely the optimiser than the data/)
-  const before = event('spike', 'warning', 5, 5, false)
-  assert.ok(!attachRaisedRateCause(before, [shift]), 'a spike before the raise keeps its causes')
-  const plain = event('level-shift', 'warning', 10, 40, true)
-  const other = event('spike', 'warning', 30, 30, false)
-  assert.ok(!attachRaisedRateCause(other, [plain]), 'a shift without a raise as its first cause names nothing')
-})
-
-test('PyTorch lr_x5_level (genuine): the ×10 batches after the ×5 raise are still warnings, with the raise as their first cause', async () => {
-  const { store } = await loadLogdir(path.join(FRAMEWORKS, 'torch'))
-  const anns = createEnrichmentProvider(store).annotations({ run: 'lr_x5_level', tag: 'train/loss' }).filter(a => !a.tentative)
-  const shift = anns.find(a => a.kind === 'level-shift' && /^learning-rate change: raised/.test(a.causes[0]!.cause))
-  assert.ok(shift !== undefined, anns.map(a => `${a.kind}@${a.startStep}`).join(' '))
-  const inside = anns.filter(a => a.kind === 'spike' && a.startStep > shift.startStep && a.startStep <= shift.endStep)
-  assert.ok(inside.length >= 1, 'the corpus run has a ×47 batch after the raise')
-  for (const s of inside) {
-    assert.equal(s.severity, 'warning')
-    assert.ok(s.causes[0]!.cause.startsWith(RAISED_RATE), s.causes[0]!.cause)
-  }
 })
