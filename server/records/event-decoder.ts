@@ -84,7 +84,12 @@ const WIRE_ERROR = new WireError('malformed protobuf')
  * Tag-bytes cache entry. `next` is the entry that followed this one last time: writers log their
  * tags in the same order every step, so checking it first almost always avoids hashing.
  */
-interface TagEntry<H> { bytes: Uint8Array, handle: H, next: TagEntry<H> | null }
+interface TagEntry<H> {
+  /** A copy: the caller's buffer is refilled with the next chunk (Buffer#slice would be a view of it). */
+  bytes: Uint8Array
+  handle: H
+  next: TagEntry<H> | null
+}
 
 /**
  * Decodes records into an {@link EventSink}. One decoder per run (tag handles are per run).
@@ -453,7 +458,7 @@ export class EventDecoder<H> {
       bucket = []
       this.tags.set(h, bucket)
     }
-    const entry: TagEntry<H> = { bytes: buf.slice(s, e), handle: this.sink.tag(textDecoder.decode(buf.subarray(s, e))), next: null }
+    const entry: TagEntry<H> = { bytes: new Uint8Array(buf.subarray(s, e)), handle: this.sink.tag(textDecoder.decode(buf.subarray(s, e))), next: null }
     bucket.push(entry)
     if (this.lastTag !== null) this.lastTag.next = entry
     this.lastTag = entry

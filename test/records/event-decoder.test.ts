@@ -164,3 +164,17 @@ test('the reflected protobufjs schema decodes what the wire decoder reads', () =
   assert.equal(e.summary.value[0].tag, 'loss')
   assert.deepEqual(scalarOf(decode(tensorEvent({ dtype: 1, floatVal: [0.75] }, 'loss'))), [e.summary.value[0].tensor.floatVal[0], 'float32'])
 })
+
+test('a read buffer refilled with other records (as every chunk of a big file is) does not change the tags the decoder knows', () => {
+  const { sink, calls } = recorder()
+  const dec = new EventDecoder(sink)
+  // Two tags of the same length: `epoch_loss`'s cached bytes must not become `batch_loss` when the buffer is reused.
+  const a = encodeEvent({ wallTime: 1, step: 1, summary: { value: [scalarValue({ tag: 'batch_loss', value: 0.5 })] } })
+  const b = encodeEvent({ wallTime: 2, step: 2, summary: { value: [scalarValue({ tag: 'epoch_loss', value: 0.25 })] } })
+  const buf = Buffer.alloc(256)
+  buf.set(a); dec.decode(buf, 0, a.length)
+  buf.set(b); dec.decode(buf, 0, b.length)
+  buf.set(a); dec.decode(buf, 0, a.length)
+  const tags = calls.filter(c => c[0] === 'scalar').map(c => c[1])
+  assert.deepEqual(tags, ['batch_loss', 'epoch_loss', 'batch_loss'])
+})
